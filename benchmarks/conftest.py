@@ -1,0 +1,129 @@
+"""Benchmark fixtures: one pipeline per session, each preset a case, markers and skips from requirements().
+
+Run: `pytest benchmarks` (tiny pipeline, CPU presets), `pytest benchmarks -m h100 --model flux-dev-random`."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lora_fast.config import PRESETS, requirements, unmet_requirements
+from lora_fast.loras import LoraSpec, make_lora, read_lora
+from lora_fast.measure import gpu_info, library_versions, storage_folder_name
+from lora_fast.optimize import optimized
+from lora_fast.pipelines import TINY, generation_defaults, load_pipeline
+
+MARKERS = {
+    "cpu": "runs on a machine without a GPU",
+    "gpu": "needs a CUDA GPU",
+    "h100": "needs a Hopper GPU (sm_90: FA3, FP8)",
+    "rtx4090": "fits a 24 GB consumer GPU",
+    "multigpu": "needs several GPUs",
+}
+PROMPT = "a lighthouse on a cliff at dusk, oil painting"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lora-fast")
+    group.addoption("--model", default=TINY, help="tiny (default), flux-dev-random, a hub id or a folder")
+    group.addoption("--steps", type=int, help="denoising steps (default: the model's)")
+    group.addoption("--resolution", type=int, help="image height and width (default: the model's)")
+    group.addoption("--lora-rank", type=int, default=None, help="rank of the synthetic LoRA (default 128 full size, 8 tiny)")
+    group.addoption("--lora", action="append", default=[], help="real LoRA file or hub id (repeat for the hot-swap sequence)")
+    group.addoption("--rounds", type=int, default=3, help="timed images per case")
+    group.addoption("--gpu-memory-gb", type=float, help="cap this process's GPU memory, to stand in for a smaller card")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    # Each GPU (or the CPU) stores its results in its own folder unless --benchmark-storage says otherwise.
+    if getattr(config.option, "benchmark_storage", None) == "file://./.benchmarks":
+        config.option.benchmark_storage = f"file://./.benchmarks/{storage_folder_name(gpu_info())}"
+    if config.getoption("--gpu-memory-gb") and torch.cuda.is_available():
+        total = torch.cuda.get_device_properties(0).total_memory / 2**30
+        torch.cuda.set_per_process_memory_fraction(min(1.0, config.getoption("--gpu-memory-gb") / total))
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    machine_info.update(gpu_info())
+    machine_info["libraries"] = library_versions()
+    machine_info["model"] = config.getoption("--model")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        preset = getattr(item, "callspec", None) and item.callspec.params.get("preset")
+        if preset is None:
+            continue
+        for marker in requirements(PRESETS[preset]).markers:
+            item.add_marker(marker)
+        reasons = unmet_requirements(PRESETS[preset])
+        if reasons:
+            item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))
+
+
+@pytest.fixture(scope="session")
+def device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@pytest.fixture(scope="session")
+def model(request) -> str:
+    return request.config.getoption("--model")
+
+
+@pytest.fixture(scope="session")
+def settings(request, model) -> dict:
+    """Keyword arguments of every generation: size, steps, guidance, prompt."""
+    values = generation_defaults(model)
+    if request.config.getoption("--steps"):
+        values["num_inference_steps"] = request.config.getoption("--steps")
+    if request.config.getoption("--resolution"):
+        values["height"] = values["width"] = request.config.getoption("--resolution")
+    return {**values, "prompt": PROMPT}
+
+
+@pytest.fixture(scope="session")
+def base_pipe(model, device):
+    """The session's one pipeline; each case optimizes it and restores it afterwards."""
+    return load_pipeline(model, device=device)
+
+
+@pytest.fixture(scope="session")
+def loras(request, base_pipe, model) -> list:
+    """LoRAs for the cases: the --lora files, or five synthetic ones of mixed ranks and target subsets."""
+    if request.config.getoption("--lora"):
+        return [read_lora(source) for source in request.config.getoption("--lora")]
+    rank = request.config.getoption("--lora-rank") or (8 if model == TINY else 128)
+    specs = [
+        LoraSpec(rank=rank, seed=0),
+        LoraSpec(rank=max(1, rank // 2), seed=1, targets=("attn.to_q", "attn.to_k", "attn.to_v")),
+        LoraSpec(rank=rank, seed=2, targets=("attn.to_q", "attn.to_v", "proj_out")),
+        LoraSpec(rank=max(1, rank // 4), seed=3),
+        LoraSpec(rank=max(1, (3 * rank) // 4), seed=4, targets=("attn.to_out.0", "proj_mlp")),
+    ]
+    return [make_lora(base_pipe.transformer, spec) for spec in specs]
+
+
+@pytest.fixture(scope="session")
+def max_rank(loras) -> int:
+    return max(value.shape[0] for lora in loras for key, value in lora.items() if "lora_A" in key or "lora_down" in key)
+
+
+@pytest.fixture(scope="session")
+def render(settings):
+    """render(pipe) -> one image tensor in [0, 1], from a fixed seed."""
+
+    def run(pipe, seed: int = 0) -> torch.Tensor:
+        generator = torch.Generator("cpu").manual_seed(seed)
+        return pipe(generator=generator, output_type="pt", **settings).images
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def baseline_image(base_pipe, loras, render) -> torch.Tensor:
+    """The image of the `baseline` preset with the first LoRA: what every case is compared with."""
+    with optimized(base_pipe, PRESETS["baseline"], loras[0]):
+        return render(base_pipe).cpu()

@@ -1,0 +1,136 @@
+"""Attention kernels for the Flux transformer: torch SDPA variants through diffusers' backends, FlashAttention-3
+(bf16, and FP8 with per-head scales) as compile-safe custom ops, and SageAttention."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from types import ModuleType
+
+import torch
+from diffusers.models.attention_dispatch import _AttentionBackendRegistry
+from diffusers.models.embeddings import apply_rotary_emb
+from diffusers.models.transformers.transformer_flux import _get_qkv_projections
+
+from .config import FA3_MODULES, Attention, ConfigError
+
+# Backends that diffusers' own dispatch runs.
+DIFFUSERS_BACKENDS = {
+    Attention.SDPA: "native",
+    Attention.SDPA_FLASH: "_native_flash",
+    Attention.SDPA_CUDNN: "_native_cudnn",
+    Attention.SDPA_MATH: "_native_math",
+    Attention.SAGE: "sage",
+}
+E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
+
+
+def fa3_module() -> ModuleType:
+    """The installed FlashAttention-3 interface: flash_attn_interface (built from source) or fa3_fwd_interface (wheel)."""
+    for name in FA3_MODULES:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    raise ConfigError(f"FlashAttention-3 is not installed (looked for {' and '.join(FA3_MODULES)}); pip install fa3-fwd on a Hopper GPU, or pick attention=sdpa")
+
+
+def _first(result: torch.Tensor | tuple) -> torch.Tensor:
+    return result[0] if isinstance(result, tuple) else result
+
+
+@torch.library.custom_op("lora_fast::fa3", mutates_args=())
+def fa3(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """FlashAttention-3 on (batch, seq, heads, head_dim) bf16 tensors."""
+    return _first(fa3_module().flash_attn_func(query, key, value))
+
+
+@fa3.register_fake
+def _(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    return torch.empty_like(query)
+
+
+@torch.library.custom_op("lora_fast::fa3_fp8", mutates_args=())
+def fa3_fp8(
+    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+    query_descale: torch.Tensor, key_descale: torch.Tensor, value_descale: torch.Tensor,
+) -> torch.Tensor:
+    """FlashAttention-3 on e4m3 tensors with (batch, heads) float32 descale factors; returns bf16."""
+    return _first(fa3_module().flash_attn_func(query, key, value, q_descale=query_descale, k_descale=key_descale, v_descale=value_descale))
+
+
+@fa3_fp8.register_fake
+def _(query, key, value, query_descale, key_descale, value_descale) -> torch.Tensor:
+    return torch.empty(query.shape, dtype=torch.bfloat16, device=query.device)
+
+
+def quantize_per_head(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(batch, seq, heads, dim) -> e4m3 tensor and (batch, heads) descale, each head scaled to the e4m3 range.
+
+    Plain torch, outside the custom op, so inductor fuses it with the rotary embedding before it."""
+    amax = tensor.abs().amax(dim=(1, 3)).float().clamp(min=1e-6)
+    scale = E4M3_MAX / amax
+    quantized = (tensor.float() * scale[:, None, :, None]).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+    return quantized, scale.reciprocal()
+
+
+def fa3_fp8_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """Scaled FP8 FlashAttention-3 on bf16 inputs."""
+    (q8, q_descale), (k8, k_descale), (v8, v_descale) = map(quantize_per_head, (query, key, value))
+    return fa3_fp8(q8, k8, v8, q_descale, k_descale, v_descale)
+
+
+KERNELS: dict[Attention, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    Attention.FA3: fa3,
+    Attention.FA3_FP8: fa3_fp8_attention,
+}
+
+
+class KernelFluxAttnProcessor:
+    """Flux attention (joint and single blocks) with a kernel diffusers' dispatch does not know.
+
+    diffusers only dispatches to its own backend names, so a kernel of ours needs its own processor; the
+    projections, norms and rotary embedding are diffusers' own functions, so LoRA layers apply as usual."""
+
+    def __init__(self, kernel: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+        self.kernel = kernel
+
+    def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, image_rotary_emb=None):
+        if attention_mask is not None:
+            raise ValueError("FlashAttention-3 processors take no attention mask; use attention=sdpa for masked attention")
+        query, key, value, context_query, context_key, context_value = _get_qkv_projections(attn, hidden_states, encoder_hidden_states)
+        query = attn.norm_q(query.unflatten(-1, (-1, attn.head_dim)))
+        key = attn.norm_k(key.unflatten(-1, (-1, attn.head_dim)))
+        value = value.unflatten(-1, (-1, attn.head_dim))
+        if attn.added_kv_proj_dim is not None:
+            query = torch.cat([attn.norm_added_q(context_query.unflatten(-1, (-1, attn.head_dim))), query], dim=1)
+            key = torch.cat([attn.norm_added_k(context_key.unflatten(-1, (-1, attn.head_dim))), key], dim=1)
+            value = torch.cat([context_value.unflatten(-1, (-1, attn.head_dim)), value], dim=1)
+        if image_rotary_emb is not None:
+            query = apply_rotary_emb(query, image_rotary_emb, sequence_dim=1)
+            key = apply_rotary_emb(key, image_rotary_emb, sequence_dim=1)
+        hidden_states = self.kernel(query, key, value).flatten(2, 3).to(query.dtype)
+        if encoder_hidden_states is None:
+            return hidden_states
+        context_length = encoder_hidden_states.shape[1]
+        context, hidden_states = hidden_states[:, :context_length], hidden_states[:, context_length:]
+        hidden_states = attn.to_out[1](attn.to_out[0](hidden_states.contiguous()))
+        return hidden_states, attn.to_add_out(context.contiguous())
+
+
+def set_attention(transformer: torch.nn.Module, attention: Attention) -> Callable[[], None]:
+    """Switch every attention layer of `transformer` to `attention`; returns a function that restores the previous state."""
+    processors = transformer.attn_processors
+    active_backend = _AttentionBackendRegistry._active_backend
+
+    def restore() -> None:
+        transformer.set_attn_processor(processors)
+        transformer.reset_attention_backend()
+        _AttentionBackendRegistry.set_active_backend(active_backend)  # diffusers sets a process-wide default too
+
+    if attention in KERNELS:
+        fa3_module()
+        transformer.set_attn_processor(KernelFluxAttnProcessor(KERNELS[attention]))
+    else:
+        transformer.set_attention_backend(DIFFUSERS_BACKENDS[attention])
+    return restore

@@ -1,0 +1,217 @@
+"""Optimization settings as data: one frozen dataclass, presets in one table, and what each one needs."""
+
+from __future__ import annotations
+
+import enum
+import importlib.util
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot work; the message names the conflict and the fix."""
+
+
+class Attention(str, enum.Enum):
+    """Attention kernel used by every attention layer of the transformer."""
+
+    SDPA = "sdpa"  # torch SDPA, torch picks the kernel (cuDNN on Hopper)
+    SDPA_FLASH = "sdpa_flash"
+    SDPA_CUDNN = "sdpa_cudnn"
+    SDPA_MATH = "sdpa_math"
+    FA3 = "fa3"  # FlashAttention-3, bf16
+    FA3_FP8 = "fa3_fp8"  # FlashAttention-3 with q/k/v quantized to e4m3 with per-head scales
+    SAGE = "sage"  # SageAttention (Triton)
+
+
+class Compile(str, enum.Enum):
+    """How much of the transformer torch.compile sees."""
+
+    NONE = "none"
+    REGIONAL = "regional"  # each repeated transformer block, via diffusers' compile_repeated_blocks
+    FULL = "full"  # the whole transformer in one graph
+
+
+class Quantization(str, enum.Enum):
+    """Weight/activation quantization of the transformer's linear layers (torchao)."""
+
+    NONE = "none"
+    FP8_ROWWISE = "fp8_rowwise"  # float8 e4m3 dynamic activations and weights, per-row scales
+    FP8_TENSORWISE = "fp8_tensorwise"  # same with one scale per tensor
+
+
+class Offload(str, enum.Enum):
+    """Where the weights live between uses (diffusers offloading hooks)."""
+
+    NONE = "none"
+    MODEL = "model"  # whole components moved to the GPU when used
+    SEQUENTIAL = "sequential"  # submodule by submodule: least memory, slowest
+
+
+@dataclass(frozen=True)
+class OptimizationConfig:
+    """Every optimization switch for one run. Impossible combinations raise ConfigError at construction."""
+
+    name: str = "custom"
+    attention: Attention = Attention.SDPA
+    compile: Compile = Compile.NONE
+    quantization: Quantization = Quantization.NONE
+    hotswap: bool = False
+    max_rank: int = 128
+    offload: Offload = Offload.NONE
+    fullgraph: bool = True
+    recompile_is_error: bool = True
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        for name, kind in (("attention", Attention), ("compile", Compile), ("quantization", Quantization), ("offload", Offload)):
+            value = getattr(self, name)
+            try:
+                object.__setattr__(self, name, kind(value))
+            except ValueError:
+                choices = ", ".join(member.value for member in kind)
+                raise ConfigError(f"{name}={value!r} is not known; choose one of: {choices}") from None
+        if self.max_rank < 1:
+            raise ConfigError(f"max_rank={self.max_rank} must be at least 1: it is the largest LoRA rank hot-swap will accept")
+        if self.quantization is not Quantization.NONE and self.offload is not Offload.NONE:
+            raise ConfigError(
+                f"quantization={self.quantization.value} with offload={self.offload.value}: torchao float8 weights "
+                "cannot be moved by the offloading hooks; drop one of the two"
+            )
+        if self.offload is Offload.SEQUENTIAL and self.compile is not Compile.NONE:
+            raise ConfigError(
+                "offload=sequential with compile: the per-submodule hooks break every graph; use offload=model or compile=none"
+            )
+        if self.offload is not Offload.NONE and self.compile is not Compile.NONE and self.recompile_is_error and self.fullgraph:
+            raise ConfigError(
+                f"offload={self.offload.value} with a fullgraph compile that errors on recompiles: moving weights "
+                "between devices recompiles; set fullgraph=False and recompile_is_error=False, or offload=none"
+            )
+
+    @property
+    def compiled(self) -> bool:
+        return self.compile is not Compile.NONE
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict (enums as their values)."""
+        return {key: value.value if isinstance(value, enum.Enum) else value for key, value in asdict(self).items()}
+
+
+def _preset(name: str, notes: str, **settings) -> OptimizationConfig:
+    return OptimizationConfig(name=name, notes=notes, **settings)
+
+
+_FAST = dict(compile=Compile.REGIONAL, hotswap=True)
+
+# The reference's eight rows (huggingface/lora-fast README), then settings for 24 GB consumer GPUs.
+PRESETS: dict[str, OptimizationConfig] = {
+    preset.name: preset
+    for preset in (
+        _preset("baseline", "eager bf16, SDPA, LoRAs loaded without hot-swap"),
+        _preset("optimized", "hot-swap + regional compile + FA3 + FP8", attention=Attention.FA3, quantization=Quantization.FP8_ROWWISE, **_FAST),
+        _preset("no_fp8", "optimized without FP8", attention=Attention.FA3, **_FAST),
+        _preset("no_fa3", "optimized without FA3 (SDPA)", quantization=Quantization.FP8_ROWWISE, **_FAST),
+        _preset("baseline_compile", "compile without hot-swap: every new LoRA recompiles", compile=Compile.REGIONAL, recompile_is_error=False),
+        _preset("no_fa3_fp8", "hot-swap + compile, bf16 SDPA", **_FAST),
+        _preset("no_compile_fp8", "hot-swap + FA3, eager bf16", attention=Attention.FA3, hotswap=True),
+        _preset("no_compile", "hot-swap + FA3 + FP8 without compile (FP8 is slow eager)", attention=Attention.FA3, quantization=Quantization.FP8_ROWWISE, hotswap=True),
+        _preset("rtx4090_fp8", "24 GB card: FP8 transformer resident, compile, hot-swap", quantization=Quantization.FP8_ROWWISE, **_FAST),
+        _preset(
+            "rtx4090_offload",
+            "24 GB card: bf16 with model offload, compile without fullgraph",
+            compile=Compile.REGIONAL, hotswap=True, offload=Offload.MODEL, fullgraph=False, recompile_is_error=False,
+        ),
+        _preset("rtx4090_offload_eager", "24 GB card: bf16 with model offload, eager", hotswap=True, offload=Offload.MODEL),
+    )
+}
+
+
+def get_preset(name: str) -> OptimizationConfig:
+    """The preset called `name`; an unknown name raises ConfigError listing the known ones."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}") from None
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What a configuration needs from the machine."""
+
+    cuda: bool = False
+    min_capability: tuple[int, int] | None = None
+    packages: tuple[str, ...] = ()
+    min_gpu_memory_gb: float = 0.0
+    markers: tuple[str, ...] = field(default=())
+
+
+# Importable module names for optional packages, per feature.
+FA3_MODULES = ("flash_attn_interface", "fa3_fwd_interface")
+_ATTENTION_NEEDS = {
+    Attention.SDPA_FLASH: ((8, 0), ()),
+    Attention.SDPA_CUDNN: ((8, 0), ()),
+    Attention.FA3: ((9, 0), (FA3_MODULES,)),
+    Attention.FA3_FP8: ((9, 0), (FA3_MODULES,)),
+    Attention.SAGE: ((8, 0), (("sageattention",),)),
+}
+_QUANT_NEEDS = {Quantization.FP8_ROWWISE: (8, 9), Quantization.FP8_TENSORWISE: (8, 9)}
+
+
+def requirements(config: OptimizationConfig) -> Requirements:
+    """What `config` needs: CUDA, a compute capability, optional packages. Feeds skip markers and checks."""
+    capability: tuple[int, int] | None = None
+    packages: list[str] = []
+    if config.attention in _ATTENTION_NEEDS:
+        capability, modules = _ATTENTION_NEEDS[config.attention]
+        packages += [" or ".join(group) for group in modules]
+    if config.quantization in _QUANT_NEEDS:
+        capability = max(capability or (0, 0), _QUANT_NEEDS[config.quantization])
+        packages.append("torchao")
+    cuda = capability is not None or config.offload is not Offload.NONE
+    markers = ["gpu"] if cuda else ["cpu"]
+    if capability is not None and capability >= (9, 0):
+        markers.append("h100")
+    # Fits a 24 GB card: FP8 keeps the transformer at about 12 GB, offload keeps it off the GPU.
+    if config.quantization is not Quantization.NONE or config.offload is not Offload.NONE:
+        markers.append("rtx4090")
+    return Requirements(
+        cuda=cuda,
+        min_capability=capability,
+        packages=tuple(packages),
+        min_gpu_memory_gb=0.0 if cuda is False else 16.0,
+        markers=tuple(markers),
+    )
+
+
+def module_available(name: str) -> bool:
+    """True when `name` can be imported."""
+    return importlib.util.find_spec(name) is not None
+
+
+def cuda_capability() -> tuple[int, int] | None:
+    """Compute capability of GPU 0, or None without CUDA."""
+    return torch.cuda.get_device_capability(0) if torch.cuda.is_available() else None
+
+
+def unmet_requirements(config: OptimizationConfig) -> list[str]:
+    """Reasons this machine cannot run `config`; empty when it can."""
+    needs = requirements(config)
+    reasons = []
+    capability = cuda_capability()
+    if needs.cuda and capability is None:
+        reasons.append(f"preset {config.name!r} needs a CUDA GPU")
+    elif needs.min_capability and capability < needs.min_capability:
+        want = ".".join(map(str, needs.min_capability))
+        reasons.append(f"preset {config.name!r} needs compute capability >= {want}, this GPU has {capability[0]}.{capability[1]}")
+    for alternatives in needs.packages:
+        if not any(module_available(name) for name in alternatives.split(" or ")):
+            reasons.append(f"preset {config.name!r} needs the package {alternatives} (pip install it)")
+    return reasons
+
+
+def check_runnable(config: OptimizationConfig) -> None:
+    """Raise ConfigError naming every unmet requirement of `config` on this machine."""
+    reasons = unmet_requirements(config)
+    if reasons:
+        raise ConfigError("; ".join(reasons))

@@ -1,0 +1,49 @@
+"""nox sessions: tests, CPU benchmark, GPU benchmarks per card, compare and report (`nox -s rtx4090`)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests"]
+FULL_SIZE = ["--model", "flux-dev-random", "--resolution", "1024", "--steps", "28", "--lora-rank", "128"]
+
+
+def install(session: nox.Session, gpu: bool = False) -> None:
+    session.install("-r", "requirements.txt")
+    if gpu:
+        session.install("--no-deps", "-r", "requirements-gpu.txt")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Correctness tests on the CPU with the embedded tiny pipeline."""
+    install(session)
+    session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every CPU-capable preset on the tiny pipeline, stored under .benchmarks/cpu."""
+    install(session)
+    session.run("pytest", "benchmarks", "-m", "cpu", "--benchmark-autosave", *session.posargs)
+
+
+@nox.session
+def h100(session: nox.Session) -> None:
+    """Hopper presets (FA3, FP8) on the full-size architecture; results under .benchmarks/<GPU name>."""
+    install(session, gpu=True)
+    session.run("pytest", "benchmarks", "-m", "h100 or cpu", *FULL_SIZE, "--benchmark-autosave", *session.posargs)
+
+
+@nox.session
+def rtx4090(session: nox.Session) -> None:
+    """Presets that fit a 24 GB card, with the process capped at 24 GB."""
+    install(session, gpu=True)
+    session.run("pytest", "benchmarks", "-m", "rtx4090", *FULL_SIZE, "--gpu-memory-gb", "24", "--benchmark-autosave", *session.posargs)
+
+
+@nox.session
+def compare(session: nox.Session) -> None:
+    """Regression gate: this run against the last stored run of the same machine; fails on a 5% slower mean."""
+    install(session)
+    session.run("pytest", "benchmarks", "-m", "cpu", "--benchmark-compare", "--benchmark-compare-fail=mean:5%", *session.posargs)

@@ -1,0 +1,39 @@
+"""Shared fixtures: one tiny pipeline per session, restored after every test that optimizes it."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lora_fast.loras import LoraSpec, make_lora
+from lora_fast.optimize import restore
+from lora_fast.pipelines import TINY, generation_defaults, load_pipeline
+
+
+@pytest.fixture(scope="session")
+def tiny_pipe():
+    return load_pipeline(TINY)
+
+
+@pytest.fixture
+def pipe(tiny_pipe):
+    """The session's tiny pipeline, with any optimization undone after the test."""
+    yield tiny_pipe
+    restore(tiny_pipe)
+
+
+@pytest.fixture(scope="session")
+def generate():
+    """generate(pipe, seed=0, **kwargs) -> latents of one tiny image (more sensitive than decoded pixels)."""
+
+    def run(pipe, seed: int = 0, output_type: str = "latent", **kwargs):
+        settings = {**generation_defaults(TINY), **kwargs}
+        return pipe(prompt="a red cube on a table", generator=torch.Generator().manual_seed(seed), output_type=output_type, **settings).images
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def lora_factory(tiny_pipe):
+    """lora_factory(**spec) -> a synthetic LoRA state dict for the tiny transformer."""
+    return lambda **spec: make_lora(tiny_pipe.transformer, LoraSpec(**spec))

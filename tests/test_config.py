@@ -1,0 +1,87 @@
+import pytest
+import torch
+
+from lora_fast.cli import main
+from lora_fast.config import PRESETS, Attention, Compile, ConfigError, OptimizationConfig, Quantization, get_preset, requirements
+from lora_fast.optimize import optimize
+
+REFERENCE_ROWS = ["baseline", "optimized", "no_fp8", "no_fa3", "baseline_compile", "no_fa3_fp8", "no_compile_fp8", "no_compile"]
+
+
+def test_reference_presets_mean_what_their_rows_say():
+    assert all(name in PRESETS for name in REFERENCE_ROWS)
+    optimized = PRESETS["optimized"]
+    assert (optimized.attention, optimized.quantization, optimized.compile, optimized.hotswap) == (Attention.FA3, Quantization.FP8_ROWWISE, Compile.REGIONAL, True)
+    assert PRESETS["no_fp8"] == OptimizationConfig(**{**optimized.to_dict(), "name": "no_fp8", "notes": PRESETS["no_fp8"].notes, "quantization": "none"})
+    assert PRESETS["no_fa3"].attention is Attention.SDPA and PRESETS["no_fa3"].quantization is Quantization.FP8_ROWWISE
+    assert not PRESETS["baseline"].compiled and not PRESETS["baseline"].hotswap
+    assert PRESETS["baseline_compile"].compiled and not PRESETS["baseline_compile"].hotswap
+    assert not PRESETS["no_compile"].compiled and PRESETS["no_compile"].quantization is not Quantization.NONE
+
+
+def test_configs_are_frozen_data():
+    config = get_preset("optimized")
+    with pytest.raises(AttributeError):
+        config.compile = Compile.NONE
+    assert OptimizationConfig(**config.to_dict()) == config
+
+
+@pytest.mark.parametrize(
+    "settings, conflict",
+    [
+        (dict(quantization="fp8_rowwise", offload="model"), "torchao float8"),
+        (dict(offload="sequential", compile="regional"), "sequential"),
+        (dict(offload="model", compile="full"), "recompiles"),
+        (dict(attention="flash9"), "attention='flash9' is not known"),
+        (dict(max_rank=0), "max_rank"),
+    ],
+)
+def test_impossible_combinations_are_rejected(settings, conflict):
+    with pytest.raises(ConfigError, match=conflict):
+        OptimizationConfig(**settings)
+
+
+def test_unknown_preset_names_the_known_ones():
+    with pytest.raises(ConfigError, match="known presets: baseline"):
+        get_preset("turbo")
+
+
+def test_requirements_of_hopper_presets():
+    needs = requirements(PRESETS["optimized"])
+    assert needs.cuda and needs.min_capability == (9, 0) and "torchao" in needs.packages and "h100" in needs.markers
+    assert requirements(PRESETS["baseline"]) .markers == ("cpu",)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal a machine without CUDA gives")
+def test_gpu_config_on_cpu_is_refused_before_any_change(pipe, lora_factory):
+    with pytest.raises(ConfigError, match="needs a CUDA GPU"):
+        optimize(pipe, PRESETS["no_fa3"], lora_factory(rank=4))
+    assert getattr(pipe, "lora_fast", None) is None and not getattr(pipe.transformer, "peft_config", None)
+
+
+def test_cli_presets_lists_all(capsys):
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in PRESETS)
+
+
+def test_cli_generate_writes_png_and_keeps_existing(tmp_path, capsys):
+    from PIL import Image
+
+    from lora_fast.loras import LoraSpec, make_lora, save_lora
+    from lora_fast.pipelines import load_pipeline
+
+    lora = save_lora(make_lora(load_pipeline("tiny").transformer, LoraSpec(rank=4)), tmp_path / "l.safetensors")
+    out = tmp_path / "image.png"
+    assert main(["generate", "--prompt", "a cat", "--lora", str(lora), "--out", str(out), "--steps", "2"]) == 0
+    assert Image.open(out).size == (64, 64)
+    before = out.read_bytes()
+    assert main(["generate", "--prompt", "a dog", "--out", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["generate", "--prompt", "x", "--preset", "turbo", "--out", str(tmp_path / "a.png")]) == 2
+    assert main(["generate", "--prompt", "x", "--lora", str(tmp_path / "no.safetensors"), "--out", str(tmp_path / "b.png")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown preset 'turbo'" in err and "not found" in err and "Traceback" not in err

@@ -1,0 +1,163 @@
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from lora_fast.config import OptimizationConfig
+from lora_fast.loras import LoraError, LoraSpec, LoraSlot, make_lora, read_lora, save_lora, target_modules
+from lora_fast.optimize import optimize
+from lora_fast.pipelines import load_pipeline
+
+# Kohya stores grouped layers together; these targets make whole groups in both block kinds.
+KOHYA_TARGETS = ("attn.add_q_proj", "attn.add_k_proj", "attn.add_v_proj", "attn.to_add_out", "ff.net.2", "proj_out")
+
+
+def relative_change(a: torch.Tensor, b: torch.Tensor) -> float:
+    return ((a - b).norm() / b.norm()).item()
+
+
+def test_factory_is_seeded_and_shaped(tiny_pipe, lora_factory):
+    first, again, other = lora_factory(rank=4, seed=3), lora_factory(rank=4, seed=3), lora_factory(rank=4, seed=4)
+    assert first.keys() == again.keys() and all(torch.equal(first[k], again[k]) for k in first)
+    assert not all(torch.equal(first[k], other[k]) for k in first)
+    modules = target_modules(tiny_pipe.transformer)
+    assert len(first) == 2 * len(modules)
+    for module in modules:
+        layer = tiny_pipe.transformer.get_submodule(module)
+        assert first[f"transformer.{module}.lora_A.weight"].shape == (4, layer.in_features)
+        assert first[f"transformer.{module}.lora_B.weight"].shape == (layer.out_features, 4)
+
+
+def test_factory_strength_sets_relative_update(tiny_pipe, lora_factory):
+    state = lora_factory(rank=4, strength=0.5, alpha=8)
+    module = "transformer_blocks.0.attn.to_q"
+    delta = state[f"transformer.{module}.lora_B.weight"] @ state[f"transformer.{module}.lora_A.weight"]
+    weight = tiny_pipe.transformer.get_submodule(module).weight
+    assert delta.norm() / weight.norm() == pytest.approx(0.5, rel=1e-4)
+
+
+def test_block_subset(tiny_pipe, lora_factory):
+    state = lora_factory(rank=2, blocks=(1,))
+    assert state and all(".1." in key for key in state)
+
+
+@pytest.mark.parametrize("key_format", ["diffusers", "kohya"])
+def test_file_round_trip_gives_same_image(pipe, generate, tmp_path, key_format):
+    spec = LoraSpec(rank=6, alpha=3.0, seed=2, targets=KOHYA_TARGETS, key_format=key_format)
+    state = make_lora(pipe.transformer, spec)
+    if key_format == "kohya":
+        assert all(key.startswith("lora_unet_") for key in state)
+    path = save_lora(state, tmp_path / "style.safetensors", spec=spec)
+    assert read_lora(path).keys() == state.keys()
+    base = generate(pipe)
+    optimize(pipe, OptimizationConfig(), path)
+    from_file = generate(pipe)
+    pipe.lora_fast.lora.load(state)
+    assert torch.allclose(generate(pipe), from_file, atol=1e-6)
+    assert relative_change(from_file, base) > 0.01
+
+
+def test_both_key_formats_are_the_same_lora(pipe, generate):
+    images = []
+    for key_format in ("diffusers", "kohya"):
+        state = make_lora(pipe.transformer, LoraSpec(rank=5, alpha=10.0, seed=9, targets=KOHYA_TARGETS, key_format=key_format))
+        optimize(pipe, OptimizationConfig(), state)
+        images.append(generate(pipe))
+        from lora_fast.optimize import restore
+
+        restore(pipe)
+    assert torch.allclose(images[0], images[1], atol=1e-4)
+
+
+def test_lora_changes_image_and_scale_zero_gives_base(pipe, generate, lora_factory):
+    base = generate(pipe)
+    optimize(pipe, OptimizationConfig(), lora_factory(rank=8, seed=1))
+    assert relative_change(generate(pipe), base) > 0.01
+    assert torch.allclose(generate(pipe, joint_attention_kwargs={"scale": 0.0}), base, atol=1e-6)
+
+
+def test_restore_removes_lora(pipe, generate, lora_factory):
+    base = generate(pipe)
+    optimize(pipe, OptimizationConfig(hotswap=True, max_rank=8), lora_factory(rank=8))
+    from lora_fast.optimize import restore
+
+    restore(pipe)
+    assert torch.equal(generate(pipe), base)
+    assert not getattr(pipe.transformer, "peft_config", None)
+
+
+def test_save_refuses_to_overwrite(tmp_path, lora_factory):
+    path = save_lora(lora_factory(rank=2), tmp_path / "a.safetensors")
+    before = path.read_bytes()
+    with pytest.raises(LoraError, match="already exists"):
+        save_lora(lora_factory(rank=3), path)
+    assert path.read_bytes() == before
+
+
+# Bad input: each gives LoraError naming the problem, and the active LoRA keeps working.
+
+
+@pytest.fixture
+def served(pipe, generate, lora_factory):
+    """The tiny pipeline serving one LoRA with hot-swap prepared (max rank 8); yields (slot, its image)."""
+    optimize(pipe, OptimizationConfig(hotswap=True, max_rank=8), lora_factory(rank=4, seed=5))
+    return pipe.lora_fast.lora, generate(pipe)
+
+
+def write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def bad_sources(tmp_path, lora_factory):
+    good = lora_factory(rank=4, seed=6)
+    wide = make_lora(load_pipeline("tiny", seed=0).transformer, LoraSpec(rank=4))
+    wide = {key: torch.cat([value, value], dim=1 if "lora_A" in key else 0) for key, value in wide.items()}
+    truncated = tmp_path / "truncated.safetensors"
+    save_file(good, truncated)
+    truncated.write_bytes(truncated.read_bytes()[:200])
+    torch.save(good, tmp_path / "lora.bin")
+    return {
+        "missing file": (tmp_path / "absent.safetensors", "not found"),
+        "empty file": (write(tmp_path / "empty.safetensors", b""), "not a readable"),
+        "truncated file": (truncated, "not a readable"),
+        "pickle file": (tmp_path / "lora.bin", "pickle"),
+        "other model width": (wide, "another width"),
+        "rank above max": (lora_factory(rank=9), "exceeds the prepared maximum 8"),
+        "targets outside prepared": (lora_factory(rank=4, targets=("proj_mlp", "ff.net.2")), "outside the prepared set"),
+        "text encoder weights": ({**good, "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight": torch.zeros(4, 32)}, "text-encoder"),
+    }
+
+
+BAD = ["missing file", "empty file", "truncated file", "pickle file", "other model width", "rank above max", "targets outside prepared", "text encoder weights"]
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_bad_lora_is_refused_and_previous_stays(served, generate, tmp_path, lora_factory, case):
+    slot, image = served
+    source, message = bad_sources(tmp_path, lora_factory)[case]
+    with pytest.raises(LoraError, match=message):
+        slot.load(source)
+    assert torch.equal(generate(slot.pipe), image)
+
+
+def test_pickle_loads_only_when_allowed(served, generate, tmp_path, lora_factory):
+    slot, image = served
+    state = lora_factory(rank=4, seed=7)
+    torch.save(state, tmp_path / "trusted.pt")
+    slot.load(tmp_path / "trusted.pt", allow_pickle=True)
+    assert not torch.equal(generate(slot.pipe), image)
+
+
+def test_user_file_is_not_modified(served, tmp_path, lora_factory):
+    slot, _ = served
+    path = save_lora(lora_factory(rank=3, seed=8, targets=("attn.to_q",)), tmp_path / "mine.safetensors")
+    before = path.read_bytes()
+    slot.load(path)
+    assert path.read_bytes() == before
+
+
+def test_hotswap_prepared_after_load_is_refused(pipe, lora_factory):
+    slot = LoraSlot(pipe, hotswap=True, max_rank=8)
+    slot.loaded = 1
+    with pytest.raises(LoraError, match="before the first LoRA"):
+        slot.prepare()

@@ -1,0 +1,56 @@
+import pytest
+import torch
+
+from lora_fast.pipelines import FLUX_DEV_SHAPES, TINY, PipelineError, load_pipeline
+
+
+def test_same_seed_same_weights_and_image(tiny_pipe, generate):
+    again = load_pipeline(TINY, seed=0)
+    for name in ("transformer", "vae", "text_encoder", "text_encoder_2"):
+        ours, theirs = getattr(tiny_pipe, name).state_dict(), getattr(again, name).state_dict()
+        assert all(torch.equal(ours[key], theirs[key]) for key in ours), name
+    assert torch.equal(generate(tiny_pipe), generate(again))
+
+
+def test_other_seed_other_weights(tiny_pipe):
+    other = load_pipeline(TINY, seed=1)
+    assert not torch.equal(other.transformer.proj_out.weight, tiny_pipe.transformer.proj_out.weight)
+
+
+def test_building_restores_global_torch_state():
+    dtype, rng = torch.get_default_dtype(), torch.get_rng_state()
+    load_pipeline(TINY, dtype=torch.bfloat16)
+    assert torch.get_default_dtype() == dtype
+    assert torch.equal(torch.get_rng_state(), rng)
+
+
+def test_image_generation_shape(tiny_pipe, generate):
+    image = generate(tiny_pipe, output_type="pt")
+    assert image.shape == (1, 3, 64, 64)
+    assert torch.isfinite(image).all() and image.std() > 0.01
+
+
+def test_saved_folder_round_trip(tiny_pipe, generate, tmp_path):
+    tiny_pipe.save_pretrained(tmp_path / "tiny-flux")
+    loaded = load_pipeline(str(tmp_path / "tiny-flux"))
+    assert torch.equal(generate(loaded), generate(tiny_pipe))
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(PipelineError, match="does not exist"):
+        load_pipeline(str(tmp_path / "nowhere"))
+
+
+def test_folder_without_model_index_is_a_clear_error(tmp_path):
+    with pytest.raises(PipelineError, match="model_index.json"):
+        load_pipeline(str(tmp_path))
+
+
+def test_full_size_shapes_are_flux_dev():
+    with torch.device("meta"):
+        from diffusers import FluxTransformer2DModel
+
+        transformer = FluxTransformer2DModel(**FLUX_DEV_SHAPES.transformer)
+    assert len(transformer.transformer_blocks) == 19 and len(transformer.single_transformer_blocks) == 38
+    assert transformer.inner_dim == 3072
+    assert 11.8e9 < sum(p.numel() for p in transformer.parameters()) < 12.0e9
