@@ -58,7 +58,7 @@ def test_hotswap_sequence(benchmark, preset, base_pipe, loras, max_rank, render)
     with optimized(base_pipe, config, loras[0]) as pipe:
         render(pipe)  # compile
         graphs = compiled_graphs()
-        swap_s, image_s = [], []
+        swap_s: list[float] = []
         order = iter(loras[1:] + loras[:1])
 
         def swap():
@@ -69,9 +69,8 @@ def test_hotswap_sequence(benchmark, preset, base_pipe, loras, max_rank, render)
 
         with recompile_guard(config):
             benchmark.pedantic(render, setup=swap, rounds=len(loras), warmup_rounds=0, iterations=1)
-        image_s = benchmark.stats.stats.data if benchmark.stats else []
         benchmark.extra_info.update(
-            config=config.to_dict(), swap_s=swap_s, image_s_after_each_swap=list(image_s),
+            config=config.to_dict(), swap_s=swap_s, image_s_after_each_swap=list(benchmark.stats.stats.data),
             recompiles=compiled_graphs() - graphs, loras=len(loras),
         )
         assert compiled_graphs() == graphs

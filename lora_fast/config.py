@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import importlib.util
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import torch
 
@@ -142,8 +142,7 @@ class Requirements:
     cuda: bool = False
     min_capability: tuple[int, int] | None = None
     packages: tuple[str, ...] = ()
-    min_gpu_memory_gb: float = 0.0
-    markers: tuple[str, ...] = field(default=())
+    markers: tuple[str, ...] = ()
 
 
 # Importable module names for optional packages, per feature.
@@ -175,13 +174,7 @@ def requirements(config: OptimizationConfig) -> Requirements:
     # Fits a 24 GB card: FP8 keeps the transformer at about 12 GB, offload keeps it off the GPU.
     if config.quantization is not Quantization.NONE or config.offload is not Offload.NONE:
         markers.append("rtx4090")
-    return Requirements(
-        cuda=cuda,
-        min_capability=capability,
-        packages=tuple(packages),
-        min_gpu_memory_gb=0.0 if cuda is False else 16.0,
-        markers=tuple(markers),
-    )
+    return Requirements(cuda=cuda, min_capability=capability, packages=tuple(packages), markers=tuple(markers))
 
 
 def module_available(name: str) -> bool:

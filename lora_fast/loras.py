@@ -340,7 +340,7 @@ class LoraSlot:
             self._check_swappable(shape, text_state)
         with self.lock:
             if self.hotswap:
-                self._load_hotswap(transformer_state)
+                self._load_hotswap(transformer_state, shape.max_rank)
             else:
                 self._load_fresh(transformer_state, text_state)
             self.loaded += 1
@@ -362,12 +362,13 @@ class LoraSlot:
                 "pass every module your LoRAs touch as `targets` when the slot is made"
             )
 
-    def _load_hotswap(self, state: StateDict) -> None:
+    def _load_hotswap(self, state: StateDict, rank: int) -> None:
         transformer = self.pipe.transformer
         if not self.loaded:
             self.prepared_modules = tuple(self.targets or sorted({key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}))
-        state = _pad_to_rank(state, transformer, self.prepared_modules, check_against(transformer, state).max_rank)
-        state = {key: value.to(transformer.device, transformer.dtype) for key, value in state.items()}
+        state = _pad_to_rank(state, transformer, self.prepared_modules, rank)
+        device, dtype = transformer.device, transformer.dtype  # each property walks every module: read them once
+        state = {key: value.to(device, dtype) for key, value in state.items()}
         self.pipe.load_lora_weights(state, adapter_name=self.ADAPTER, hotswap=bool(self.loaded))
 
     def _load_fresh(self, transformer_state: StateDict, text_state: StateDict) -> None:

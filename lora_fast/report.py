@@ -1,0 +1,125 @@
+"""Tables and a chart from stored pytest-benchmark JSON: `python -m lora_fast.report FILES [--png P] [--readme R]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import PRESETS
+
+README_START, README_END = "<!-- report:start -->", "<!-- report:end -->"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One preset's stored result."""
+
+    preset: str
+    mean_s: float
+    stddev_s: float
+    rounds: int
+    first_call_s: float | None
+    peak_mem_GiB: float | None
+    ssim: float | None
+    psnr_db: float | None
+    recompiles: int | None
+    gpu: str
+
+
+def read_rows(paths: list[Path]) -> list[Row]:
+    """The `test_preset[...]` results of every file, later files replacing earlier ones for the same preset."""
+    rows: dict[str, Row] = {}
+    for path in paths:
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as error:
+            raise SystemExit(f"error: {path} is not a readable pytest-benchmark JSON file ({error})") from None
+        gpu = str(data.get("machine_info", {}).get("gpu", "?"))
+        for bench in data.get("benchmarks", []):
+            match = re.fullmatch(r"test_preset\[(.+)\]", bench["name"])
+            if not match:
+                continue
+            info, stats = bench.get("extra_info", {}), bench["stats"]
+            rows[match[1]] = Row(
+                match[1], stats["mean"], stats["stddev"], stats["rounds"], info.get("first_call_s"), info.get("peak_mem_GiB"),
+                info.get("ssim"), info.get("psnr_db"), info.get("recompiles"), gpu,
+            )
+    order = list(PRESETS)
+    return sorted(rows.values(), key=lambda row: (row.mean_s if row.preset not in order else order.index(row.preset)))
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def markdown(rows: list[Row]) -> str:
+    """The reference-style table: time, speedup over `baseline`, first call, peak memory, similarity, notes."""
+    baseline = next((row.mean_s for row in rows if row.preset == "baseline"), None)
+    lines = [
+        "| Option | Time (s) | Speedup | First call (s) | Peak GiB | SSIM | PSNR (dB) | Recompiles | Notes |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        speedup = f"{baseline / row.mean_s:.2f}×" if baseline else "–"
+        notes = PRESETS[row.preset].notes if row.preset in PRESETS else ""
+        lines.append(
+            f"| {row.preset} | {row.mean_s:.3f} ± {row.stddev_s:.3f} | {speedup} | {_number(row.first_call_s, 1)} | "
+            f"{_number(row.peak_mem_GiB, 1)} | {_number(row.ssim, 4)} | {_number(row.psnr_db, 1)} | "
+            f"{'–' if row.recompiles is None else row.recompiles} | {notes} |"
+        )
+    return "\n".join(lines)
+
+
+def bar_chart(rows: list[Row], path: Path) -> Path:
+    """Horizontal bars of seconds per image, one per preset."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 0.45 * len(rows) + 1))
+    axes.barh([row.preset for row in rows], [row.mean_s for row in rows], xerr=[row.stddev_s for row in rows], color="#4c72b0")
+    axes.invert_yaxis()
+    axes.set_xlabel("seconds per image (lower is better)")
+    axes.set_title(f"lora-fast presets on {rows[0].gpu}" if rows else "lora-fast presets")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def replace_readme_section(readme: Path, table: str) -> None:
+    """Put `table` between the report markers of `readme`; the rest of the file is left as it was."""
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        raise SystemExit(f"error: {readme} has no {README_START} ... {README_END} section to fill")
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    readme.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lora_fast.report", description=__doc__)
+    parser.add_argument("files", nargs="+", type=Path, help="pytest-benchmark JSON files (later ones win per preset)")
+    parser.add_argument("--png", type=Path, help="also draw a bar chart here")
+    parser.add_argument("--readme", type=Path, help="write the table into this file's report section")
+    args = parser.parse_args(argv)
+    rows = read_rows(args.files)
+    if not rows:
+        print("error: no test_preset results in the given files", file=sys.stderr)
+        return 2
+    table = markdown(rows)
+    print(table)
+    if args.png:
+        bar_chart(rows, args.png)
+    if args.readme:
+        replace_readme_section(args.readme, table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

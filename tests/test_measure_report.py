@@ -1,0 +1,66 @@
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from lora_fast import measure, report
+
+STORED = sorted(Path(__file__).parent.parent.glob(".benchmarks/NVIDIA-H200/*/*.json"))
+
+
+def test_timer_waits_for_the_gpu(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda *args: calls.append("sync"))
+    first = measure.synced_timer()
+    assert calls == ["sync"] and measure.synced_timer() >= first and len(calls) == 2
+
+
+def test_similarity_orders_images():
+    generator = torch.Generator().manual_seed(0)
+    image = torch.rand(1, 3, 32, 32, generator=generator)
+    close = (image + 0.01 * torch.randn(image.shape, generator=generator)).clamp(0, 1)
+    far = torch.rand(1, 3, 32, 32, generator=generator)
+    same, near, other = (measure.similarity(x, image) for x in (image, close, far))
+    assert same["ssim"] == pytest.approx(1.0) and same["psnr_db"] is None
+    assert other["ssim"] < near["ssim"] < 1.0 and near["psnr_db"] > other["psnr_db"]
+
+
+def test_machine_info_has_gpu_versions_and_folder():
+    assert measure.gpu_info()["gpu"] == (torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
+    assert measure.library_versions()["torch"] == torch.__version__
+    assert measure.storage_folder_name({"gpu": "NVIDIA H200"}) == "NVIDIA-H200"
+    assert measure.storage_folder_name({"gpu": "cpu"}) == "cpu"
+
+
+def test_stored_h200_results_have_what_the_report_needs():
+    assert STORED, "the committed H200 results are missing"
+    presets = {row.preset for row in report.read_rows(STORED)}
+    assert {"baseline", "no_compile", "baseline_compile", "optimized"} <= presets
+    for path in STORED:
+        data = json.loads(path.read_text())
+        assert data["machine_info"]["gpu"] == "NVIDIA H200" and data["machine_info"]["compute_capability"] == "9.0"
+        for bench in data["benchmarks"]:
+            assert bench["extra_info"]["recompiles"] == 0 and "config" in bench["extra_info"]
+
+
+def test_report_table_chart_and_readme(tmp_path):
+    rows = report.read_rows(STORED)
+    table = report.markdown(rows)
+    assert table.splitlines()[2].startswith("| baseline |") and "1.00×" in table
+    chart = report.bar_chart(rows, tmp_path / "chart.png")
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{report.README_START}\nold\n{report.README_END}\noutro\n")
+    report.replace_readme_section(readme, table)
+    text = readme.read_text()
+    assert text.startswith("intro\n") and text.endswith("outro\n") and "old" not in text and table in text
+
+
+def test_report_refuses_a_broken_file(tmp_path):
+    broken = tmp_path / "half.json"
+    broken.write_text('{"benchmarks": [')
+    with pytest.raises(SystemExit, match="not a readable"):
+        report.read_rows([broken])
