@@ -49,7 +49,7 @@ def test_unknown_preset_names_the_known_ones():
 def test_requirements_of_hopper_presets():
     needs = requirements(PRESETS["optimized"])
     assert needs.cuda and needs.min_capability == (9, 0) and "torchao" in needs.packages and "h100" in needs.markers
-    assert requirements(PRESETS["baseline"]) .markers == ("cpu",)
+    assert requirements(PRESETS["baseline"]).markers == ("cpu",)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal a machine without CUDA gives")

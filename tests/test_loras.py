@@ -4,7 +4,7 @@ from safetensors.torch import save_file
 
 from lora_fast.config import OptimizationConfig
 from lora_fast.loras import LoraError, LoraSpec, LoraSlot, make_lora, read_lora, save_lora, target_modules
-from lora_fast.optimize import optimize
+from lora_fast.optimize import optimize, restore
 from lora_fast.pipelines import load_pipeline
 
 # Kohya stores grouped layers together; these targets make whole groups in both block kinds.
@@ -62,8 +62,6 @@ def test_both_key_formats_are_the_same_lora(pipe, generate):
         state = make_lora(pipe.transformer, LoraSpec(rank=5, alpha=10.0, seed=9, targets=KOHYA_TARGETS, key_format=key_format))
         optimize(pipe, OptimizationConfig(), state)
         images.append(generate(pipe))
-        from lora_fast.optimize import restore
-
         restore(pipe)
     assert torch.allclose(images[0], images[1], atol=1e-4)
 
@@ -78,8 +76,6 @@ def test_lora_changes_image_and_scale_zero_gives_base(pipe, generate, lora_facto
 def test_restore_removes_lora(pipe, generate, lora_factory):
     base = generate(pipe)
     optimize(pipe, OptimizationConfig(hotswap=True, max_rank=8), lora_factory(rank=8))
-    from lora_fast.optimize import restore
-
     restore(pipe)
     assert torch.equal(generate(pipe), base)
     assert not getattr(pipe.transformer, "peft_config", None)
