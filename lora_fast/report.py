@@ -49,7 +49,8 @@ def read_rows(paths: list[Path]) -> list[Row]:
                 info.get("ssim"), info.get("psnr_db"), info.get("recompiles"), gpu,
             )
     order = list(PRESETS)
-    return sorted(rows.values(), key=lambda row: (row.mean_s if row.preset not in order else order.index(row.preset)))
+    # Known presets in table order, then any others by time (never one number mixing positions and seconds).
+    return sorted(rows.values(), key=lambda row: (row.preset not in order, order.index(row.preset) if row.preset in order else row.mean_s))
 
 
 def _number(value: float | None, digits: int) -> str:
@@ -99,7 +100,9 @@ def replace_readme_section(readme: Path, table: str) -> None:
         raise SystemExit(f"error: {readme} has no {README_START} ... {README_END} section to fill")
     head, rest = text.split(README_START, 1)
     tail = rest.split(README_END, 1)[1]
-    readme.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+    partial = readme.with_name(f".{readme.name}.partial")  # an interrupted write must not truncate the README
+    partial.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+    partial.replace(readme)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,6 +59,14 @@ def test_report_table_chart_and_readme(tmp_path):
     assert text.startswith("intro\n") and text.endswith("outro\n") and "old" not in text and table in text
 
 
+def test_unknown_presets_come_after_the_table(tmp_path):
+    stored = json.loads(STORED[0].read_text())
+    renamed = dict(stored["benchmarks"][0], name="test_preset[my_own]")
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps({**stored, "benchmarks": [renamed]}))
+    assert [row.preset for row in report.read_rows([STORED[0], extra])][-1] == "my_own"
+
+
 def test_report_refuses_a_broken_file(tmp_path):
     broken = tmp_path / "half.json"
     broken.write_text('{"benchmarks": [')
