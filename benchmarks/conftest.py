@@ -4,12 +4,15 @@ Run: `pytest benchmarks` (tiny pipeline, CPU presets), `pytest benchmarks -m h10
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
-from lora_fast.config import PRESETS, requirements, unmet_requirements
+from lora_fast.config import PRESETS, Attention, OptimizationConfig, attention_variant, requirements, unmet_requirements
 from lora_fast.loras import LoraSpec, make_lora, read_lora
-from lora_fast.measure import gpu_info, library_versions, storage_folder_name
+from lora_fast.measure import Calibration, Render, gpu_info, library_versions, storage_folder_name
+from lora_fast.measure import render as render_with_latents
 from lora_fast.optimize import optimized
 from lora_fast.pipelines import TINY, generation_defaults, load_pipeline
 
@@ -21,6 +24,7 @@ MARKERS = {
     "multigpu": "needs several GPUs",
 }
 PROMPT = "a lighthouse on a cliff at dusk, oil painting"
+WRONG_SCALE = 0.5  # the broken case of the calibration: the LoRA applied at half its strength
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,8 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--resolution", type=int, help="image height and width (default: the model's)")
     group.addoption("--lora-rank", type=int, default=None, help="rank of the synthetic LoRA (default 128 full size, 8 tiny)")
     group.addoption("--lora", action="append", default=[], help="real LoRA file or hub id (repeat for the hot-swap sequence)")
+    group.addoption("--lora-strength", type=float, default=None, help="|delta W|/|W| of the synthetic LoRAs (default: LoraSpec's)")
     group.addoption("--rounds", type=int, default=3, help="timed images per case")
-    group.addoption("--gpu-memory-gb", type=float, help="cap this process's GPU memory, to stand in for a smaller card")
+    group.addoption("--gpu-memory-gb", type=float, help="cap GPU memory while each case runs (its reference images run uncapped), to stand in for a smaller card")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,9 +45,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # Each GPU (or the CPU) stores its results in its own folder unless --benchmark-storage says otherwise.
     if getattr(config.option, "benchmark_storage", None) == "file://./.benchmarks":
         config.option.benchmark_storage = f"file://./.benchmarks/{storage_folder_name(gpu_info())}"
-    if config.getoption("--gpu-memory-gb") and torch.cuda.is_available():
-        total = torch.cuda.get_device_properties(0).total_memory / 2**30
-        torch.cuda.set_per_process_memory_fraction(min(1.0, config.getoption("--gpu-memory-gb") / total))
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
@@ -51,14 +53,24 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["model"] = config.getoption("--model")
 
 
+def case_config(item: pytest.Item) -> OptimizationConfig | None:
+    """The configuration a parametrized case runs: its `preset`, or `no_fp8` with its `attention`."""
+    params = getattr(item, "callspec", None) and item.callspec.params or {}
+    if "preset" in params:
+        return PRESETS[params["preset"]]
+    if "attention" in params:
+        return attention_variant(params["attention"])
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        preset = getattr(item, "callspec", None) and item.callspec.params.get("preset")
-        if preset is None:
+        case = case_config(item)
+        if case is None:
             continue
-        for marker in requirements(PRESETS[preset]).markers:
+        for marker in requirements(case).markers:
             item.add_marker(marker)
-        reasons = unmet_requirements(PRESETS[preset])
+        reasons = unmet_requirements(case)
         if reasons:
             item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))
 
@@ -96,12 +108,13 @@ def loras(request, base_pipe, model) -> list:
     if request.config.getoption("--lora"):
         return [read_lora(source) for source in request.config.getoption("--lora")]
     rank = request.config.getoption("--lora-rank") or (8 if model == TINY else 128)
+    strength = {"strength": request.config.getoption("--lora-strength")} if request.config.getoption("--lora-strength") else {}
     specs = [
-        LoraSpec(rank=rank, seed=0),
-        LoraSpec(rank=max(1, rank // 2), seed=1, targets=("attn.to_q", "attn.to_k", "attn.to_v")),
-        LoraSpec(rank=rank, seed=2, targets=("attn.to_q", "attn.to_v", "proj_out")),
-        LoraSpec(rank=max(1, rank // 4), seed=3),
-        LoraSpec(rank=max(1, (3 * rank) // 4), seed=4, targets=("attn.to_out.0", "proj_mlp")),
+        LoraSpec(rank=rank, seed=0, **strength),
+        LoraSpec(rank=max(1, rank // 2), seed=1, targets=("attn.to_q", "attn.to_k", "attn.to_v"), **strength),
+        LoraSpec(rank=rank, seed=2, targets=("attn.to_q", "attn.to_v", "proj_out"), **strength),
+        LoraSpec(rank=max(1, rank // 4), seed=3, **strength),
+        LoraSpec(rank=max(1, (3 * rank) // 4), seed=4, targets=("attn.to_out.0", "proj_mlp"), **strength),
     ]
     return [make_lora(base_pipe.transformer, spec) for spec in specs]
 
@@ -113,17 +126,38 @@ def max_rank(loras) -> int:
 
 @pytest.fixture(scope="session")
 def render(settings):
-    """render(pipe) -> one image tensor in [0, 1], from a fixed seed."""
+    """render(pipe, seed=0, **call_kwargs) -> Render: the image in [0, 1] and the final latents it came from."""
 
-    def run(pipe, seed: int = 0) -> torch.Tensor:
-        generator = torch.Generator("cpu").manual_seed(seed)
-        return pipe(generator=generator, output_type="pt", **settings).images
+    def run(pipe, seed: int = 0, **call_kwargs) -> Render:
+        return render_with_latents(pipe, seed, **settings, **call_kwargs)
 
     return run
 
 
 @pytest.fixture(scope="session")
-def baseline_image(base_pipe, loras, render) -> torch.Tensor:
-    """The image of the `baseline` preset with the first LoRA: what every case is compared with."""
+def reference(base_pipe, loras, render) -> Render:
+    """The `baseline` preset with the first LoRA: what every case is compared with."""
     with optimized(base_pipe, PRESETS["baseline"], loras[0]):
         return render(base_pipe).cpu()
+
+
+@pytest.fixture(scope="session")
+def without_lora(base_pipe, render) -> Render:
+    """The `baseline` preset with no LoRA: the far end of lora_error's scale."""
+    with optimized(base_pipe, PRESETS["baseline"]):
+        return render(base_pipe).cpu()
+
+
+@pytest.fixture(scope="session")
+def calibration(base_pipe, loras, render, reference, without_lora) -> Calibration:
+    """Similarity threshold for this model: exact-kernel spread against a dropped and a half-scale LoRA.
+
+    Fails the session's cases when the two cannot be told apart (the LoRA is too weak for this model)."""
+    exact_variant = dataclasses.replace(PRESETS["baseline"], attention=Attention.SDPA_MATH)
+    with optimized(base_pipe, exact_variant, loras[0]):
+        variant = render(base_pipe)
+    with optimized(base_pipe, PRESETS["baseline"], loras[0]):
+        half_scale = render(base_pipe, joint_attention_kwargs={"scale": WRONG_SCALE}).cpu()
+    calibration = Calibration.measure(reference, without_lora, variant.cpu(), [without_lora, half_scale])
+    calibration.check()
+    return calibration

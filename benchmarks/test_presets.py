@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import time
 
 import pytest
 import torch
 
-from lora_fast.config import PRESETS
-from lora_fast.measure import library_versions, peak_memory_gib, reset_peak_memory, similarity, synced_timer
+from lora_fast.config import PRESETS, Attention, OptimizationConfig, attention_variant
+from lora_fast.measure import distances, gpu_memory_cap, library_versions, peak_memory_gib, reset_peak_memory, similarity, synced_timer
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 
 
@@ -21,28 +20,55 @@ def clean_slate() -> None:
         torch.cuda.empty_cache()
 
 
-@pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
-@pytest.mark.parametrize("preset", list(PRESETS))
-def test_preset(benchmark, request, preset, base_pipe, loras, max_rank, render, baseline_image):
-    config = dataclasses.replace(PRESETS[preset], max_rank=max_rank)
-    clean_slate()
-    with optimized(base_pipe, config, loras[0]) as pipe:
-        start = synced_timer()
-        render(pipe)
-        first_call_s = synced_timer() - start
-        graphs = compiled_graphs()
-        reset_peak_memory()
-        with recompile_guard(config):
-            image = benchmark.pedantic(render, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1)
+@pytest.fixture
+def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, without_lora, calibration):
+    """run_case(config): optimize the session's pipeline for `config`, time its images, record extra_info, restore."""
+
+    def run(config: OptimizationConfig) -> None:
+        config = dataclasses.replace(config, max_rank=max_rank)
+        cap = request.config.getoption("--gpu-memory-gb")
+        clean_slate()
+        try:
+            with optimized(base_pipe, config, loras[0]) as pipe, gpu_memory_cap(cap):
+                start = synced_timer()
+                render(pipe)
+                first_call_s = synced_timer() - start
+                graphs = compiled_graphs()
+                reset_peak_memory()
+                with recompile_guard(config):
+                    output = benchmark.pedantic(render, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
+                recompiles = compiled_graphs() - graphs
+                peak = peak_memory_gib()
+        except torch.OutOfMemoryError:
+            clean_slate()
+            pytest.fail(f"{config.name} ran out of GPU memory under --gpu-memory-gb={cap}; it does not fit this card: "
+                        "pick a preset with FP8 or offload, or raise the cap", pytrace=False)
+        clean_slate()
+        measured = distances(output, reference, without_lora)
+        within = calibration.judge(measured)
         benchmark.extra_info.update(
-            config=config.to_dict(),
-            first_call_s=first_call_s,
-            peak_mem_GiB=peak_memory_gib(),
-            recompiles=compiled_graphs() - graphs,
-            **similarity(image, baseline_image),
+            config=config.to_dict(), gpu_memory_cap_GiB=cap, first_call_s=first_call_s, peak_mem_GiB=peak, recompiles=recompiles,
+            **similarity(output.image, reference.image), **measured, within_limits=within, calibration=calibration.to_dict(),
             libraries=library_versions(),
         )
-    clean_slate()
+        if not config.lossy:
+            assert all(within.values()), f"{config.name} is exact arithmetic but strays from the baseline: {measured}, limits {calibration.limits}"
+
+    return run
+
+
+@pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_preset(run_case, preset):
+    run_case(PRESETS[preset])
+
+
+@pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
+@pytest.mark.parametrize("attention", [Attention.SDPA_FLASH, Attention.SDPA_CUDNN, Attention.SAGE, Attention.FA3_FP8])
+def test_attention_pipeline(run_case, attention):
+    """The whole pipeline of `no_fp8` with each other attention backend. Not repeated here: FA3 (`test_preset[no_fp8]`),
+    SDPA (`test_preset[no_fa3_fp8]`) and SDPA math (the calibration's exact variant, too slow to time)."""
+    run_case(attention_variant(attention))
 
 
 HOTSWAP_PRESETS = [name for name, config in PRESETS.items() if config.hotswap and config.compiled]

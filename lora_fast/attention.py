@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from types import ModuleType
 
 import torch
-from diffusers.models.attention_dispatch import _AttentionBackendRegistry
+from diffusers.models.attention_dispatch import AttentionBackendName, _AttentionBackendRegistry, dispatch_attention_fn
 from diffusers.models.embeddings import apply_rotary_emb
 from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 
-from .config import FA3_MODULES, Attention, ConfigError
+from .config import FA3_MODULES, Attention, ConfigError, module_available
 
 # Backends that diffusers' own dispatch runs.
 DIFFUSERS_BACKENDS = {
@@ -20,7 +21,6 @@ DIFFUSERS_BACKENDS = {
     Attention.SDPA_FLASH: "_native_flash",
     Attention.SDPA_CUDNN: "_native_cudnn",
     Attention.SDPA_MATH: "_native_math",
-    Attention.SAGE: "sage",
 }
 E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
 
@@ -35,14 +35,25 @@ def fa3_module() -> ModuleType:
     raise ConfigError(f"FlashAttention-3 is not installed (looked for {' and '.join(FA3_MODULES)}); pip install fa3-fwd on a Hopper GPU, or pick attention=sdpa")
 
 
-def _first(result: torch.Tensor | tuple) -> torch.Tensor:
-    return result[0] if isinstance(result, tuple) else result
+def check_kernel_installed(attention: Attention) -> None:
+    """Raise ConfigError naming the package to install when `attention`'s kernel is missing."""
+    if attention in (Attention.FA3, Attention.FA3_FP8):
+        fa3_module()
+    elif attention is Attention.SAGE and not module_available("sageattention"):
+        raise ConfigError("SageAttention is not installed; pip install sageattention on a CUDA GPU, or pick attention=sdpa")
+
+
+def fa3_forward(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, **descales: torch.Tensor) -> torch.Tensor:
+    """The FA3 package's forward call (eager; use the `fa3` and `fa3_fp8` ops in models)."""
+    # The package's forward op, not its public flash_attn_func: that wraps it in an autograd.Function that
+    # saves tensors for a backward pass inference never runs (measured: +2.6% per call at the Flux shape).
+    return fa3_module()._flash_attn_forward(query, key, value, softmax_scale=query.shape[-1] ** -0.5, **descales)[0]
 
 
 @torch.library.custom_op("lora_fast::fa3", mutates_args=())
 def fa3(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
     """FlashAttention-3 on (batch, seq, heads, head_dim) bf16 tensors."""
-    return _first(fa3_module().flash_attn_func(query, key, value))
+    return fa3_forward(query, key, value)
 
 
 @fa3.register_fake
@@ -56,7 +67,7 @@ def fa3_fp8(
     query_descale: torch.Tensor, key_descale: torch.Tensor, value_descale: torch.Tensor,
 ) -> torch.Tensor:
     """FlashAttention-3 on e4m3 tensors with (batch, heads) float32 descale factors; returns bf16."""
-    return _first(fa3_module().flash_attn_func(query, key, value, q_descale=query_descale, k_descale=key_descale, v_descale=value_descale))
+    return fa3_forward(query, key, value, q_descale=query_descale, k_descale=key_descale, v_descale=value_descale)
 
 
 @fa3_fp8.register_fake
@@ -67,11 +78,12 @@ def _(query, key, value, query_descale, key_descale, value_descale) -> torch.Ten
 def quantize_per_head(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(batch, seq, heads, dim) -> e4m3 tensor and (batch, heads) descale, each head scaled to the e4m3 range.
 
-    Plain torch, outside the custom op, so inductor fuses it with the rotary embedding before it."""
-    amax = tensor.abs().amax(dim=(1, 3)).float().clamp(min=1e-6)
-    scale = E4M3_MAX / amax
-    quantized = (tensor.float() * scale[:, None, :, None]).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    return quantized, scale.reciprocal()
+    Plain torch, outside the custom op, so inductor fuses it with the rotary embedding before it. The amax is
+    taken in two steps (over the contiguous head dim, then over tokens): one reduction over both is slow."""
+    amax = tensor.abs().amax(dim=3).amax(dim=1).float().clamp(min=1e-6)
+    scale = (E4M3_MAX / amax).to(tensor.dtype)  # rounded once, so the descale undoes exactly the scale applied
+    quantized = (tensor * scale[:, None, :, None]).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+    return quantized, scale.float().reciprocal()
 
 
 def fa3_fp8_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
@@ -80,14 +92,40 @@ def fa3_fp8_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tenso
     return fa3_fp8(q8, k8, v8, q_descale, k_descale, v_descale)
 
 
+def fa3_fp8_unscaled_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """The reference recipe's FP8 attention: a plain cast to e4m3 with no scales. Kept to compare its error with ours."""
+    ones = torch.ones(query.shape[0], query.shape[2], dtype=torch.float32, device=query.device)
+    return fa3_fp8(*(tensor.to(torch.float8_e4m3fn) for tensor in (query, key, value)), ones, ones, ones)
+
+
+@torch.library.custom_op("lora_fast::sage", mutates_args=())
+def sage(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """SageAttention (int8 QK, Triton) on (batch, seq, heads, head_dim) tensors; `key` must already be mean-centred."""
+    import sageattention
+
+    return sageattention.sageattn(query, key, value, tensor_layout="NHD", smooth_k=False)
+
+
+@sage.register_fake
+def _(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    return torch.empty_like(query)
+
+
+def sage_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """SageAttention with its key smoothing done here in plain torch: sageattn's own smoothing writes into `key`."""
+    return sage(query, key - key.mean(dim=1, keepdim=True), value)
+
+
+# Our kernels, which diffusers' dispatch cannot reach: it looks for other FA3 packages and SageAttention >= 2.1.1.
 KERNELS: dict[Attention, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]] = {
     Attention.FA3: fa3,
     Attention.FA3_FP8: fa3_fp8_attention,
+    Attention.SAGE: sage_attention,
 }
 
 
 class KernelFluxAttnProcessor:
-    """Flux attention (joint and single blocks) with a kernel diffusers' dispatch does not know.
+    """Flux attention (joint and single blocks) with a kernel of ours (FA3, FA3 FP8, SageAttention).
 
     diffusers only dispatches to its own backend names, so a kernel of ours needs its own processor; the
     projections, norms and rotary embedding are diffusers' own functions, so LoRA layers apply as usual."""
@@ -97,7 +135,7 @@ class KernelFluxAttnProcessor:
 
     def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, image_rotary_emb=None):
         if attention_mask is not None:
-            raise ValueError("FlashAttention-3 processors take no attention mask; use attention=sdpa for masked attention")
+            raise ValueError("this attention kernel takes no attention mask; use attention=sdpa for masked attention")
         query, key, value, context_query, context_key, context_value = _get_qkv_projections(attn, hidden_states, encoder_hidden_states)
         query = attn.norm_q(query.unflatten(-1, (-1, attn.head_dim)))
         key = attn.norm_k(key.unflatten(-1, (-1, attn.head_dim)))
@@ -118,6 +156,14 @@ class KernelFluxAttnProcessor:
         return hidden_states, attn.to_add_out(context.contiguous())
 
 
+def attention_function(attention: Attention) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The bare attention call `attention` makes inside the transformer, on (batch, seq, heads, head_dim) tensors."""
+    if attention in KERNELS:
+        check_kernel_installed(attention)
+        return KERNELS[attention]
+    return functools.partial(dispatch_attention_fn, backend=AttentionBackendName(DIFFUSERS_BACKENDS[attention]))
+
+
 def set_attention(transformer: torch.nn.Module, attention: Attention) -> Callable[[], None]:
     """Switch every attention layer of `transformer` to `attention`; returns a function that restores the previous state."""
     processors = transformer.attn_processors
@@ -129,7 +175,7 @@ def set_attention(transformer: torch.nn.Module, attention: Attention) -> Callabl
         _AttentionBackendRegistry.set_active_backend(active_backend)  # diffusers sets a process-wide default too
 
     if attention in KERNELS:
-        fa3_module()
+        check_kernel_installed(attention)
         transformer.set_attn_processor(KernelFluxAttnProcessor(KERNELS[attention]))
     else:
         transformer.set_attention_backend(DIFFUSERS_BACKENDS[attention])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import importlib.util
+import dataclasses
 from dataclasses import asdict, dataclass
 
 import torch
@@ -93,6 +94,11 @@ class OptimizationConfig:
     def compiled(self) -> bool:
         return self.compile is not Compile.NONE
 
+    @property
+    def lossy(self) -> bool:
+        """True when some arithmetic is approximate (FP8 linears or attention, SageAttention's int8), not just reordered."""
+        return self.quantization is not Quantization.NONE or self.attention in (Attention.FA3_FP8, Attention.SAGE)
+
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (enums as their values)."""
         return {key: value.value if isinstance(value, enum.Enum) else value for key, value in asdict(self).items()}
@@ -127,6 +133,13 @@ PRESETS: dict[str, OptimizationConfig] = {
 }
 
 
+def attention_variant(attention: Attention | str) -> OptimizationConfig:
+    """`no_fp8` (hot-swap, regional compile, bf16 linears) with another attention backend: how backends are compared
+    on the whole pipeline."""
+    attention = Attention(attention)
+    return dataclasses.replace(PRESETS["no_fp8"], name=f"no_fp8+{attention.value}", attention=attention)
+
+
 def get_preset(name: str) -> OptimizationConfig:
     """The preset called `name`; an unknown name raises ConfigError listing the known ones."""
     try:
@@ -147,6 +160,7 @@ class Requirements:
 
 # Importable module names for optional packages, per feature.
 FA3_MODULES = ("flash_attn_interface", "fa3_fwd_interface")
+INSTALL_NAMES = {"flash_attn_interface": "flash-attn-3 (built from source)", "fa3_fwd_interface": "fa3-fwd"}
 _ATTENTION_NEEDS = {
     Attention.SDPA_FLASH: ((8, 0), ()),
     Attention.SDPA_CUDNN: ((8, 0), ()),
@@ -193,13 +207,14 @@ def unmet_requirements(config: OptimizationConfig) -> list[str]:
     reasons = []
     capability = cuda_capability()
     if needs.cuda and capability is None:
-        reasons.append(f"preset {config.name!r} needs a CUDA GPU")
+        reasons.append(f"{config.name!r} needs a CUDA GPU")
     elif needs.min_capability and capability < needs.min_capability:
         want = ".".join(map(str, needs.min_capability))
-        reasons.append(f"preset {config.name!r} needs compute capability >= {want}, this GPU has {capability[0]}.{capability[1]}")
+        reasons.append(f"{config.name!r} needs compute capability >= {want}, this GPU has {capability[0]}.{capability[1]}")
     for alternatives in needs.packages:
         if not any(module_available(name) for name in alternatives.split(" or ")):
-            reasons.append(f"preset {config.name!r} needs the package {alternatives} (pip install it)")
+            installs = " or ".join(INSTALL_NAMES.get(name, name) for name in alternatives.split(" or "))
+            reasons.append(f"{config.name!r} needs {alternatives} (pip install {installs})")
     return reasons
 
 

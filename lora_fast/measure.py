@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import math
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
@@ -19,6 +22,16 @@ def synced_timer() -> float:
     return time.perf_counter()
 
 
+def seconds_per_call(function, *args, calls: int = 50, warmup: int = 5) -> float:
+    """Mean wall time of `function(*args)` over `calls` back-to-back calls, after `warmup` calls, GPU synchronised."""
+    for _ in range(warmup):
+        function(*args)
+    start = synced_timer()
+    for _ in range(calls):
+        function(*args)
+    return (synced_timer() - start) / calls
+
+
 def similarity(image: torch.Tensor, reference: torch.Tensor) -> dict[str, float]:
     """SSIM and PSNR (dB; None for identical images) of two image batches in [0, 1], and the relative L2 error."""
     image, reference = image.float().cpu(), reference.float().cpu()
@@ -28,6 +41,120 @@ def similarity(image: torch.Tensor, reference: torch.Tensor) -> dict[str, float]
         "psnr_db": psnr if math.isfinite(psnr) else None,
         "rel_l2": ((image - reference).norm() / reference.norm()).item(),
     }
+
+
+@dataclass(frozen=True)
+class Render:
+    """One generated image (in [0, 1]) and the final latents it was decoded from."""
+
+    image: torch.Tensor
+    latents: torch.Tensor
+
+    def cpu(self) -> Render:
+        return Render(self.image.float().cpu(), self.latents.float().cpu())
+
+
+def render(pipe, seed: int = 0, **call_kwargs) -> Render:
+    """Generate one image from a CPU generator seeded with `seed`, keeping the final latents as well."""
+    captured = {}
+
+    def keep_latents(pipe, step, timestep, tensors):
+        captured["latents"] = tensors["latents"]
+        return tensors
+
+    generator = torch.Generator("cpu").manual_seed(seed)
+    images = pipe(generator=generator, output_type="pt", callback_on_step_end=keep_latents, **call_kwargs).images
+    return Render(images, captured["latents"])
+
+
+def lora_error(output: torch.Tensor, reference: torch.Tensor, without_lora: torch.Tensor) -> float:
+    """How much of the LoRA's effect `output` gets wrong: |output - reference| / |reference - without_lora|.
+
+    0 reproduces the reference; 1 is as far off as leaving the LoRA out. Unlike SSIM this does not depend on
+    how much the starting noise dominates a random-weight image."""
+    output, reference, without_lora = (tensor.float().cpu() for tensor in (output, reference, without_lora))
+    return ((output - reference).norm() / (reference - without_lora).norm()).item()
+
+
+def distances(output: Render, reference: Render, without_lora: Render) -> dict[str, float]:
+    """Distances of `output` from `reference` (0 = identical): lora_error of latents and of images, and 1 - SSIM."""
+    return {
+        "lora_error_latents": lora_error(output.latents, reference.latents, without_lora.latents),
+        "lora_error_image": lora_error(output.image, reference.image, without_lora.image),
+        "one_minus_ssim": 1.0 - similarity(output.image, reference.image)["ssim"],
+    }
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Similarity thresholds for one model, measured in the same run as the cases they judge.
+
+    For each distance, `exact` is the distance between two exact attention kernels (the arithmetic's noise)
+    and `broken` the smallest distance of deliberately broken runs (LoRA dropped, LoRA at a wrong scale).
+    The limit is their geometric mean: as many times above the noise as below the nearest fault. A metric
+    whose margin is under MIN_MARGIN cannot tell the two apart on this model and is reported, not trusted."""
+
+    exact: dict[str, float]
+    broken: dict[str, float]
+    lora_effect: float  # |reference - without LoRA| / |reference| of the latents: how much the LoRA changes them
+    PRIMARY = "lora_error_latents"
+    MIN_MARGIN = 3.0
+    RESOLUTION = 1e-7  # about float32's epsilon: a smaller exact spread is read as this much noise
+
+    @classmethod
+    def measure(cls, reference: Render, without_lora: Render, exact_variant: Render, broken_runs: list[Render]) -> Calibration:
+        """Calibrate from renders of the reference, of no LoRA, of an exact variant and of broken runs."""
+        broken = [distances(run, reference, without_lora) for run in broken_runs]
+        return cls(
+            exact=distances(exact_variant, reference, without_lora),
+            broken={key: min(run[key] for run in broken) for key in broken[0]},
+            lora_effect=((reference.latents - without_lora.latents).norm() / reference.latents.norm()).item(),
+        )
+
+    @property
+    def limits(self) -> dict[str, float]:
+        return {key: math.sqrt(max(self.exact[key], self.RESOLUTION) * self.broken[key]) for key in self.exact}
+
+    @property
+    def margins(self) -> dict[str, float]:
+        """How many times each limit exceeds the exact spread (and, equally, falls below the nearest fault)."""
+        return {key: limit / max(self.exact[key], self.RESOLUTION) for key, limit in self.limits.items()}
+
+    def sensitive(self, metric: str) -> bool:
+        return self.margins[metric] >= self.MIN_MARGIN
+
+    def check(self) -> None:
+        """Raise when the primary metric cannot separate exact variants from a broken LoRA on this model."""
+        if not self.sensitive(self.PRIMARY):
+            raise AssertionError(
+                f"{self.PRIMARY} cannot separate exact variants ({self.exact[self.PRIMARY]:.3g}) from a broken LoRA "
+                f"({self.broken[self.PRIMARY]:.3g}) on this model; give the synthetic LoRA more strength (--lora-strength). "
+                f"All figures: {self.to_dict()}"
+            )
+
+    def judge(self, measured: dict[str, float]) -> dict[str, bool]:
+        """Per sensitive metric: is `measured` (from `distances`) within its limit?"""
+        return {key: measured[key] <= limit for key, limit in self.limits.items() if self.sensitive(key)}
+
+    def to_dict(self) -> dict[str, dict[str, float | bool]]:
+        return {"exact": self.exact, "broken": self.broken, "limits": self.limits, "margins": self.margins, "lora_effect": self.lora_effect}
+
+
+@contextlib.contextmanager
+def gpu_memory_cap(gib: float | None) -> Iterator[None]:
+    """Cap this process's GPU memory at `gib` GiB inside the with-block, to stand in for a smaller card.
+
+    A no-op without CUDA or without a cap. Memory already allocated counts against the cap."""
+    if not gib or not torch.cuda.is_available():
+        yield
+        return
+    total = torch.cuda.get_device_properties(0).total_memory / 2**30
+    torch.cuda.empty_cache()
+    torch.cuda.set_per_process_memory_fraction(min(1.0, gib / total))
+    try:
+        yield
+    finally:
+        torch.cuda.set_per_process_memory_fraction(1.0)
 
 
 def reset_peak_memory() -> None:

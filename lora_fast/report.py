@@ -26,12 +26,26 @@ class Row:
     peak_mem_GiB: float | None
     ssim: float | None
     psnr_db: float | None
+    lora_error: float | None  # lora_error of the latents (see measure.lora_error)
+    lora_error_limit: float | None
     recompiles: int | None
     gpu: str
 
 
+CASES = {r"test_preset\[(.+)\]": "{}", r"test_attention_pipeline\[(.+)\]": "no_fp8+{}"}
+
+
+def _case_name(test_name: str) -> str | None:
+    for pattern, name in CASES.items():
+        match = re.fullmatch(pattern, test_name)
+        if match:
+            return name.format(match[1])
+    return None
+
+
 def read_rows(paths: list[Path]) -> list[Row]:
-    """The `test_preset[...]` results of every file, later files replacing earlier ones for the same preset."""
+    """The whole-pipeline results (`test_preset`, `test_attention_pipeline`) of every file, later files replacing
+    earlier ones for the same configuration."""
     rows: dict[str, Row] = {}
     for path in paths:
         try:
@@ -40,13 +54,15 @@ def read_rows(paths: list[Path]) -> list[Row]:
             raise SystemExit(f"error: {path} is not a readable pytest-benchmark JSON file ({error})") from None
         gpu = str(data.get("machine_info", {}).get("gpu", "?"))
         for bench in data.get("benchmarks", []):
-            match = re.fullmatch(r"test_preset\[(.+)\]", bench["name"])
-            if not match:
+            name = _case_name(bench["name"])
+            if name is None:
                 continue
             info, stats = bench.get("extra_info", {}), bench["stats"]
-            rows[match[1]] = Row(
-                match[1], stats["mean"], stats["stddev"], stats["rounds"], info.get("first_call_s"), info.get("peak_mem_GiB"),
-                info.get("ssim"), info.get("psnr_db"), info.get("recompiles"), gpu,
+            limits = info.get("calibration", {}).get("limits", {})
+            rows[name] = Row(
+                name, stats["mean"], stats["stddev"], stats["rounds"], info.get("first_call_s"), info.get("peak_mem_GiB"),
+                info.get("ssim"), info.get("psnr_db"), info.get("lora_error_latents"), limits.get("lora_error_latents"),
+                info.get("recompiles"), gpu,
             )
     order = list(PRESETS)
     # Known presets in table order, then any others by time (never one number mixing positions and seconds).
@@ -58,18 +74,21 @@ def _number(value: float | None, digits: int) -> str:
 
 
 def markdown(rows: list[Row]) -> str:
-    """The reference-style table: time, speedup over `baseline`, first call, peak memory, similarity, notes."""
+    """The reference-style table: time, speedup over `baseline`, first call, peak memory, similarity, notes.
+
+    LoRA error: the share of the LoRA's effect on the latents the option gets wrong; its limit is calibrated per run."""
     baseline = next((row.mean_s for row in rows if row.preset == "baseline"), None)
     lines = [
-        "| Option | Time (s) | Speedup | First call (s) | Peak GiB | SSIM | PSNR (dB) | Recompiles | Notes |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Option | Time (s) | Speedup | First call (s) | Peak GiB | SSIM | PSNR (dB) | LoRA error (limit) | Recompiles | Notes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         speedup = f"{baseline / row.mean_s:.2f}×" if baseline else "–"
         notes = PRESETS[row.preset].notes if row.preset in PRESETS else ""
+        lora_error = _number(row.lora_error, 3) + (f" ({row.lora_error_limit:.3f})" if row.lora_error_limit is not None else "")
         lines.append(
             f"| {row.preset} | {row.mean_s:.3f} ± {row.stddev_s:.3f} | {speedup} | {_number(row.first_call_s, 1)} | "
-            f"{_number(row.peak_mem_GiB, 1)} | {_number(row.ssim, 4)} | {_number(row.psnr_db, 1)} | "
+            f"{_number(row.peak_mem_GiB, 1)} | {_number(row.ssim, 4)} | {_number(row.psnr_db, 1)} | {lora_error} | "
             f"{'–' if row.recompiles is None else row.recompiles} | {notes} |"
         )
     return "\n".join(lines)

@@ -43,7 +43,24 @@ def test_stored_h200_results_have_what_the_report_needs():
         data = json.loads(path.read_text())
         assert data["machine_info"]["gpu"] == "NVIDIA H200" and data["machine_info"]["compute_capability"] == "9.0"
         for bench in data["benchmarks"]:
-            assert bench["extra_info"]["recompiles"] == 0 and "config" in bench["extra_info"]
+            info = bench["extra_info"]
+            if bench["name"].startswith("test_attention_kernel"):
+                assert info["tflops"] > 0 and info["rel_error"] < 0.06
+            else:
+                assert info["recompiles"] == 0 and "config" in info
+
+
+def test_stored_calibration_separates_exact_from_broken():
+    """On the full-size model, every case of the current run carries a calibration whose limit sits between the
+    exact-kernel spread and the broken LoRAs, and exact presets are within it."""
+    cases = [bench for path in STORED for bench in json.loads(path.read_text())["benchmarks"] if "calibration" in bench["extra_info"]]
+    assert len(cases) >= 12
+    for bench in cases:
+        calibration = measure.Calibration(**{key: bench["extra_info"]["calibration"][key] for key in ("exact", "broken", "lora_effect")})
+        calibration.check()
+        assert calibration.exact["lora_error_latents"] < calibration.limits["lora_error_latents"] < calibration.broken["lora_error_latents"]
+        if bench["extra_info"]["config"]["quantization"] == "none":
+            assert bench["extra_info"]["lora_error_latents"] <= calibration.limits["lora_error_latents"]
 
 
 def test_report_table_chart_and_readme(tmp_path):

@@ -1,0 +1,173 @@
+"""Attention backends: dispatch and errors on the CPU; each kernel against fp32 math, batch 2, and fullgraph
+compile without graph breaks on a GPU."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from diffusers import FluxTransformer2DModel
+
+from lora_fast import attention as attention_module
+from lora_fast.attention import attention_function, fa3_fp8_attention, fa3_fp8_unscaled_attention, set_attention
+from lora_fast.config import PRESETS, Attention, ConfigError, OptimizationConfig, unmet_requirements
+from lora_fast.optimize import optimize
+
+FLUX_SHAPE = (1, 4608, 24, 128)
+# Relative L2 error allowed against fp32 math: bf16 kernels round once per output; FP8 and SageAttention's int8
+# QK quantize their inputs (measured on the H200: FA3 bf16 0.0023, FP8 unscaled 0.054, Sage 0.0135).
+TOLERANCE = {
+    Attention.SDPA: 0.01, Attention.SDPA_FLASH: 0.01, Attention.SDPA_CUDNN: 0.01, Attention.SDPA_MATH: 0.01,
+    Attention.FA3: 0.01, Attention.FA3_FP8: 0.06, Attention.SAGE: 0.03,
+}
+
+
+@torch.library.custom_op("lora_fast_test::sdpa_nhd", mutates_args=())
+def sdpa_nhd(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """A stand-in kernel with FA3's calling convention, so the processor can be tested on the CPU."""
+    return F.scaled_dot_product_attention(*(tensor.transpose(1, 2) for tensor in (query, key, value))).transpose(1, 2).contiguous()
+
+
+@sdpa_nhd.register_fake
+def _(query, key, value):
+    return torch.empty_like(query)
+
+
+def exact_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    query, key, value = (tensor.float().transpose(1, 2) for tensor in (query, key, value))
+    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
+        return F.scaled_dot_product_attention(query, key, value).transpose(1, 2)
+
+
+def relative_error(output: torch.Tensor, reference: torch.Tensor) -> float:
+    return ((output.float() - reference).norm() / reference.norm()).item()
+
+
+def runnable(attention: Attention) -> list[str]:
+    return unmet_requirements(OptimizationConfig(attention=attention))
+
+
+# CPU: dispatch and errors
+
+
+def test_kernel_processor_matches_sdpa_compiled_without_graph_breaks(pipe, generate, monkeypatch):
+    """Our processor (projections, norms, rotary, joint split) with an FA3-shaped kernel equals diffusers' SDPA
+    processor, in a batch of 2, and compiles in one graph."""
+    expected = generate(pipe, num_images_per_prompt=2)
+    monkeypatch.setitem(attention_module.KERNELS, Attention.FA3, sdpa_nhd)
+    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+    undo = set_attention(pipe.transformer, Attention.FA3)
+    try:
+        assert torch.allclose(generate(pipe, num_images_per_prompt=2), expected, atol=1e-5)
+        torch._dynamo.reset()
+        torch._dynamo.utils.counters.clear()
+        pipe.transformer.compile(fullgraph=True)
+        compiled = generate(pipe, num_images_per_prompt=2)
+        assert not torch._dynamo.utils.counters["graph_break"]
+        assert torch.allclose(compiled, expected, atol=1e-4)
+    finally:
+        pipe.transformer._compiled_call_impl = None
+        torch._dynamo.reset()
+        undo()
+    assert torch.equal(generate(pipe, num_images_per_prompt=2), expected)
+
+
+@pytest.mark.parametrize("attention", [Attention.SDPA, Attention.SDPA_MATH])
+def test_sdpa_backends_switch_and_restore(pipe, generate, attention):
+    expected = generate(pipe)
+    processors = {name: type(processor) for name, processor in pipe.transformer.attn_processors.items()}
+    undo = set_attention(pipe.transformer, attention)
+    assert torch.allclose(generate(pipe), expected, atol=1e-5)
+    undo()
+    assert {name: type(processor) for name, processor in pipe.transformer.attn_processors.items()} == processors
+
+
+@pytest.mark.parametrize("attention, package", [(Attention.FA3, "fa3-fwd"), (Attention.FA3_FP8, "fa3-fwd"), (Attention.SAGE, "sageattention")])
+def test_missing_kernel_package_is_a_clear_error(pipe, generate, monkeypatch, attention, package):
+    monkeypatch.setattr(attention_module, "FA3_MODULES", ("no_such_fa3_module",))
+    monkeypatch.setattr(attention_module, "module_available", lambda name: False)
+    expected = generate(pipe)
+    with pytest.raises(ConfigError, match=f"pip install {package}"):
+        set_attention(pipe.transformer, attention)
+    with pytest.raises(ConfigError, match=f"pip install {package}"):
+        attention_function(attention)
+    assert torch.equal(generate(pipe), expected)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error a machine without CUDA gives")
+def test_gpu_preset_on_cpu_names_what_is_missing(pipe, generate):
+    expected = generate(pipe)
+    with pytest.raises(ConfigError, match="needs a CUDA GPU"):
+        optimize(pipe, PRESETS["optimized"])
+    assert getattr(pipe, "lora_fast", None) is None
+    assert torch.equal(generate(pipe), expected)
+
+
+# GPU: correctness at Flux shapes, batch 2, compile
+
+
+def gpu_kernel_param(attention: Attention):
+    reasons = runnable(attention) or ([] if torch.cuda.is_available() else ["runs at Flux shapes on a CUDA GPU"])
+    return pytest.param(attention, marks=pytest.mark.skipif(bool(reasons), reason="; ".join(reasons)), id=attention.value)
+
+
+GPU_KERNELS = [gpu_kernel_param(attention) for attention in Attention]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("attention", GPU_KERNELS)
+@pytest.mark.parametrize("batch", [1, 2])
+def test_kernel_against_fp32_math(attention, batch):
+    generator = torch.Generator("cuda").manual_seed(batch)
+    query, key, value = (torch.randn((batch, *FLUX_SHAPE[1:]), generator=generator, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+    output = attention_function(attention)(query, key, value)
+    assert output.shape == query.shape
+    error = relative_error(output, exact_attention(query, key, value))
+    assert error < TOLERANCE[attention], f"{attention.value}: relative error {error:.4f}"
+    if batch == 2:  # each item of the batch is its own attention (the reference's FA3 processor kept only item 0)
+        second = attention_function(attention)(query[1:], key[1:], value[1:])
+        assert relative_error(output[1:], second.float()) < TOLERANCE[attention]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("attention", GPU_KERNELS)
+def test_kernel_in_compiled_transformer_has_no_graph_break(attention):
+    """A small Flux transformer with head dim 128 (what FA3 supports), compiled fullgraph with each kernel."""
+    with torch.device("cuda"):
+        torch.manual_seed(0)
+        transformer = FluxTransformer2DModel(
+            patch_size=1, in_channels=16, num_layers=1, num_single_layers=1, attention_head_dim=128, num_attention_heads=2,
+            joint_attention_dim=64, pooled_projection_dim=32, guidance_embeds=True, axes_dims_rope=(16, 56, 56),
+        ).to(torch.bfloat16).eval()
+        inputs = dict(
+            hidden_states=torch.randn(2, 256, 16, dtype=torch.bfloat16), encoder_hidden_states=torch.randn(2, 32, 64, dtype=torch.bfloat16),
+            pooled_projections=torch.randn(2, 32, dtype=torch.bfloat16), timestep=torch.tensor([0.5, 0.5]), guidance=torch.tensor([3.5, 3.5]),
+            img_ids=torch.zeros(256, 3), txt_ids=torch.zeros(32, 3), return_dict=False,
+        )
+    with torch.no_grad():
+        expected = transformer(**inputs)[0]
+        set_attention(transformer, attention)
+        torch._dynamo.reset()
+        torch._dynamo.utils.counters.clear()
+        compiled = torch.compile(transformer, fullgraph=True)(**inputs)[0]
+    assert not torch._dynamo.utils.counters["graph_break"]
+    assert relative_error(compiled, expected.float()) < 2 * TOLERANCE[attention] + 0.02
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(bool(runnable(Attention.FA3_FP8)), reason="; ".join(runnable(Attention.FA3_FP8)))
+def test_scaled_fp8_beats_the_unscaled_cast_when_heads_differ_in_magnitude():
+    """Heads differ in magnitude in Flux (per-head q/k norm gains, values); a plain e4m3 cast flushes the small
+    ones towards zero, per-head scales keep every head's relative error small."""
+    generator = torch.Generator("cuda").manual_seed(0)
+    gains = [torch.logspace(low, high, FLUX_SHAPE[2], device="cuda")[None, None, :, None] for low, high in ((-0.5, 0.3), (-0.5, 0.3), (-3, 1))]
+    query, key, value = (torch.randn(FLUX_SHAPE, generator=generator, device="cuda").mul(gain).to(torch.bfloat16) for gain in gains)
+    exact = exact_attention(query, key, value)
+
+    def worst_head_error(output: torch.Tensor) -> float:
+        per_head = lambda tensor: tensor.pow(2).sum(dim=(0, 1, 3)).sqrt()  # noqa: E731
+        return (per_head(output.float() - exact) / per_head(exact)).max().item()
+
+    scaled, unscaled = worst_head_error(fa3_fp8_attention(query, key, value)), worst_head_error(fa3_fp8_unscaled_attention(query, key, value))
+    assert scaled < 0.1  # one head alone, worst of 24: looser than the whole-tensor tolerance
+    assert scaled < unscaled / 2, f"worst head: scaled {scaled:.4f} vs unscaled {unscaled:.4f}"

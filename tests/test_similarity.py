@@ -1,0 +1,67 @@
+"""The similarity check means something on the tiny pipeline: exact variants pass it, a dropped LoRA and a LoRA
+at the wrong scale fail it (the full-size proof is the benchmark's calibration, stored with every H200 case)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from lora_fast.config import PRESETS, Attention
+from lora_fast.measure import Calibration, Render, distances
+from lora_fast.measure import render as render_with_latents
+from lora_fast.optimize import optimized
+from lora_fast.pipelines import TINY, generation_defaults
+
+
+def render(pipe, **call_kwargs) -> Render:
+    return render_with_latents(pipe, prompt="a red cube", **generation_defaults(TINY), **call_kwargs).cpu()
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_pipe, lora_factory) -> dict[str, Render]:
+    lora = lora_factory(rank=8, seed=0)
+    baseline = PRESETS["baseline"]
+    results = {}
+    with optimized(tiny_pipe, baseline, lora):
+        results["reference"] = render(tiny_pipe)
+        results["wrong_scale_1.5"] = render(tiny_pipe, joint_attention_kwargs={"scale": 1.5})
+        results["wrong_scale_0.5"] = render(tiny_pipe, joint_attention_kwargs={"scale": 0.5})
+    with optimized(tiny_pipe, baseline):
+        results["without_lora"] = render(tiny_pipe)
+    with optimized(tiny_pipe, dataclasses.replace(baseline, attention=Attention.SDPA_MATH), lora):
+        results["exact_variant"] = render(tiny_pipe)
+    with optimized(tiny_pipe, PRESETS["no_fa3_fp8"], lora):  # compiled: another exact variant, not used to calibrate
+        results["compiled"] = render(tiny_pipe)
+    return results
+
+
+@pytest.fixture(scope="module")
+def calibration(runs) -> Calibration:
+    calibration = Calibration.measure(runs["reference"], runs["without_lora"], runs["exact_variant"], [runs["without_lora"], runs["wrong_scale_0.5"]])
+    calibration.check()
+    return calibration
+
+
+def judge(calibration: Calibration, runs: dict[str, Render], name: str) -> dict[str, bool]:
+    return calibration.judge(distances(runs[name], runs["reference"], runs["without_lora"]))
+
+
+def test_exact_variants_pass(calibration, runs):
+    assert all(judge(calibration, runs, "exact_variant").values())
+    assert all(judge(calibration, runs, "compiled").values())
+
+
+@pytest.mark.parametrize("broken", ["without_lora", "wrong_scale_0.5", "wrong_scale_1.5"])
+def test_broken_lora_fails_the_primary_metric(calibration, runs, broken):
+    assert judge(calibration, runs, broken)[Calibration.PRIMARY] is False
+
+
+def test_calibration_refuses_a_metric_that_cannot_separate():
+    blurred = Calibration(exact={"lora_error_latents": 0.2}, broken={"lora_error_latents": 0.5}, lora_effect=0.01)
+    assert not blurred.sensitive("lora_error_latents") and blurred.judge({"lora_error_latents": 0.0}) == {}
+    with pytest.raises(AssertionError, match="more strength"):
+        blurred.check()
+    sharp = Calibration(exact={"lora_error_latents": 0.01}, broken={"lora_error_latents": 0.64}, lora_effect=0.1)
+    assert sharp.limits["lora_error_latents"] == pytest.approx(0.08) and sharp.margins["lora_error_latents"] == pytest.approx(8)
