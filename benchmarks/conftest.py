@@ -5,6 +5,9 @@ Run: `pytest benchmarks` (tiny pipeline, CPU presets), `pytest benchmarks -m h10
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -45,6 +48,28 @@ def pytest_configure(config: pytest.Config) -> None:
     # Each GPU (or the CPU) stores its results in its own folder unless --benchmark-storage says otherwise.
     if getattr(config.option, "benchmark_storage", None) == "file://./.benchmarks":
         config.option.benchmark_storage = f"file://./.benchmarks/{storage_folder_name(gpu_info())}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stored results are never overwritten or left half-written (runs after pytest-benchmark's own set-up)."""
+    config = session.config
+    json_path = getattr(config.option, "benchmark_json", None)
+    if json_path is not None and Path(json_path).exists() and Path(json_path).stat().st_size:
+        raise pytest.UsageError(f"--benchmark-json {json_path} already exists; stored results are never overwritten, pick a new name")
+    session = getattr(config, "_benchmarksession", None)
+    if session is not None and hasattr(session.storage, "save"):
+        session.storage.save = functools.partial(save_atomically, session.storage)
+
+
+def save_atomically(storage, output_json: dict, save: str) -> None:
+    """pytest-benchmark's FileStorage.save, but through a temporary file: its own writes in place, so an
+    interrupted write would leave a truncated file that breaks `compare` and the report."""
+    target = storage.get(f"{storage._next_num}_{save}.json")
+    if target.exists():
+        raise FileExistsError(f"{target} exists; stored results are never overwritten")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(json.dumps(output_json, indent=4, default=str))
+    partial.replace(target)
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:

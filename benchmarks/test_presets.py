@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lora_fast.config import PRESETS, Attention, OptimizationConfig, attention_variant
-from lora_fast.measure import distances, gpu_memory_cap, library_versions, peak_memory_gib, reset_peak_memory, similarity, synced_timer
+from lora_fast.measure import GpuMemoryError, distances, gpu_memory_cap, library_versions, peak_memory_gib, reset_peak_memory, similarity, synced_timer
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 
 
@@ -29,7 +29,7 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
         cap = request.config.getoption("--gpu-memory-gb")
         clean_slate()
         try:
-            with optimized(base_pipe, config, loras[0]) as pipe, gpu_memory_cap(cap):
+            with optimized(base_pipe, config, loras[0]) as pipe, gpu_memory_cap(cap, config.name):
                 start = synced_timer()
                 render(pipe)
                 first_call_s = synced_timer() - start
@@ -39,10 +39,9 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
                     output = benchmark.pedantic(render, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
                 recompiles = compiled_graphs() - graphs
                 peak = peak_memory_gib()
-        except torch.OutOfMemoryError:
+        except GpuMemoryError as error:
             clean_slate()
-            pytest.fail(f"{config.name} ran out of GPU memory under --gpu-memory-gb={cap}; it does not fit this card: "
-                        "pick a preset with FP8 or offload, or raise the cap", pytrace=False)
+            pytest.fail(str(error), pytrace=False)
         clean_slate()
         measured = distances(output, reference, without_lora)
         within = calibration.judge(measured)

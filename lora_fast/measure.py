@@ -140,11 +140,16 @@ class Calibration:
         return {"exact": self.exact, "broken": self.broken, "limits": self.limits, "margins": self.margins, "lora_effect": self.lora_effect}
 
 
+class GpuMemoryError(RuntimeError):
+    """A run that does not fit under the GPU memory cap it was given."""
+
+
 @contextlib.contextmanager
-def gpu_memory_cap(gib: float | None) -> Iterator[None]:
+def gpu_memory_cap(gib: float | None, what: str = "this run") -> Iterator[None]:
     """Cap this process's GPU memory at `gib` GiB inside the with-block, to stand in for a smaller card.
 
-    A no-op without CUDA or without a cap. Memory already allocated counts against the cap."""
+    A no-op without CUDA or without a cap. Memory already allocated counts against the cap. Running out of
+    memory inside raises GpuMemoryError naming `what` and the cap."""
     if not gib or not torch.cuda.is_available():
         yield
         return
@@ -153,7 +158,13 @@ def gpu_memory_cap(gib: float | None) -> Iterator[None]:
     torch.cuda.set_per_process_memory_fraction(min(1.0, gib / total))
     try:
         yield
+    except torch.OutOfMemoryError:
+        raise GpuMemoryError(
+            f"{what} ran out of GPU memory under a {gib:g} GiB cap: it does not fit this card; "
+            "pick a preset with FP8 or offload, or raise --gpu-memory-gb"
+        ) from None
     finally:
+        torch.cuda.empty_cache()
         torch.cuda.set_per_process_memory_fraction(1.0)
 
 

@@ -128,6 +128,13 @@ def optimized(pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource |
         restore(pipe)
 
 
+def generate(pipe: FluxPipeline, **call_kwargs):
+    """Run an optimized pipeline with its LoRA slot locked, so a swap asked for meanwhile (from another thread)
+    waits for this image to finish: each image is made with one LoRA, never half of two."""
+    with state(pipe).lora.lock:
+        return pipe(**call_kwargs)
+
+
 @contextlib.contextmanager
 def recompile_guard(config: OptimizationConfig) -> Iterator[None]:
     """Make any recompilation an error while generating with a config that promises none (scoped, not global)."""

@@ -121,10 +121,22 @@ def bad_sources(tmp_path, lora_factory):
         "rank above max": (lora_factory(rank=9), "exceeds the prepared maximum 8"),
         "targets outside prepared": (lora_factory(rank=4, targets=("proj_mlp", "ff.net.2")), "outside the prepared set"),
         "text encoder weights": ({**good, "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight": torch.zeros(4, 32)}, "text-encoder"),
+        "keys for another model": ({"unet.down_blocks.0.attentions.0.proj_in.lora_A.weight": torch.zeros(4, 32),
+                                    "unet.down_blocks.0.attentions.0.proj_in.lora_B.weight": torch.zeros(32, 4)}, "another model"),
+        "kohya keys for another model": ({"lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight": torch.zeros(4, 32),
+                                          "lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight": torch.zeros(32, 4)}, "not a Flux LoRA|another model"),
+        "A without B": ({key: value for key, value in good.items() if not key.endswith("attn.to_q.lora_B.weight")}, "no lora_B weight"),
+        "B rank differs from A": ({**good, **{key: value[:, :2] for key, value in good.items() if key.endswith("to_q.lora_B.weight")}}, "do not fit"),
+        "NaN weights": ({**good, **{key: torch.full_like(value, float("nan")) for key, value in list(good.items())[:1]}}, "NaN or inf"),
+        "inf weights": ({**good, **{key: torch.full_like(value, float("inf")) for key, value in list(good.items())[-1:]}}, "NaN or inf"),
     }
 
 
-BAD = ["missing file", "empty file", "truncated file", "pickle file", "other model width", "rank above max", "targets outside prepared", "text encoder weights"]
+BAD = [
+    "missing file", "empty file", "truncated file", "pickle file", "other model width", "rank above max", "targets outside prepared",
+    "text encoder weights", "keys for another model", "kohya keys for another model", "A without B", "B rank differs from A",
+    "NaN weights", "inf weights",
+]
 
 
 @pytest.mark.parametrize("case", BAD)
