@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests"]
@@ -37,7 +39,7 @@ def h100(session: nox.Session) -> None:
 
 @nox.session
 def rtx4090(session: nox.Session) -> None:
-    """Presets that fit a 24 GB card, with the process capped at 24 GB."""
+    """Presets that fit a 24 GB card, each case capped at 24 GB of GPU memory."""
     install(session, gpu=True)
     session.run("pytest", "benchmarks", "-m", "rtx4090", *FULL_SIZE, "--gpu-memory-gb", "24", "--benchmark-autosave", *session.posargs)
 
@@ -47,3 +49,11 @@ def compare(session: nox.Session) -> None:
     """Regression gate: this run against the last stored run of the same machine; fails on a 5% slower mean."""
     install(session)
     session.run("pytest", "benchmarks", "-m", "cpu", "--benchmark-compare", "--benchmark-compare-fail=mean:5%", *session.posargs)
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """The README's results table and a bar chart from stored runs (default: every stored H200 file, later ones winning)."""
+    install(session)
+    files = session.posargs or sorted(str(path) for path in Path(".benchmarks/NVIDIA-H200").glob("*/*.json"))
+    session.run("python", "-m", "lora_fast.report", *files, "--png", "results.png", "--readme", "README.md")
