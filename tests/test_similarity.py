@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-import torch
 
 from lora_fast.config import PRESETS, Attention
 from lora_fast.measure import Calibration, Render, distances
