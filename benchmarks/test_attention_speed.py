@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 
-from lora_fast.attention import fa3_forward, attention_function, fa3_fp8, fa3_fp8_unscaled_attention, fa3_module, quantize_per_head
+from lora_fast.attention import (
+    FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_forward, fa3_fp8, fa3_fp8_unscaled_attention, fa3_module, quantize_per_head,
+)
 from lora_fast.config import Attention
-from lora_fast.measure import seconds_per_call, synced_timer
+from lora_fast.measure import relative_error, seconds_per_call, synced_timer
 
-FLUX_SHAPE = (1, 4608, 24, 128)  # batch, tokens, heads, head dim
 CPU_SHAPE = (1, 256, 2, 64)
 
 
@@ -23,13 +23,9 @@ def attention_flops(batch: int, tokens: int, heads: int, head_dim: int) -> float
     return 4.0 * batch * heads * tokens * tokens * head_dim
 
 
-def relative_error(output: torch.Tensor, reference: torch.Tensor) -> float:
-    return ((output.float() - reference).norm() / reference.norm()).item()
-
-
 @pytest.fixture(scope="module")
 def inputs(device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    shape = FLUX_SHAPE if device == "cuda" else CPU_SHAPE
+    shape = FLUX_ATTENTION_SHAPE if device == "cuda" else CPU_SHAPE
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
     generator = torch.Generator(device).manual_seed(0)
     return tuple(torch.randn(shape, generator=generator, device=device, dtype=dtype) for _ in range(3))
@@ -37,10 +33,7 @@ def inputs(device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 
 @pytest.fixture(scope="module")
 def exact_output(inputs) -> torch.Tensor:
-    """fp32 math SDPA: the reference every backend is measured against."""
-    query, key, value = (tensor.float().transpose(1, 2) for tensor in inputs)
-    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
-        return F.scaled_dot_product_attention(query, key, value).transpose(1, 2)
+    return exact_attention(*inputs)
 
 
 @pytest.mark.benchmark(timer=synced_timer, disable_gc=True)

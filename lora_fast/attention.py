@@ -23,6 +23,7 @@ DIFFUSERS_BACKENDS = {
     Attention.SDPA_MATH: "_native_math",
 }
 E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
+FLUX_ATTENTION_SHAPE = (1, 4608, 24, 128)  # FLUX.1-dev at 1024x1024: batch, 4096 image + 512 text tokens, heads, head dim
 
 
 def fa3_module() -> ModuleType:
@@ -153,6 +154,13 @@ class KernelFluxAttnProcessor:
         context, hidden_states = hidden_states[:, :context_length], hidden_states[:, context_length:]
         hidden_states = attn.to_out[1](attn.to_out[0](hidden_states.contiguous()))
         return hidden_states, attn.to_add_out(context.contiguous())
+
+
+def exact_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """SDPA math in float32 on (batch, seq, heads, head_dim) tensors: what every kernel's error is measured against."""
+    query, key, value = (tensor.float().transpose(1, 2) for tensor in (query, key, value))
+    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
+        return torch.nn.functional.scaled_dot_product_attention(query, key, value).transpose(1, 2)
 
 
 def attention_function(attention: Attention) -> Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]:

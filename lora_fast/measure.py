@@ -32,6 +32,12 @@ def seconds_per_call(function, *args, calls: int = 50, warmup: int = 5) -> float
     return (synced_timer() - start) / calls
 
 
+def relative_error(output: torch.Tensor, reference: torch.Tensor) -> float:
+    """|output - reference| / |reference| (Frobenius), in float32."""
+    output, reference = output.float(), reference.float()
+    return ((output - reference).norm() / reference.norm()).item()
+
+
 def similarity(image: torch.Tensor, reference: torch.Tensor) -> dict[str, float]:
     """SSIM and PSNR (dB; None for identical images) of two image batches in [0, 1], and the relative L2 error."""
     image, reference = image.float().cpu(), reference.float().cpu()
@@ -39,7 +45,7 @@ def similarity(image: torch.Tensor, reference: torch.Tensor) -> dict[str, float]
     return {
         "ssim": structural_similarity_index_measure(image, reference, data_range=1.0).item(),
         "psnr_db": psnr if math.isfinite(psnr) else None,
-        "rel_l2": ((image - reference).norm() / reference.norm()).item(),
+        "rel_l2": relative_error(image, reference),
     }
 
 
@@ -108,7 +114,7 @@ class Calibration:
         return cls(
             exact=distances(exact_variant, reference, without_lora),
             broken={key: min(run[key] for run in broken) for key in broken[0]},
-            lora_effect=((reference.latents - without_lora.latents).norm() / reference.latents.norm()).item(),
+            lora_effect=relative_error(without_lora.latents, reference.latents),
         )
 
     @property

@@ -9,11 +9,13 @@ import torch.nn.functional as F
 from diffusers import FluxTransformer2DModel
 
 from lora_fast import attention as attention_module
-from lora_fast.attention import attention_function, fa3_fp8_attention, fa3_fp8_unscaled_attention, set_attention
+from lora_fast.attention import (
+    FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention, set_attention,
+)
 from lora_fast.config import PRESETS, Attention, ConfigError, OptimizationConfig, unmet_requirements
+from lora_fast.measure import relative_error
 from lora_fast.optimize import optimize
 
-FLUX_SHAPE = (1, 4608, 24, 128)
 # Relative L2 error allowed against fp32 math: bf16 kernels round once per output; FP8 and SageAttention's int8
 # QK quantize their inputs (measured on the H200: FA3 bf16 0.0023, FP8 unscaled 0.054, Sage 0.0135).
 TOLERANCE = {
@@ -31,16 +33,6 @@ def sdpa_nhd(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> tor
 @sdpa_nhd.register_fake
 def _(query, key, value):
     return torch.empty_like(query)
-
-
-def exact_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    query, key, value = (tensor.float().transpose(1, 2) for tensor in (query, key, value))
-    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
-        return F.scaled_dot_product_attention(query, key, value).transpose(1, 2)
-
-
-def relative_error(output: torch.Tensor, reference: torch.Tensor) -> float:
-    return ((output.float() - reference).norm() / reference.norm()).item()
 
 
 def runnable(attention: Attention) -> list[str]:
@@ -119,7 +111,7 @@ GPU_KERNELS = [gpu_kernel_param(attention) for attention in Attention]
 @pytest.mark.parametrize("batch", [1, 2])
 def test_kernel_against_fp32_math(attention, batch):
     generator = torch.Generator("cuda").manual_seed(batch)
-    query, key, value = (torch.randn((batch, *FLUX_SHAPE[1:]), generator=generator, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+    query, key, value = (torch.randn((batch, *FLUX_ATTENTION_SHAPE[1:]), generator=generator, device="cuda", dtype=torch.bfloat16) for _ in range(3))
     output = attention_function(attention)(query, key, value)
     assert output.shape == query.shape
     error = relative_error(output, exact_attention(query, key, value))
@@ -160,8 +152,8 @@ def test_scaled_fp8_beats_the_unscaled_cast_when_heads_differ_in_magnitude():
     """Heads differ in magnitude in Flux (per-head q/k norm gains, values); a plain e4m3 cast flushes the small
     ones towards zero, per-head scales keep every head's relative error small."""
     generator = torch.Generator("cuda").manual_seed(0)
-    gains = [torch.logspace(low, high, FLUX_SHAPE[2], device="cuda")[None, None, :, None] for low, high in ((-0.5, 0.3), (-0.5, 0.3), (-3, 1))]
-    query, key, value = (torch.randn(FLUX_SHAPE, generator=generator, device="cuda").mul(gain).to(torch.bfloat16) for gain in gains)
+    gains = [torch.logspace(low, high, FLUX_ATTENTION_SHAPE[2], device="cuda")[None, None, :, None] for low, high in ((-0.5, 0.3), (-0.5, 0.3), (-3, 1))]
+    query, key, value = (torch.randn(FLUX_ATTENTION_SHAPE, generator=generator, device="cuda").mul(gain).to(torch.bfloat16) for gain in gains)
     exact = exact_attention(query, key, value)
 
     def worst_head_error(output: torch.Tensor) -> float:
