@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from pathlib import Path
 
 import pytest
 import torch
+from pytest_benchmark.utils import safe_dumps
 
 from lora_fast.config import PRESETS, Attention, OptimizationConfig, attention_variant, requirements, unmet_requirements
 from lora_fast.loras import LoraSpec, make_lora, read_lora
@@ -56,9 +56,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     json_path = getattr(config.option, "benchmark_json", None)
     if json_path is not None and Path(json_path).exists() and Path(json_path).stat().st_size:
         raise pytest.UsageError(f"--benchmark-json {json_path} already exists; stored results are never overwritten, pick a new name")
-    session = getattr(config, "_benchmarksession", None)
-    if session is not None and hasattr(session.storage, "save"):
-        session.storage.save = functools.partial(save_atomically, session.storage)
+    benchmark_session = getattr(config, "_benchmarksession", None)
+    if benchmark_session is not None and hasattr(benchmark_session.storage, "save"):
+        benchmark_session.storage.save = functools.partial(save_atomically, benchmark_session.storage)
 
 
 def save_atomically(storage, output_json: dict, save: str) -> None:
@@ -68,7 +68,7 @@ def save_atomically(storage, output_json: dict, save: str) -> None:
     if target.exists():
         raise FileExistsError(f"{target} exists; stored results are never overwritten")
     partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(json.dumps(output_json, indent=4, default=str))
+    partial.write_bytes(safe_dumps(output_json, ensure_ascii=True, indent=4).encode())  # pytest-benchmark's own format
     partial.replace(target)
 
 
