@@ -3,6 +3,7 @@ results that survive interrupted runs. All on the tiny pipeline, on the CPU."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -20,8 +21,9 @@ from hypothesis import strategies as st
 from lora_fast.config import OptimizationConfig
 from lora_fast.loras import DEFAULT_TARGETS, LoraError, LoraSpec, make_lora, target_modules
 from lora_fast.measure import GpuMemoryError, gpu_memory_cap
-from lora_fast.optimize import compiled_graphs, generate, optimize, recompile_guard, restore
-from lora_fast.pipelines import TINY, generation_defaults, load_pipeline
+from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
+from lora_fast.optimize import generate as generate_locked
+from lora_fast.pipelines import TINY, load_pipeline
 
 ROOT = Path(__file__).parent.parent
 MAX_RANK = 8
@@ -38,32 +40,27 @@ lora_specs = st.builds(
 )
 
 
-def latents(pipe, **kwargs) -> torch.Tensor:
-    return pipe(prompt="a red cube", generator=torch.Generator().manual_seed(0), output_type="latent",
-                **generation_defaults(TINY), **kwargs).images
-
-
 @pytest.fixture(scope="module")
 def fresh_pipe():
     """A second tiny pipeline (same weights) on which each LoRA is loaded fresh, without hot-swap."""
     return load_pipeline(TINY)
 
 
-def fresh_image(pipe, lora) -> torch.Tensor:
+def fresh_image(pipe, lora, generate) -> torch.Tensor:
     optimize(pipe, OptimizationConfig(name="fresh"), lora)
     try:
-        return latents(pipe)
+        return generate(pipe)
     finally:
         restore(pipe)
 
 
 @pytest.fixture(scope="module", params=["eager", "compiled"])
-def swapping_pipe(request, tiny_pipe):
+def swapping_pipe(request, tiny_pipe, generate):
     """The session's tiny pipeline serving LoRAs with hot-swap prepared for every default target, eager or compiled."""
     config = OptimizationConfig(name=request.param, hotswap=True, max_rank=MAX_RANK, compile="regional" if request.param == "compiled" else "none")
     transformer = tiny_pipe.transformer
     optimize(tiny_pipe, config, make_lora(transformer, LoraSpec(rank=MAX_RANK)), lora_targets=target_modules(transformer))
-    latents(tiny_pipe)  # compiles once for the whole module
+    generate(tiny_pipe)  # compiles once for the whole module
     yield tiny_pipe
     restore(tiny_pipe)
 
@@ -71,26 +68,26 @@ def swapping_pipe(request, tiny_pipe):
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(first=lora_specs, second=lora_specs)
 @example(first=LoraSpec(rank=8, targets=("proj_out",)), second=LoraSpec(rank=1, alpha=32.0, targets=("attn.to_q",)))
-def test_hotswap_equals_fresh_load_without_recompiling(swapping_pipe, fresh_pipe, first, second):
+def test_hotswap_equals_fresh_load_without_recompiling(swapping_pipe, fresh_pipe, generate, first, second):
     slot = swapping_pipe.lora_fast.lora
     config = swapping_pipe.lora_fast.config
     second_lora = make_lora(swapping_pipe.transformer, second)
     slot.load(make_lora(swapping_pipe.transformer, first))
     graphs = compiled_graphs()
     with recompile_guard(config):
-        latents(swapping_pipe)
+        generate(swapping_pipe)
         slot.load(second_lora)
-        swapped = latents(swapping_pipe)
+        swapped = generate(swapping_pipe)
     assert compiled_graphs() == graphs, "a hot-swap recompiled the transformer"
-    expected = fresh_image(fresh_pipe, second_lora)
+    expected = fresh_image(fresh_pipe, second_lora, generate)
     assert torch.allclose(swapped, expected, atol=TOLERANCE), f"max diff {(swapped - expected).abs().max():.2e}"
 
 
-def test_tolerance_catches_a_slightly_wrong_scale(fresh_pipe):
+def test_tolerance_catches_a_slightly_wrong_scale(fresh_pipe, generate):
     lora = make_lora(fresh_pipe.transformer, LoraSpec(rank=4))
     optimize(fresh_pipe, OptimizationConfig(name="fresh"), lora)
     try:
-        right, wrong = latents(fresh_pipe), latents(fresh_pipe, joint_attention_kwargs={"scale": 0.9})
+        right, wrong = generate(fresh_pipe), generate(fresh_pipe, joint_attention_kwargs={"scale": 0.9})
     finally:
         restore(fresh_pipe)
     assert (right - wrong).abs().max() > 100 * TOLERANCE
@@ -118,27 +115,27 @@ malformed = st.dictionaries(
 
 
 @pytest.fixture(scope="module")
-def served_eager(fresh_pipe):
+def served_eager(fresh_pipe, generate):
     optimize(fresh_pipe, OptimizationConfig(name="served", hotswap=True, max_rank=MAX_RANK), make_lora(fresh_pipe.transformer, LoraSpec(rank=4)))
-    yield fresh_pipe, latents(fresh_pipe)
+    yield fresh_pipe, generate(fresh_pipe)
     restore(fresh_pipe)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(state=malformed)
-def test_fuzzed_state_dicts_fail_cleanly(served_eager, state):
+def test_fuzzed_state_dicts_fail_cleanly(served_eager, generate, state):
     pipe, image = served_eager
     try:
         pipe.lora_fast.lora.load(state)
     except LoraError:
         pass
-    assert torch.equal(latents(pipe), image)
+    assert torch.equal(generate(pipe), image)
 
 
 # Concurrency: a swap asked for during a generation waits for the image to finish.
 
 
-def run_with_swap_midway(pipe, lora, use_lock: bool) -> torch.Tensor:
+def run_with_swap_midway(pipe, lora, generate, use_lock: bool) -> torch.Tensor:
     """Generate while another thread swaps to `lora` as soon as the second step starts. The generation waits up to
     half a second after that step for the swap to land, which it does only if nothing holds it back."""
     started, swapped = threading.Event(), threading.Event()
@@ -156,26 +153,25 @@ def run_with_swap_midway(pipe, lora, use_lock: bool) -> torch.Tensor:
 
     swapper = threading.Thread(target=swap)
     swapper.start()
-    call = dict(prompt="a red cube", generator=torch.Generator().manual_seed(0), output_type="latent", callback_on_step_end=at_step, **generation_defaults(TINY))
-    image = generate(pipe, **call).images if use_lock else pipe(**call).images
+    image = generate(functools.partial(generate_locked, pipe) if use_lock else pipe, callback_on_step_end=at_step)
     swapper.join()
     return image
 
 
-def test_swap_never_lands_mid_generation():
+def test_swap_never_lands_mid_generation(generate):
     fresh_pipe = load_pipeline(TINY)  # its own pipeline: the module's others are held by fixtures
     first, second = (make_lora(fresh_pipe.transformer, LoraSpec(rank=4, seed=seed)) for seed in (1, 2))
     optimize(fresh_pipe, OptimizationConfig(name="server", hotswap=True, max_rank=MAX_RANK), first)
     try:
-        only_first = latents(fresh_pipe)
+        only_first = generate(fresh_pipe)
         fresh_pipe.lora_fast.lora.load(second)
-        only_second = latents(fresh_pipe)
+        only_second = generate(fresh_pipe)
         fresh_pipe.lora_fast.lora.load(first)
-        assert torch.equal(run_with_swap_midway(fresh_pipe, second, use_lock=True), only_first)
-        assert torch.equal(latents(fresh_pipe), only_second)  # the swap landed right after the image
+        assert torch.equal(run_with_swap_midway(fresh_pipe, second, generate, use_lock=True), only_first)
+        assert torch.equal(generate(fresh_pipe), only_second)  # the swap landed right after the image
         # Negative control: calling the pipeline without the lock lets the swap land between steps.
         fresh_pipe.lora_fast.lora.load(first)
-        mixed = run_with_swap_midway(fresh_pipe, second, use_lock=False)
+        mixed = run_with_swap_midway(fresh_pipe, second, generate, use_lock=False)
         assert not torch.allclose(mixed, only_first) and not torch.allclose(mixed, only_second)
     finally:
         restore(fresh_pipe)
