@@ -142,7 +142,7 @@ class Calibration:
         """Per sensitive metric: is `measured` (from `distances`) within its limit?"""
         return {key: measured[key] <= limit for key, limit in self.limits.items() if self.sensitive(key)}
 
-    def to_dict(self) -> dict[str, dict[str, float | bool]]:
+    def to_dict(self) -> dict[str, object]:
         return {"exact": self.exact, "broken": self.broken, "limits": self.limits, "margins": self.margins, "lora_effect": self.lora_effect}
 
 
