@@ -39,6 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lora", action="append", default=[], help="real LoRA file or hub id (repeat for the hot-swap sequence)")
     group.addoption("--lora-strength", type=float, default=None, help="|delta W|/|W| of the synthetic LoRAs (default: LoraSpec's)")
     group.addoption("--rounds", type=int, default=3, help="timed images per case")
+    group.addoption("--profile-kernels", action="store_true", help="profile one more image per case and store its GPU time per kernel family")
     group.addoption("--gpu-memory-gb", type=float, help="cap GPU memory while each case runs (its reference images run uncapped), to stand in for a smaller card")
 
 
@@ -54,6 +55,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Stored results are never overwritten or left half-written (runs after pytest-benchmark's own set-up)."""
     config = session.config
     json_path = getattr(config.option, "benchmark_json", None)
+    if hasattr(json_path, "write"):
+        raise pytest.UsageError(
+            f"this pytest-benchmark opens --benchmark-json {json_path.name} at start-up, emptying an existing file; "
+            "install pytest-benchmark>=5 (requirements.txt pins it), which writes it only at the end"
+        )
     if json_path is not None and Path(json_path).exists() and Path(json_path).stat().st_size:
         raise pytest.UsageError(f"--benchmark-json {json_path} already exists; stored results are never overwritten, pick a new name")
     benchmark_session = getattr(config, "_benchmarksession", None)
@@ -90,6 +96,8 @@ def case_config(item: pytest.Item) -> OptimizationConfig | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        if Path(__file__).parent not in item.path.parents:  # hooks of this conftest see every collected test
+            continue
         case = case_config(item)
         if case is None:
             continue

@@ -11,6 +11,7 @@ from types import ModuleType
 import torch
 from diffusers.models.attention_dispatch import AttentionBackendName, _AttentionBackendRegistry, dispatch_attention_fn
 from diffusers.models.embeddings import apply_rotary_emb
+from diffusers.models.normalization import RMSNorm
 from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 
 from .config import FA3_MODULES, Attention, ConfigError, module_available
@@ -23,17 +24,23 @@ DIFFUSERS_BACKENDS = {
     Attention.SDPA_MATH: "_native_math",
 }
 E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
+RMS_NORMS = (torch.nn.RMSNorm, RMSNorm)  # torch's (diffusers' Flux uses it) and diffusers' own
 FLUX_ATTENTION_SHAPE = (1, 4608, 24, 128)  # FLUX.1-dev at 1024x1024: batch, 4096 image + 512 text tokens, heads, head dim
 
 
 def fa3_module() -> ModuleType:
     """The installed FlashAttention-3 interface: flash_attn_interface (built from source) or fa3_fwd_interface (wheel)."""
-    for name in FA3_MODULES:
+    return _first_importable(FA3_MODULES)
+
+
+@functools.cache  # a failed import searches sys.path again, and the FA3 ops ask for the module on every call
+def _first_importable(names: tuple[str, ...]) -> ModuleType:
+    for name in names:
         try:
             return importlib.import_module(name)
         except ImportError:
             continue
-    raise ConfigError(f"FlashAttention-3 is not installed (looked for {' and '.join(FA3_MODULES)}); pip install fa3-fwd on a Hopper GPU, or pick attention=sdpa")
+    raise ConfigError(f"FlashAttention-3 is not installed (looked for {' and '.join(names)}); pip install fa3-fwd on a Hopper GPU, or pick attention=sdpa")
 
 
 def check_kernel_installed(attention: Attention) -> None:
@@ -50,45 +57,90 @@ def fa3_forward(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, **d
     return fa3_module()._flash_attn_forward(query, key, value, softmax_scale=query.shape[-1] ** -0.5, **descales)[0]
 
 
-@torch.library.custom_op("lora_fast::fa3", mutates_args=())
-def fa3(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    """FlashAttention-3 on (batch, seq, heads, head_dim) bf16 tensors."""
+# Our ops are declared with torch.library's schema API and a CUDA kernel only: torch.library.custom_op adds a
+# Python autograd layer that costs tens of microseconds per call, and Flux makes 1596 attention calls per image.
+_OPS = torch.library.Library("lora_fast", "DEF")
+
+
+def _cuda_op(schema: str, kernel: Callable[..., torch.Tensor], fake: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """Declare lora_fast::<schema> with `kernel` on CUDA and `fake` for tracing; returns the op."""
+    name = schema.split("(", 1)[0]
+    _OPS.define(schema)
+    _OPS.impl(name, kernel, "CUDA")
+    torch.library.register_fake(f"lora_fast::{name}", fake, lib=_OPS)
+    return getattr(torch.ops.lora_fast, name).default
+
+
+def _fa3_kernel(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
     return fa3_forward(query, key, value)
 
 
-@fa3.register_fake
-def _(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    return torch.empty_like(query)
-
-
-@torch.library.custom_op("lora_fast::fa3_fp8", mutates_args=())
-def fa3_fp8(
-    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
-    query_descale: torch.Tensor, key_descale: torch.Tensor, value_descale: torch.Tensor,
-) -> torch.Tensor:
-    """FlashAttention-3 on e4m3 tensors with (batch, heads) float32 descale factors; returns bf16."""
+def _fa3_fp8_kernel(query, key, value, query_descale, key_descale, value_descale) -> torch.Tensor:
     return fa3_forward(query, key, value, q_descale=query_descale, k_descale=key_descale, v_descale=value_descale)
 
 
-@fa3_fp8.register_fake
-def _(query, key, value, query_descale, key_descale, value_descale) -> torch.Tensor:
-    return torch.empty(query.shape, dtype=torch.bfloat16, device=query.device)
+def _sage_kernel(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    import sageattention
+
+    return sageattention.sageattn(query, key, value, tensor_layout="NHD", smooth_k=False)
+
+
+def _like_query(query: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
+    return torch.empty(query.shape, dtype=torch.bfloat16 if query.dtype == torch.float8_e4m3fn else query.dtype, device=query.device)
+
+
+# FlashAttention-3 on (batch, seq, heads, head_dim) bf16 tensors (called through `fa3_attention`).
+fa3 = _cuda_op("fa3(Tensor query, Tensor key, Tensor value) -> Tensor", _fa3_kernel, _like_query)
+# FlashAttention-3 on e4m3 tensors with (batch, heads) float32 descale factors; returns bf16.
+fa3_fp8 = _cuda_op(
+    "fa3_fp8(Tensor query, Tensor key, Tensor value, Tensor query_descale, Tensor key_descale, Tensor value_descale) -> Tensor",
+    _fa3_fp8_kernel, _like_query,
+)
+# SageAttention (int8 QK, Triton) on (batch, seq, heads, head_dim) tensors; `key` must already be mean-centred.
+sage = _cuda_op("sage(Tensor query, Tensor key, Tensor value) -> Tensor", _sage_kernel, _like_query)
+
+
+def fa3_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """FlashAttention-3 in bf16. A Python function around the op: torch.compile of a bare op overload hit
+    dynamo's recompile limit on the H200, while a function calling it compiles once."""
+    return fa3(query, key, value)
 
 
 def quantize_per_head(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(batch, seq, heads, dim) -> e4m3 tensor and (batch, heads) descale, each head scaled to the e4m3 range.
 
-    Plain torch, outside the custom op, so inductor fuses it with the rotary embedding before it. The amax is
-    taken in two steps, over the contiguous head dim first, then over tokens."""
+    Plain torch, outside the custom op, so inductor fuses it with the ops before it. The amax is taken in two
+    steps, over the contiguous head dim first, then over tokens."""
     amax = tensor.abs().amax(dim=3).amax(dim=1).float().clamp(min=1e-6)
     scale = (E4M3_MAX / amax).to(tensor.dtype)  # rounded once, so the descale undoes exactly the scale applied
     quantized = (tensor * scale[:, None, :, None]).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
     return quantized, scale.float().reciprocal()
 
 
-def fa3_fp8_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    """Scaled FP8 FlashAttention-3 on bf16 inputs."""
-    (q8, q_descale), (k8, k_descale), (v8, v_descale) = map(quantize_per_head, (query, key, value))
+def quantize_within(tensor: torch.Tensor, bound: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Like `quantize_per_head`, for a tensor known to satisfy |tensor| <= bound (a 0-dim tensor): one scale for
+    every head, with no pass over the data to find it, so the cast fuses into the op that makes `tensor`."""
+    scale = (E4M3_MAX / bound.float().clamp(min=1e-6)).to(tensor.dtype)
+    quantized = (tensor * scale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+    return quantized, scale.float().reciprocal().expand(tensor.shape[0], tensor.shape[2]).contiguous()
+
+
+def rms_norm_bound(*norms: torch.nn.Module) -> torch.Tensor | None:
+    """Largest |value| the RMSNorm layers `norms` can output, sqrt(dim) * max|weight| (an RMS-normalised vector
+    has norm sqrt(dim)); rotary embeddings keep it, as they rotate pairs. None unless each is a weighted RMSNorm."""
+    if not norms or not all(isinstance(norm, RMS_NORMS) and norm.weight is not None for norm in norms):
+        return None
+    return torch.stack([norm.weight.detach().abs().max().float() * norm.weight.numel() ** 0.5 for norm in norms]).max()
+
+
+def fa3_fp8_attention(
+    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, query_bound: torch.Tensor | None = None, key_bound: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Scaled FP8 FlashAttention-3 on bf16 inputs: query and key scaled by their known bounds when given (see
+    `rms_norm_bound`), otherwise per head like `value`."""
+    q8, q_descale = quantize_per_head(query) if query_bound is None else quantize_within(query, query_bound)
+    k8, k_descale = quantize_per_head(key) if key_bound is None else quantize_within(key, key_bound)
+    v8, v_descale = quantize_per_head(value)
     return fa3_fp8(q8, k8, v8, q_descale, k_descale, v_descale)
 
 
@@ -98,19 +150,6 @@ def fa3_fp8_unscaled_attention(query: torch.Tensor, key: torch.Tensor, value: to
     return fa3_fp8(*(tensor.to(torch.float8_e4m3fn) for tensor in (query, key, value)), ones, ones, ones)
 
 
-@torch.library.custom_op("lora_fast::sage", mutates_args=())
-def sage(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    """SageAttention (int8 QK, Triton) on (batch, seq, heads, head_dim) tensors; `key` must already be mean-centred."""
-    import sageattention
-
-    return sageattention.sageattn(query, key, value, tensor_layout="NHD", smooth_k=False)
-
-
-@sage.register_fake
-def _(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    return torch.empty_like(query)
-
-
 def sage_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
     """SageAttention with its key smoothing done here in plain torch: sageattn's own smoothing writes into `key`."""
     return sage(query, key - key.mean(dim=1, keepdim=True), value)
@@ -118,7 +157,7 @@ def sage_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) 
 
 # Our kernels, which diffusers' dispatch cannot reach: it looks for other FA3 packages and SageAttention >= 2.1.1.
 KERNELS: dict[Attention, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    Attention.FA3: fa3,
+    Attention.FA3: fa3_attention,
     Attention.FA3_FP8: fa3_fp8_attention,
     Attention.SAGE: sage_attention,
 }
@@ -132,6 +171,10 @@ class KernelFluxAttnProcessor:
 
     def __init__(self, kernel: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
         self.kernel = kernel
+
+    def attend(self, attn, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+        """The kernel on (batch, seq, heads, head_dim) query, key and value of layer `attn`."""
+        return self.kernel(query, key, value)
 
     def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, image_rotary_emb=None):
         if attention_mask is not None:
@@ -147,13 +190,27 @@ class KernelFluxAttnProcessor:
         if image_rotary_emb is not None:
             query = apply_rotary_emb(query, image_rotary_emb, sequence_dim=1)
             key = apply_rotary_emb(key, image_rotary_emb, sequence_dim=1)
-        hidden_states = self.kernel(query, key, value).flatten(2, 3).to(query.dtype)
+        hidden_states = self.attend(attn, query, key, value).flatten(2, 3).to(query.dtype)
         if encoder_hidden_states is None:
             return hidden_states
         context_length = encoder_hidden_states.shape[1]
         context, hidden_states = hidden_states[:, :context_length], hidden_states[:, context_length:]
         hidden_states = attn.to_out[1](attn.to_out[0](hidden_states.contiguous()))
         return hidden_states, attn.to_add_out(context.contiguous())
+
+
+class Fp8FluxAttnProcessor(KernelFluxAttnProcessor):
+    """FP8 FlashAttention-3 in Flux: query and key come out of RMSNorm (then rotary), so their scales come from
+    the norm weights and cost no pass over the data; value is scaled per head from its amax."""
+
+    def __init__(self) -> None:
+        super().__init__(fa3_fp8_attention)
+
+    def attend(self, attn, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+        joint = attn.added_kv_proj_dim is not None
+        query_bound = rms_norm_bound(attn.norm_q, *((attn.norm_added_q,) if joint else ()))
+        key_bound = rms_norm_bound(attn.norm_k, *((attn.norm_added_k,) if joint else ()))
+        return self.kernel(query, key, value, query_bound, key_bound)
 
 
 def exact_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
@@ -183,7 +240,8 @@ def set_attention(transformer: torch.nn.Module, attention: Attention) -> Callabl
 
     if attention in KERNELS:
         check_kernel_installed(attention)
-        transformer.set_attn_processor(KernelFluxAttnProcessor(KERNELS[attention]))
+        processor = Fp8FluxAttnProcessor() if attention is Attention.FA3_FP8 else KernelFluxAttnProcessor(KERNELS[attention])
+        transformer.set_attn_processor(processor)
     else:
         transformer.set_attention_backend(DIFFUSERS_BACKENDS[attention])
     return restore

@@ -32,6 +32,37 @@ def seconds_per_call(function, *args, calls: int = 50, warmup: int = 5) -> float
     return (synced_timer() - start) / calls
 
 
+@dataclass(frozen=True)
+class KernelTime:
+    """Total GPU time of one kernel (by name) during a profiled call."""
+
+    name: str
+    calls: int
+    seconds: float
+
+
+def gpu_kernel_times(function, *args, cpu_ops: list[KernelTime] | None = None, **kwargs) -> tuple[list[KernelTime], float]:
+    """Run `function` once under torch.profiler: the GPU time of each kernel (longest first) and the call's wall time.
+
+    Given a list as `cpu_ops`, the CPU side is profiled too and each op's own CPU time is appended to it."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CUDA] + ([ProfilerActivity.CPU] if cpu_ops is not None else [])
+    with profile(activities=activities) as profiler:
+        start = synced_timer()
+        function(*args, **kwargs)
+        wall = synced_timer() - start
+    events = profiler.key_averages()
+    kernels = [
+        KernelTime(event.key, event.count, event.self_device_time_total / 1e6)
+        for event in events if event.device_type == torch.autograd.DeviceType.CUDA and event.self_device_time_total > 0
+    ]
+    if cpu_ops is not None:
+        cpu = [KernelTime(event.key, event.count, event.self_cpu_time_total / 1e6) for event in events if event.device_type == torch.autograd.DeviceType.CPU]
+        cpu_ops += sorted(cpu, key=lambda op: -op.seconds)
+    return sorted(kernels, key=lambda kernel: -kernel.seconds), wall
+
+
 def relative_error(output: torch.Tensor, reference: torch.Tensor) -> float:
     """|output - reference| / |reference| (Frobenius), in float32."""
     output, reference = output.float(), reference.float()

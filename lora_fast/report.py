@@ -1,4 +1,5 @@
-"""Tables and a chart from stored pytest-benchmark JSON: `python -m lora_fast.report FILES [--png P] [--readme R]`."""
+"""Tables and a chart from stored pytest-benchmark JSON: `python -m lora_fast.report FILES [--png P] [--readme R]`;
+and the table of where a profiled image spends its GPU time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import PRESETS
+from .measure import KernelTime
 
 README_START, README_END = "<!-- report:start -->", "<!-- report:end -->"
 
@@ -91,6 +93,44 @@ def markdown(rows: list[Row]) -> str:
             f"{_number(row.peak_mem_GiB, 1)} | {_number(row.ssim, 4)} | {_number(row.psnr_db, 1)} | {lora_error} | "
             f"{'–' if row.recompiles is None else row.recompiles} | {notes} |"
         )
+    return "\n".join(lines)
+
+
+# Kernel families, first match wins: attention before "triton" (SageAttention's kernels are Triton kernels too).
+KERNEL_FAMILIES = (
+    ("attention", ("flash", "fmha", "sdpa", "attn", "attention")),
+    ("matmul", ("gemm", "scaled_mm", "cutlass", "nvjet", "xmma", "cublas")),
+    ("fused by inductor", ("triton_",)),
+    ("copies", ("copy", "memcpy", "memset", "cat")),
+)
+
+
+def kernel_family(name: str) -> str:
+    """Which kind of work a GPU kernel does, from its name: attention, matmul, fused by inductor, copies or other."""
+    lowered = name.lower()
+    return next((family for family, words in KERNEL_FAMILIES if any(word in lowered for word in words)), "other")
+
+
+def kernel_summary(kernels: list[KernelTime], wall_s: float, top: int = 10) -> dict:
+    """JSON-ready: wall and GPU-busy seconds, seconds per kernel family (longest first), the `top` longest kernels."""
+    families: dict[str, float] = {}
+    for kernel in kernels:
+        families[kernel_family(kernel.name)] = families.get(kernel_family(kernel.name), 0.0) + kernel.seconds
+    return {
+        "wall_s": wall_s,
+        "gpu_busy_s": sum(kernel.seconds for kernel in kernels),
+        "families_s": dict(sorted(families.items(), key=lambda item: -item[1])),
+        "top": [[kernel.name, kernel.calls, kernel.seconds] for kernel in kernels[:top]],
+    }
+
+
+def kernel_table(summary: dict) -> str:
+    """Markdown of a `kernel_summary`: GPU time per kernel family against the wall time, then the longest kernels."""
+    wall, busy = summary["wall_s"], summary["gpu_busy_s"]
+    lines = [f"wall {wall * 1e3:.1f} ms, GPU busy {busy * 1e3:.1f} ms ({100 * busy / wall:.0f}%)", "", "| family | ms | share |", "|---|---|---|"]
+    lines += [f"| {family} | {seconds * 1e3:.1f} | {100 * seconds / busy:.1f}% |" for family, seconds in summary["families_s"].items()]
+    lines += ["", "| kernel | family | calls | ms | share |", "|---|---|---|---|---|"]
+    lines += [f"| {name[:100]} | {kernel_family(name)} | {calls} | {seconds * 1e3:.1f} | {100 * seconds / busy:.1f}% |" for name, calls, seconds in summary["top"]]
     return "\n".join(lines)
 
 

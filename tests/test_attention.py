@@ -9,8 +9,14 @@ import torch.nn.functional as F
 from diffusers import FluxTransformer2DModel
 
 from lora_fast import attention as attention_module
+from diffusers.models.embeddings import FluxPosEmbed, apply_rotary_emb
+from diffusers.models.normalization import RMSNorm
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from lora_fast.attention import (
-    FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention, set_attention,
+    E4M3_MAX, FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention, quantize_per_head,
+    quantize_within, rms_norm_bound, set_attention,
 )
 from lora_fast.config import PRESETS, Attention, ConfigError, OptimizationConfig, unmet_requirements
 from lora_fast.measure import relative_error
@@ -33,6 +39,20 @@ def sdpa_nhd(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> tor
 @sdpa_nhd.register_fake
 def _(query, key, value):
     return torch.empty_like(query)
+
+
+@torch.library.custom_op("lora_fast_test::dequantized_sdpa_nhd", mutates_args=())
+def dequantized_sdpa_nhd(
+    query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, query_descale: torch.Tensor, key_descale: torch.Tensor, value_descale: torch.Tensor
+) -> torch.Tensor:
+    """A stand-in with FA3 FP8's calling convention: undo the scales, then SDPA in float32."""
+    restored = (tensor.float() * descale[:, None, :, None] for tensor, descale in ((query, query_descale), (key, key_descale), (value, value_descale)))
+    return sdpa_nhd(*restored)
+
+
+@dequantized_sdpa_nhd.register_fake
+def _(query, key, value, query_descale, key_descale, value_descale):
+    return torch.empty(query.shape, dtype=torch.float32, device=query.device)
 
 
 def runnable(attention: Attention) -> list[str]:
@@ -62,6 +82,80 @@ def test_kernel_processor_matches_sdpa_compiled_without_graph_breaks(pipe, gener
         torch._dynamo.reset()
         undo()
     assert torch.equal(generate(pipe, num_images_per_prompt=2), expected)
+
+
+def test_fp8_processor_matches_sdpa_compiled_without_graph_breaks(pipe, generate, monkeypatch):
+    """The FP8 path (bounds from the norms, per-head value scales, e4m3 casts) with the kernel replaced by
+    dequantize + SDPA: close to SDPA in a batch of 2 (only the e4m3 rounding differs), and one graph compiled."""
+    expected = generate(pipe, num_images_per_prompt=2)
+    descales = []
+    monkeypatch.setattr(attention_module, "fa3_fp8", lambda *args: descales.append(args[3:]) or dequantized_sdpa_nhd(*args))
+    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+    undo = set_attention(pipe.transformer, Attention.FA3_FP8)
+    try:
+        eager = generate(pipe, num_images_per_prompt=2)
+        query_descale, key_descale, value_descale = descales[0]
+        assert (query_descale == query_descale[0, 0]).all() and (key_descale == key_descale[0, 0]).all()  # from the norm weights
+        assert not (value_descale == value_descale[0, 0]).all()  # per head, from the data
+        assert 0 < relative_error(eager, expected) < 0.05  # e4m3 keeps 3 mantissa bits
+        monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
+        torch._dynamo.reset()
+        torch._dynamo.utils.counters.clear()
+        pipe.transformer.compile(fullgraph=True)
+        compiled = generate(pipe, num_images_per_prompt=2)
+        assert not torch._dynamo.utils.counters["graph_break"]
+        assert relative_error(compiled, eager) < 0.02
+    finally:
+        pipe.transformer._compiled_call_impl = None
+        torch._dynamo.reset()
+        undo()
+    assert torch.equal(generate(pipe, num_images_per_prompt=2), expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    weight_scale=st.floats(1e-3, 1e3), input_scale=st.floats(1e-4, 1e4), seed=st.integers(0, 2**16),
+    outlier=st.floats(-1e4, 1e4), norm_class=st.sampled_from([torch.nn.RMSNorm, RMSNorm]),
+)
+def test_rms_norm_bound_holds_after_rotary(weight_scale, input_scale, seed, outlier, norm_class):
+    """|RMSNorm(x) rotated| never exceeds rms_norm_bound, whatever the input and weights, so a cast scaled by it
+    cannot overflow e4m3."""
+    generator = torch.Generator().manual_seed(seed)
+    norm = norm_class(128, eps=1e-6)
+    norm.weight.data = torch.randn(128, generator=generator) * weight_scale
+    tokens = torch.randn(1, 64, 4, 128, generator=generator) * input_scale
+    norm.weight.data[0] = norm.weight.data.abs().max()
+    tokens[0, 0, 0] = 0.0
+    tokens[0, 0, 0, 0] = outlier  # a head with one nonzero element, on the largest weight: about the bound itself
+    rotary = FluxPosEmbed(theta=10000, axes_dim=[16, 56, 56])(torch.randint(0, 64, (64, 3), generator=generator).float())
+    output = apply_rotary_emb(norm(tokens), rotary, sequence_dim=1)
+    bound = rms_norm_bound(norm)
+    assert output.abs().max() <= bound * (1 + 1e-5)
+    quantized, descale = quantize_within(output, bound)
+    assert torch.isfinite(quantized.float()).all() and quantized.float().abs().max() <= E4M3_MAX
+    assert relative_error(quantized.float() * descale[0, 0], output) < 0.05
+
+
+def test_bounds_need_weighted_rms_norms():
+    assert rms_norm_bound() is None
+    assert rms_norm_bound(RMSNorm(8, eps=1e-6, elementwise_affine=False)) is None
+    assert rms_norm_bound(torch.nn.LayerNorm(8)) is None
+    norms = RMSNorm(8, eps=1e-6), torch.nn.RMSNorm(8, eps=1e-6)
+    norms[1].weight.data[3] = -5.0
+    assert rms_norm_bound(*norms).item() == pytest.approx(5.0 * 8**0.5)
+
+
+def test_per_head_quantization_keeps_small_heads():
+    """Heads 1000x apart in magnitude each keep e4m3's relative precision; a plain cast flushes the small one."""
+    generator = torch.Generator().manual_seed(0)
+    tensor = torch.randn(2, 64, 2, 32, generator=generator) * torch.tensor([1e3, 1e-3])[None, None, :, None]
+    quantized, descale = quantize_per_head(tensor)
+    assert descale.shape == (2, 2) and quantized.float().abs().max() <= E4M3_MAX
+    restored = quantized.float() * descale[:, None, :, None]
+    for head in range(2):
+        assert relative_error(restored[:, :, head], tensor[:, :, head]) < 0.05
+    plain = tensor.clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn).float()
+    assert relative_error(plain[:, :, 1], tensor[:, :, 1]) > 0.1
 
 
 @pytest.mark.parametrize("attention", [Attention.SDPA, Attention.SDPA_MATH])

@@ -11,12 +11,14 @@ REFERENCE_ROWS = ["baseline", "optimized", "no_fp8", "no_fa3", "baseline_compile
 def test_reference_presets_mean_what_their_rows_say():
     assert all(name in PRESETS for name in REFERENCE_ROWS)
     optimized = PRESETS["optimized"]
-    assert (optimized.attention, optimized.quantization, optimized.compile, optimized.hotswap) == (Attention.FA3, Quantization.FP8_ROWWISE, Compile.REGIONAL, True)
-    assert PRESETS["no_fp8"] == OptimizationConfig(**{**optimized.to_dict(), "name": "no_fp8", "notes": PRESETS["no_fp8"].notes, "quantization": "none"})
+    assert (optimized.attention, optimized.quantization, optimized.compile, optimized.hotswap) == (Attention.FA3_FP8, Quantization.FP8_ROWWISE, Compile.REGIONAL, True)
+    no_fp8 = {"name": "no_fp8", "notes": PRESETS["no_fp8"].notes, "quantization": "none", "attention": "fa3"}  # FP8 off everywhere
+    assert PRESETS["no_fp8"] == OptimizationConfig(**{**optimized.to_dict(), **no_fp8})
     assert PRESETS["no_fa3"].attention is Attention.SDPA and PRESETS["no_fa3"].quantization is Quantization.FP8_ROWWISE
     assert not PRESETS["baseline"].compiled and not PRESETS["baseline"].hotswap
     assert PRESETS["baseline_compile"].compiled and not PRESETS["baseline_compile"].hotswap
     assert not PRESETS["no_compile"].compiled and PRESETS["no_compile"].quantization is not Quantization.NONE
+    assert PRESETS["no_compile"].attention is Attention.FA3_FP8 and PRESETS["no_compile_fp8"].attention is Attention.FA3
 
 
 def test_configs_are_frozen_data():

@@ -89,3 +89,27 @@ def test_report_refuses_a_broken_file(tmp_path):
     broken.write_text('{"benchmarks": [')
     with pytest.raises(SystemExit, match="not a readable"):
         report.read_rows([broken])
+
+
+def test_kernel_summary_groups_gpu_time_by_family():
+    kernels = [
+        measure.KernelTime("sm90_xmma_gemm_e4m3bf16_rowwise", 4, 0.040),
+        measure.KernelTime("void flash::FlashAttnFwdSm90<...>", 2, 0.020),
+        measure.KernelTime("_attn_fwd", 1, 0.005),  # SageAttention's Triton kernel: attention, not inductor's
+        measure.KernelTime("triton_red_fused_amax_mul_0", 8, 0.010),
+        measure.KernelTime("void at::native::vectorized_elementwise_kernel<...>", 3, 0.001),
+    ]
+    summary = report.kernel_summary(kernels, wall_s=0.1, top=2)
+    assert summary["families_s"] == pytest.approx({"matmul": 0.040, "attention": 0.025, "fused by inductor": 0.010, "other": 0.001})
+    assert list(summary["families_s"]) == ["matmul", "attention", "fused by inductor", "other"]
+    assert summary["gpu_busy_s"] == pytest.approx(0.076) and [row[0] for row in summary["top"]] == [kernel.name for kernel in kernels[:2]]
+    table = report.kernel_table(summary)
+    assert "GPU busy 76.0 ms (76%)" in table and "| matmul | 40.0 | 52.6% |" in table
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error a machine without CUDA gives")
+def test_profile_on_cpu_is_a_clear_error(capsys):
+    from lora_fast.cli import main
+
+    assert main(["profile", "--preset", "baseline"]) == 2
+    assert "needs a CUDA GPU" in capsys.readouterr().err
