@@ -109,7 +109,7 @@ def fa3_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -
 def quantize_per_head(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(batch, seq, heads, dim) -> e4m3 tensor and (batch, heads) descale, each head scaled to the e4m3 range.
 
-    Plain torch, outside the custom op, so inductor fuses it with the ops before it. The amax is taken in two
+    Plain torch, outside the op, so inductor fuses it with the ops before it. The amax is taken in two
     steps, over the contiguous head dim first, then over tokens."""
     amax = tensor.abs().amax(dim=3).amax(dim=1).float().clamp(min=1e-6)
     scale = (E4M3_MAX / amax).to(tensor.dtype)  # rounded once, so the descale undoes exactly the scale applied
