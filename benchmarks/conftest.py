@@ -17,7 +17,7 @@ from lora_fast.loras import LoraSpec, make_lora, read_lora
 from lora_fast.measure import Calibration, Render, gpu_info, library_versions, storage_folder_name
 from lora_fast.measure import render as render_with_latents
 from lora_fast.optimize import optimized
-from lora_fast.pipelines import TINY, generation_defaults, load_pipeline
+from lora_fast.pipelines import DEFAULT_PROMPT, TINY, generation_defaults, load_pipeline
 
 MARKERS = {
     "cpu": "runs on a machine without a GPU",
@@ -26,7 +26,6 @@ MARKERS = {
     "rtx4090": "fits a 24 GB consumer GPU",
     "multigpu": "needs several GPUs",
 }
-PROMPT = "a lighthouse on a cliff at dusk, oil painting"
 WRONG_SCALE = 0.5  # the broken case of the calibration: the LoRA applied at half its strength
 
 
@@ -126,7 +125,7 @@ def settings(request, model) -> dict:
         values["num_inference_steps"] = request.config.getoption("--steps")
     if request.config.getoption("--resolution"):
         values["height"] = values["width"] = request.config.getoption("--resolution")
-    return {**values, "prompt": PROMPT}
+    return {**values, "prompt": DEFAULT_PROMPT}
 
 
 @pytest.fixture(scope="session")

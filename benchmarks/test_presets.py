@@ -11,7 +11,7 @@ import torch
 
 from lora_fast.config import PRESETS, Attention, OptimizationConfig, attention_variant
 from lora_fast.measure import (
-    GpuMemoryError, distances, gpu_kernel_times, gpu_memory_cap, library_versions, peak_memory_gib, reset_peak_memory, similarity, synced_timer,
+    GpuMemoryError, distances, gpu_memory_cap, library_versions, peak_memory_gib, profile_call, reset_peak_memory, similarity, synced_timer,
 )
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 from lora_fast.report import kernel_summary
@@ -44,7 +44,7 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
                 peak = peak_memory_gib()
                 if request.config.getoption("--profile-kernels") and torch.cuda.is_available():
                     with recompile_guard(config):
-                        benchmark.extra_info["kernels"] = kernel_summary(*gpu_kernel_times(render, pipe))
+                        benchmark.extra_info["kernels"] = kernel_summary(profile_call(render, pipe))
         except GpuMemoryError as error:
             clean_slate()
             pytest.fail(str(error), pytrace=False)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import sys
 from pathlib import Path
 
-from .config import PRESETS, Attention, ConfigError, check_runnable, get_preset, requirements, unmet_requirements
+from .config import PRESETS, Attention, ConfigError, attention_variant, check_runnable, get_preset, requirements, unmet_requirements
 from .loras import LoraError
-from .pipelines import TINY, PipelineError
+from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
 
 
 def _presets(_: argparse.Namespace) -> int:
@@ -28,8 +27,8 @@ def _presets(_: argparse.Namespace) -> int:
 def _config(args: argparse.Namespace):
     """The preset named by --preset, with --attention swapped in when given."""
     config = get_preset(args.preset)
-    if getattr(args, "attention", None):
-        config = dataclasses.replace(config, name=f"{config.name}+{args.attention}", attention=Attention(args.attention))
+    if args.attention:
+        config = attention_variant(args.attention, config)
     check_runnable(config)
     return config
 
@@ -70,7 +69,7 @@ def _profile(args: argparse.Namespace) -> int:
     import torch
 
     from .loras import LoraSpec, make_lora
-    from .measure import gpu_kernel_times, synced_timer
+    from .measure import profile_call, synced_timer
     from .optimize import generate, optimize, recompile_guard
     from .pipelines import load_pipeline
     from .report import kernel_summary, kernel_table
@@ -88,13 +87,12 @@ def _profile(args: argparse.Namespace) -> int:
             generate(pipe, **call)
             seconds.append(synced_timer() - start)
     with recompile_guard(config):
-        cpu_ops: list = []
-        kernels, wall = gpu_kernel_times(generate, pipe, cpu_ops=cpu_ops, **call)
+        profile = profile_call(generate, pipe, with_cpu=True, **call)
     print(f"# {config.name} on {torch.cuda.get_device_name(0)}, model {args.model}: {config.to_dict()}")
     print(f"first call {seconds[0]:.1f} s; then s/image {', '.join(f'{value:.3f}' for value in seconds[1:])}; profiled image below\n")
-    print(kernel_table(kernel_summary(kernels, wall, args.top)))
+    print(kernel_table(kernel_summary(profile, args.top)))
     print("\n| CPU op (own time, profiler overhead included) | calls | ms | µs per call |\n|---|---|---|---|")
-    print("\n".join(f"| {op.name[:100]} | {op.calls} | {op.seconds * 1e3:.1f} | {op.seconds / op.calls * 1e6:.1f} |" for op in cpu_ops[: args.top]))
+    print("\n".join(f"| {op.name[:100]} | {op.calls} | {op.seconds * 1e3:.1f} | {op.seconds / op.calls * 1e6:.1f} |" for op in profile.cpu_ops[: args.top]))
     return 0
 
 
@@ -112,7 +110,7 @@ def parser() -> argparse.ArgumentParser:
     profile = commands.add_parser("profile", help="time a preset on the GPU and show which kernels the time goes to")
     profile.add_argument("--lora", help=".safetensors file or hub id (default: a synthetic LoRA of --lora-rank)")
     profile.add_argument("--lora-rank", type=int, default=128)
-    profile.add_argument("--prompt", default="a lighthouse on a cliff at dusk, oil painting")
+    profile.add_argument("--prompt", default=DEFAULT_PROMPT)
     profile.add_argument("--rounds", type=int, default=3, help="timed images after the first call")
     profile.add_argument("--top", type=int, default=25, help="kernels listed")
     profile.set_defaults(run=_profile)

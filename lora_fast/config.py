@@ -137,11 +137,11 @@ PRESETS: dict[str, OptimizationConfig] = {
 }
 
 
-def attention_variant(attention: Attention | str) -> OptimizationConfig:
-    """`no_fp8` (hot-swap, regional compile, bf16 linears) with another attention backend: how backends are compared
-    on the whole pipeline."""
-    attention = Attention(attention)
-    return dataclasses.replace(PRESETS["no_fp8"], name=f"no_fp8+{attention.value}", attention=attention)
+def attention_variant(attention: Attention | str, base: OptimizationConfig | None = None) -> OptimizationConfig:
+    """`base` (default `no_fp8`: hot-swap, regional compile, bf16 linears) with another attention backend, named
+    `<base>+<attention>`: how backends are compared on the whole pipeline."""
+    attention, base = Attention(attention), base or PRESETS["no_fp8"]
+    return dataclasses.replace(base, name=f"{base.name}+{attention.value}", attention=attention)
 
 
 def get_preset(name: str) -> OptimizationConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import math
 import time
@@ -41,13 +42,20 @@ class KernelTime:
     seconds: float
 
 
-def gpu_kernel_times(function, *args, cpu_ops: list[KernelTime] | None = None, **kwargs) -> tuple[list[KernelTime], float]:
-    """Run `function` once under torch.profiler: the GPU time of each kernel (longest first) and the call's wall time.
+@dataclass(frozen=True)
+class CallProfile:
+    """One profiled call: GPU time per kernel and, when asked for, own CPU time per op (longest first), and wall time."""
 
-    Given a list as `cpu_ops`, the CPU side is profiled too and each op's own CPU time is appended to it."""
+    kernels: list[KernelTime]
+    cpu_ops: list[KernelTime]
+    wall_s: float
+
+
+def profile_call(function, *args, with_cpu: bool = False, **kwargs) -> CallProfile:
+    """Run `function` once under torch.profiler (GPU kernels; CPU ops too with `with_cpu`)."""
     from torch.profiler import ProfilerActivity, profile
 
-    activities = [ProfilerActivity.CUDA] + ([ProfilerActivity.CPU] if cpu_ops is not None else [])
+    activities = [ProfilerActivity.CUDA] + ([ProfilerActivity.CPU] if with_cpu else [])
     with profile(activities=activities) as profiler:
         start = synced_timer()
         function(*args, **kwargs)
@@ -57,10 +65,9 @@ def gpu_kernel_times(function, *args, cpu_ops: list[KernelTime] | None = None, *
         KernelTime(event.key, event.count, event.self_device_time_total / 1e6)
         for event in events if event.device_type == torch.autograd.DeviceType.CUDA and event.self_device_time_total > 0
     ]
-    if cpu_ops is not None:
-        cpu = [KernelTime(event.key, event.count, event.self_cpu_time_total / 1e6) for event in events if event.device_type == torch.autograd.DeviceType.CPU]
-        cpu_ops += sorted(cpu, key=lambda op: -op.seconds)
-    return sorted(kernels, key=lambda kernel: -kernel.seconds), wall
+    cpu_ops = [KernelTime(event.key, event.count, event.self_cpu_time_total / 1e6) for event in events if event.device_type == torch.autograd.DeviceType.CPU]
+    longest_first = functools.partial(sorted, key=lambda timed: -timed.seconds)
+    return CallProfile(longest_first(kernels), longest_first(cpu_ops), wall)
 
 
 def relative_error(output: torch.Tensor, reference: torch.Tensor) -> float:

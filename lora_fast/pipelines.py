@@ -15,6 +15,7 @@ from transformers import CLIPTextConfig, CLIPTextModel, PreTrainedTokenizerFast,
 
 TINY = "tiny"
 FLUX_DEV_RANDOM = "flux-dev-random"
+DEFAULT_PROMPT = "a lighthouse on a cliff at dusk, oil painting"  # what the benchmarks and `profile` generate
 
 
 class PipelineError(ValueError):

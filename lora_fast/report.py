@@ -7,11 +7,12 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import PRESETS
-from .measure import KernelTime
+from .config import PRESETS, attention_variant
+from .measure import CallProfile
 
 README_START, README_END = "<!-- report:start -->", "<!-- report:end -->"
 
@@ -34,14 +35,18 @@ class Row:
     gpu: str
 
 
-CASES = {r"test_preset\[(.+)\]": "{}", r"test_attention_pipeline\[(.+)\]": "no_fp8+{}"}
+# Whole-pipeline cases and the configuration name each reports: a preset, or `attention_variant`'s name.
+CASES: dict[str, Callable[[str], str]] = {
+    r"test_preset\[(.+)\]": lambda preset: preset,
+    r"test_attention_pipeline\[(.+)\]": lambda attention: attention_variant(attention).name,
+}
 
 
 def _case_name(test_name: str) -> str | None:
-    for pattern, name in CASES.items():
+    for pattern, config_name in CASES.items():
         match = re.fullmatch(pattern, test_name)
         if match:
-            return name.format(match[1])
+            return config_name(match[1])
     return None
 
 
@@ -111,13 +116,14 @@ def kernel_family(name: str) -> str:
     return next((family for family, words in KERNEL_FAMILIES if any(word in lowered for word in words)), "other")
 
 
-def kernel_summary(kernels: list[KernelTime], wall_s: float, top: int = 10) -> dict:
+def kernel_summary(profile: CallProfile, top: int = 10) -> dict:
     """JSON-ready: wall and GPU-busy seconds, seconds per kernel family (longest first), the `top` longest kernels."""
+    kernels = profile.kernels
     families: dict[str, float] = {}
     for kernel in kernels:
         families[kernel_family(kernel.name)] = families.get(kernel_family(kernel.name), 0.0) + kernel.seconds
     return {
-        "wall_s": wall_s,
+        "wall_s": profile.wall_s,
         "gpu_busy_s": sum(kernel.seconds for kernel in kernels),
         "families_s": dict(sorted(families.items(), key=lambda item: -item[1])),
         "top": [[kernel.name, kernel.calls, kernel.seconds] for kernel in kernels[:top]],

@@ -99,7 +99,7 @@ def test_kernel_summary_groups_gpu_time_by_family():
         measure.KernelTime("triton_red_fused_amax_mul_0", 8, 0.010),
         measure.KernelTime("void at::native::vectorized_elementwise_kernel<...>", 3, 0.001),
     ]
-    summary = report.kernel_summary(kernels, wall_s=0.1, top=2)
+    summary = report.kernel_summary(measure.CallProfile(kernels, cpu_ops=[], wall_s=0.1), top=2)
     assert summary["families_s"] == pytest.approx({"matmul": 0.040, "attention": 0.025, "fused by inductor": 0.010, "other": 0.001})
     assert list(summary["families_s"]) == ["matmul", "attention", "fused by inductor", "other"]
     assert summary["gpu_busy_s"] == pytest.approx(0.076) and [row[0] for row in summary["top"]] == [kernel.name for kernel in kernels[:2]]
