@@ -1,5 +1,6 @@
 """One benchmark case per preset: one whole image (text encoding, denoising, VAE decode) per round, timed with
-CUDA synchronised at both edges. The first call (compilation included) is timed apart and never mixed in."""
+CUDA synchronised at both edges and, independently, with CUDA events. The first call (compilation included) is
+timed apart and never mixed in; what the compile caches held for it is stored beside it."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import gc
 import pytest
 import torch
 
-from lora_fast.config import PRESETS, Attention, OptimizationConfig, attention_variant
+from lora_fast.config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant
+from lora_fast.cudagraphs import recorded_graphs
 from lora_fast.measure import (
-    GpuMemoryError, distances, gpu_memory_cap, library_versions, peak_memory_gib, profile_call, reset_peak_memory, similarity, synced_timer,
+    GpuMemoryError, RoundClock, distances, gpu_memory_cap, peak_memory_gib, profile_call, reset_peak_memory, similarity, slowed_down,
+    synced_timer,
 )
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
+from lora_fast.provenance import compile_cache_probe, source_revision
 from lora_fast.report import kernel_summary
 
 
@@ -23,24 +27,32 @@ def clean_slate() -> None:
         torch.cuda.empty_cache()
 
 
+@pytest.fixture(scope="session")
+def revision() -> dict:
+    return source_revision()
+
+
 @pytest.fixture
-def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, without_lora, calibration):
+def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, without_lora, calibration, workload, revision):
     """run_case(config): optimize the session's pipeline for `config`, time its images, record extra_info, restore."""
 
     def run(config: OptimizationConfig) -> None:
         config = dataclasses.replace(config, max_rank=max_rank)
-        cap = request.config.getoption("--gpu-memory-gb")
+        cap, planted = request.config.getoption("--gpu-memory-gb"), request.config.getoption("--plant-slowdown")
+        clock = RoundClock()
+        timed = clock.wrap(slowed_down(render, planted) if planted else render)
         clean_slate()
         try:
             with optimized(base_pipe, config, loras[0]) as pipe, gpu_memory_cap(cap, config.name):
-                start = synced_timer()
-                render(pipe)
-                first_call_s = synced_timer() - start
-                graphs = compiled_graphs()
+                with compile_cache_probe() as cache:
+                    start = synced_timer()
+                    render(pipe)
+                    first_call_s = synced_timer() - start
+                graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
                 reset_peak_memory()
                 with recompile_guard(config):
-                    output = benchmark.pedantic(render, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
-                recompiles = compiled_graphs() - graphs
+                    output = benchmark.pedantic(timed, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
+                recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
                 peak = peak_memory_gib()
                 if request.config.getoption("--profile-kernels") and torch.cuda.is_available():
                     with recompile_guard(config):
@@ -52,10 +64,13 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
         measured = distances(output, reference, without_lora)
         within = calibration.judge(measured)
         benchmark.extra_info.update(
-            config=config.to_dict(), gpu_memory_cap_GiB=cap, first_call_s=first_call_s, peak_mem_GiB=peak, recompiles=recompiles,
+            config=config.to_dict(), workload=workload.to_dict(), revision=revision, planted_slowdown=planted,
+            rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
+            first_call_s=first_call_s, first_call_cache=cache, gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, recompiles=recompiles,
+            cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
             **similarity(output.image, reference.image), **measured, within_limits=within, calibration=calibration.to_dict(),
-            libraries=library_versions(),
         )
+        assert rerecords == 0, f"{config.name}: {rerecords} CUDA graphs were recorded again while timing"
         if not config.lossy:
             assert all(within.values()), f"{config.name} is exact arithmetic but strays from the baseline: {measured}, limits {calibration.limits}"
 
@@ -69,6 +84,13 @@ def test_preset(run_case, preset):
 
 
 @pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_variant(run_case, variant):
+    """A preset with one lever changed (unfused LoRA, no CUDA graphs), timed beside it to measure that lever."""
+    run_case(VARIANTS[variant])
+
+
+@pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
 @pytest.mark.parametrize("attention", [Attention.SDPA_FLASH, Attention.SDPA_CUDNN, Attention.SAGE, Attention.FA3_FP8])
 def test_attention_pipeline(run_case, attention):
     """The whole pipeline of `no_fp8` with each other attention backend. Not repeated here: FA3 (`test_preset[no_fp8]`),
@@ -76,19 +98,20 @@ def test_attention_pipeline(run_case, attention):
     run_case(attention_variant(attention))
 
 
-HOTSWAP_PRESETS = [name for name, config in PRESETS.items() if config.hotswap and config.compiled]
+HOTSWAP_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items() if config.hotswap and config.compiled}
 
 
 @pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
-@pytest.mark.parametrize("preset", HOTSWAP_PRESETS)
-def test_hotswap_sequence(benchmark, preset, base_pipe, loras, max_rank, render):
+@pytest.mark.parametrize("hotswap_case", list(HOTSWAP_CASES))
+def test_hotswap_sequence(benchmark, hotswap_case, base_pipe, loras, max_rank, render, workload, revision):
     """Serve the LoRAs one after another on the compiled pipeline: swap latency, steady time after each swap,
-    and recompiles (must stay 0; any recompile raises). The benchmark's rounds are the images after the swaps."""
-    config = dataclasses.replace(PRESETS[preset], max_rank=max_rank)
+    recompiles and CUDA-graph re-records (both must stay 0; a recompile raises). The benchmark's rounds are the
+    images after the swaps."""
+    config = dataclasses.replace(HOTSWAP_CASES[hotswap_case], max_rank=max_rank)
     clean_slate()
     with optimized(base_pipe, config, loras[0]) as pipe:
         render(pipe)  # compile
-        graphs = compiled_graphs()
+        graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
         swap_s: list[float] = []
         order = iter(loras[1:] + loras[:1])
 
@@ -100,9 +123,11 @@ def test_hotswap_sequence(benchmark, preset, base_pipe, loras, max_rank, render)
 
         with recompile_guard(config):
             benchmark.pedantic(render, setup=swap, rounds=len(loras), warmup_rounds=0, iterations=1)
+        recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
         benchmark.extra_info.update(
-            config=config.to_dict(), swap_s=swap_s, image_s_after_each_swap=list(benchmark.stats.stats.data) if benchmark.stats else [],  # None when disabled
-            recompiles=compiled_graphs() - graphs, loras=len(loras),
+            config=config.to_dict(), workload=workload.to_dict(), revision=revision, swap_s=swap_s,
+            image_s_after_each_swap=list(benchmark.stats.stats.data) if benchmark.stats else [],  # None when disabled
+            recompiles=recompiles, cuda_graph_rerecords=rerecords, loras=len(loras),
         )
-        assert compiled_graphs() == graphs
+        assert recompiles == 0 and rerecords == 0, f"{hotswap_case}: {recompiles} recompiles, {rerecords} CUDA-graph re-records over the swaps"
     clean_slate()

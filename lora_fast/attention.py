@@ -45,7 +45,7 @@ def _first_importable(names: tuple[str, ...]) -> ModuleType:
 
 def check_kernel_installed(attention: Attention) -> None:
     """Raise ConfigError naming the package to install when `attention`'s kernel is missing."""
-    if attention in (Attention.FA3, Attention.FA3_FP8):
+    if attention in (Attention.FA3, Attention.FA3_FP8, Attention.FA3_FP8_UNSCALED):
         fa3_module()
     elif attention is Attention.SAGE and not module_available("sageattention"):
         raise ConfigError("SageAttention is not installed; pip install sageattention on a CUDA GPU, or pick attention=sdpa")
@@ -145,7 +145,8 @@ def fa3_fp8_attention(
 
 
 def fa3_fp8_unscaled_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    """The reference recipe's FP8 attention: a plain cast to e4m3 with no scales. Kept to compare its error with ours."""
+    """The reference recipe's FP8 attention: a plain cast to e4m3 with no scales (its replica's kernel, and the
+    error ours is compared with)."""
     ones = torch.ones(query.shape[0], query.shape[2], dtype=torch.float32, device=query.device)
     return fa3_fp8(*(tensor.to(torch.float8_e4m3fn) for tensor in (query, key, value)), ones, ones, ones)
 
@@ -159,6 +160,7 @@ def sage_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) 
 KERNELS: dict[Attention, Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]] = {
     Attention.FA3: fa3_attention,
     Attention.FA3_FP8: fa3_fp8_attention,
+    Attention.FA3_FP8_UNSCALED: fa3_fp8_unscaled_attention,
     Attention.SAGE: sage_attention,
 }
 
@@ -229,14 +231,18 @@ def attention_function(attention: Attention) -> Callable[[torch.Tensor, torch.Te
 
 
 def set_attention(transformer: torch.nn.Module, attention: Attention) -> Callable[[], None]:
-    """Switch every attention layer of `transformer` to `attention`; returns a function that restores the previous state."""
+    """Switch every attention layer of `transformer` to `attention`; returns a function that restores the previous
+    state exactly: the processors, each one's diffusers backend, and diffusers' process-wide default backend."""
     processors = transformer.attn_processors
+    backends = {name: getattr(processor, "_attention_backend", None) for name, processor in processors.items()}
     active_backend = _AttentionBackendRegistry._active_backend
 
     def restore() -> None:
-        transformer.set_attn_processor(processors)
-        transformer.reset_attention_backend()
-        _AttentionBackendRegistry.set_active_backend(active_backend)  # diffusers sets a process-wide default too
+        transformer.set_attn_processor(dict(processors))  # diffusers empties the dict it is given
+        for name, processor in processors.items():
+            if hasattr(processor, "_attention_backend"):  # diffusers' set_attention_backend changed it in place
+                processor._attention_backend = backends[name]
+        _AttentionBackendRegistry.set_active_backend(active_backend)
 
     if attention in KERNELS:
         check_kernel_installed(attention)

@@ -18,7 +18,7 @@ def _presets(_: argparse.Namespace) -> int:
         machine = "CUDA" if needs.cuda else "CPU or GPU"
         if needs.min_capability:
             machine += f" sm_{needs.min_capability[0]}{needs.min_capability[1]}+"
-        packages = f", needs {', '.join(needs.packages)}" if needs.packages else ""
+        packages = f", needs {', '.join(' or '.join(group) for group in needs.packages)}" if needs.packages else ""
         here = "runs here" if not unmet_requirements(config) else "not here"
         print(f"{name:24} {machine}{packages} [{here}]\n{'':24} {config.notes}")
     return 0

@@ -23,6 +23,7 @@ class Attention(str, enum.Enum):
     SDPA_MATH = "sdpa_math"
     FA3 = "fa3"  # FlashAttention-3, bf16
     FA3_FP8 = "fa3_fp8"  # FlashAttention-3 with q/k/v quantized to e4m3 with per-head scales
+    FA3_FP8_UNSCALED = "fa3_fp8_unscaled"  # the reference recipe's: q/k/v cast to e4m3 with no scales
     SAGE = "sage"  # SageAttention (Triton)
 
 
@@ -35,11 +36,11 @@ class Compile(str, enum.Enum):
 
 
 class Quantization(str, enum.Enum):
-    """Weight/activation quantization of the transformer's linear layers (torchao)."""
+    """Weight/activation quantization of the transformer's linear layers."""
 
     NONE = "none"
-    FP8_ROWWISE = "fp8_rowwise"  # float8 e4m3 dynamic activations and weights, per-row scales
-    FP8_TENSORWISE = "fp8_tensorwise"  # same with one scale per tensor
+    FP8_ROWWISE = "fp8_rowwise"  # ours (lora_fast.quantize.Fp8Linear): e4m3 weights and activations, per-row scales
+    TORCHAO_FP8_ROWWISE = "torchao_fp8_rowwise"  # the same arithmetic through torchao's tensor subclass (the reference's)
 
 
 class Offload(str, enum.Enum):
@@ -61,6 +62,8 @@ class OptimizationConfig:
     hotswap: bool = False
     max_rank: int = 128
     offload: Offload = Offload.NONE
+    cuda_graphs: bool = False  # compile with mode="reduce-overhead": each compiled block replays as one CUDA graph
+    fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fullgraph: bool = True
     recompile_is_error: bool = True
     notes: str = ""
@@ -77,8 +80,22 @@ class OptimizationConfig:
             raise ConfigError(f"max_rank={self.max_rank} must be at least 1: it is the largest LoRA rank hot-swap will accept")
         if self.quantization is not Quantization.NONE and self.offload is not Offload.NONE:
             raise ConfigError(
-                f"quantization={self.quantization.value} with offload={self.offload.value}: torchao float8 weights "
-                "cannot be moved by the offloading hooks; drop one of the two"
+                f"quantization={self.quantization.value} with offload={self.offload.value}: FP8 weights are not "
+                "moved by the offloading hooks; drop one of the two"
+            )
+        if self.cuda_graphs and not self.compiled:
+            raise ConfigError("cuda_graphs=True needs compile=regional or full: torch.compile records the graphs")
+        if self.cuda_graphs and self.offload is not Offload.NONE:
+            raise ConfigError(
+                f"cuda_graphs=True with offload={self.offload.value}: a graph replays fixed weight addresses, and "
+                "offloading moves the weights; drop one of the two"
+            )
+        if self.fold_lora and not self.hotswap:
+            raise ConfigError("fold_lora=True rewrites the weights in place on every load, which is a hot-swap: set hotswap=True")
+        if self.fold_lora and self.quantization is Quantization.TORCHAO_FP8_ROWWISE:
+            raise ConfigError(
+                "fold_lora=True with torchao FP8: torchao's weights are tensor subclasses that cannot be rewritten in "
+                "place; use quantization=fp8_rowwise (ours) or fold_lora=False"
             )
         if self.offload is Offload.SEQUENTIAL and self.compile is not Compile.NONE:
             raise ConfigError(
@@ -97,7 +114,7 @@ class OptimizationConfig:
     @property
     def lossy(self) -> bool:
         """True when some arithmetic is approximate (FP8 linears or attention, SageAttention's int8), not just reordered."""
-        return self.quantization is not Quantization.NONE or self.attention in (Attention.FA3_FP8, Attention.SAGE)
+        return self.quantization is not Quantization.NONE or self.attention in (Attention.FA3_FP8, Attention.FA3_FP8_UNSCALED, Attention.SAGE)
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (enums as their values)."""
@@ -108,31 +125,51 @@ def _preset(name: str, notes: str, **settings) -> OptimizationConfig:
     return OptimizationConfig(name=name, notes=notes, **settings)
 
 
-_FAST = dict(compile=Compile.REGIONAL, hotswap=True)
+_FAST = dict(compile=Compile.REGIONAL, hotswap=True, fold_lora=True, cuda_graphs=True)
+_EAGER = dict(hotswap=True, fold_lora=True)
 
-# The reference's eight rows (huggingface/lora-fast README), then settings for 24 GB consumer GPUs. "FP8" switches
-# both the linears and FA3 to FP8 (the reference's FA3 processor casts to FP8 even in its no_fp8 rows).
+# The reference's eight rows (huggingface/lora-fast README) as ablations of our `optimized`, its own recipe
+# replicated, then settings for 24 GB consumer GPUs. "FP8" switches both the linears and FA3 to FP8 (the
+# reference's FA3 processor casts to FP8 even in its no_fp8 rows).
 PRESETS: dict[str, OptimizationConfig] = {
     preset.name: preset
     for preset in (
         _preset("baseline", "eager bf16, SDPA, LoRAs loaded without hot-swap"),
-        _preset("optimized", "hot-swap + regional compile + FP8 linears + FA3 FP8", attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, **_FAST),
+        _preset(
+            "optimized", "FP8 linears + FA3 FP8 + regional compile + CUDA graphs + LoRA folded into the weights",
+            attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, **_FAST,
+        ),
         _preset("no_fp8", "optimized without FP8 (linears and FA3 in bf16)", attention=Attention.FA3, **_FAST),
         _preset("no_fa3", "optimized without FA3 (SDPA)", quantization=Quantization.FP8_ROWWISE, **_FAST),
         _preset("baseline_compile", "compile without hot-swap: every new LoRA recompiles", compile=Compile.REGIONAL, recompile_is_error=False),
-        _preset("no_fa3_fp8", "hot-swap + compile, bf16 SDPA", **_FAST),
-        _preset("no_compile_fp8", "hot-swap + FA3, eager bf16", attention=Attention.FA3, hotswap=True),
+        _preset("no_fa3_fp8", "bf16, SDPA, regional compile, CUDA graphs, folded LoRA", **_FAST),
+        _preset("no_compile_fp8", "bf16, FA3, eager, folded LoRA", attention=Attention.FA3, **_EAGER),
         _preset(
-            "no_compile", "hot-swap + FP8 linears + FA3 FP8 without compile (FP8 is slow eager)",
-            attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, hotswap=True,
+            "no_compile", "FP8 linears + FA3 FP8 without compile (FP8 is slow eager)",
+            attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, **_EAGER,
         ),
-        _preset("rtx4090_fp8", "24 GB card: FP8 transformer resident, compile, hot-swap", quantization=Quantization.FP8_ROWWISE, **_FAST),
+        _preset(
+            "reference_recipe", "the reference's optimized: torchao FP8, FA3 on unscaled FP8 casts, peft hot-swap, regional compile",
+            attention=Attention.FA3_FP8_UNSCALED, quantization=Quantization.TORCHAO_FP8_ROWWISE, compile=Compile.REGIONAL, hotswap=True,
+        ),
+        _preset("rtx4090_fp8", "24 GB card: FP8 transformer resident, SDPA, compile, CUDA graphs, folded LoRA", quantization=Quantization.FP8_ROWWISE, **_FAST),
         _preset(
             "rtx4090_offload",
             "24 GB card: bf16 with model offload, compile without fullgraph",
             compile=Compile.REGIONAL, hotswap=True, offload=Offload.MODEL, fullgraph=False, recompile_is_error=False,
         ),
         _preset("rtx4090_offload_eager", "24 GB card: bf16 with model offload, eager", hotswap=True, offload=Offload.MODEL),
+    )
+}
+
+# Single-change variants of presets that the suite times beside them, to measure one lever at a time.
+VARIANTS: dict[str, OptimizationConfig] = {
+    variant.name: variant
+    for variant in (
+        dataclasses.replace(PRESETS["optimized"], name="optimized+unfused", fold_lora=False, notes="optimized with peft's unfused hot-swap"),
+        dataclasses.replace(PRESETS["optimized"], name="optimized-graphs", cuda_graphs=False, notes="optimized without CUDA graphs"),
+        dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
+        dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
     )
 }
 
@@ -154,11 +191,12 @@ def get_preset(name: str) -> OptimizationConfig:
 
 @dataclass(frozen=True)
 class Requirements:
-    """What a configuration needs from the machine."""
+    """What a configuration needs from the machine. `packages` holds groups of importable modules, any one of a
+    group will do; `min_capability` applies on a GPU."""
 
     cuda: bool = False
     min_capability: tuple[int, int] | None = None
-    packages: tuple[str, ...] = ()
+    packages: tuple[tuple[str, ...], ...] = ()
     markers: tuple[str, ...] = ()
 
 
@@ -170,22 +208,26 @@ _ATTENTION_NEEDS = {
     Attention.SDPA_CUDNN: ((8, 0), ()),
     Attention.FA3: ((9, 0), (FA3_MODULES,)),
     Attention.FA3_FP8: ((9, 0), (FA3_MODULES,)),
+    Attention.FA3_FP8_UNSCALED: ((9, 0), (FA3_MODULES,)),
     Attention.SAGE: ((8, 0), (("sageattention",),)),
 }
-_QUANT_NEEDS = {Quantization.FP8_ROWWISE: (8, 9), Quantization.FP8_TENSORWISE: (8, 9)}
+# FP8 matmuls need sm_89 on a GPU; ours also runs on the CPU (torch's reference kernel: slow, for tests).
+_QUANT_NEEDS = {Quantization.FP8_ROWWISE: ((8, 9), ()), Quantization.TORCHAO_FP8_ROWWISE: ((8, 9), (("torchao",),))}
 
 
 def requirements(config: OptimizationConfig) -> Requirements:
     """What `config` needs: CUDA, a compute capability, optional packages. Feeds skip markers and checks."""
     capability: tuple[int, int] | None = None
-    packages: list[str] = []
+    packages: list[tuple[str, ...]] = []
+    cuda = config.cuda_graphs or config.offload is not Offload.NONE or config.quantization is Quantization.TORCHAO_FP8_ROWWISE
     if config.attention in _ATTENTION_NEEDS:
         capability, modules = _ATTENTION_NEEDS[config.attention]
-        packages += [" or ".join(group) for group in modules]
+        packages += modules
+        cuda = True
     if config.quantization in _QUANT_NEEDS:
-        capability = max(capability or (0, 0), _QUANT_NEEDS[config.quantization])
-        packages.append("torchao")
-    cuda = capability is not None or config.offload is not Offload.NONE
+        needed, modules = _QUANT_NEEDS[config.quantization]
+        capability = max(capability or (0, 0), needed)
+        packages += modules
     markers = ["gpu"] if cuda else ["cpu"]
     if capability is not None and capability >= (9, 0):
         markers.append("h100")
@@ -212,13 +254,13 @@ def unmet_requirements(config: OptimizationConfig) -> list[str]:
     capability = cuda_capability()
     if needs.cuda and capability is None:
         reasons.append(f"{config.name!r} needs a CUDA GPU")
-    elif needs.min_capability and capability < needs.min_capability:
+    elif needs.min_capability and capability is not None and capability < needs.min_capability:
         want = ".".join(map(str, needs.min_capability))
         reasons.append(f"{config.name!r} needs compute capability >= {want}, this GPU has {capability[0]}.{capability[1]}")
     for alternatives in needs.packages:
-        if not any(module_available(name) for name in alternatives.split(" or ")):
-            installs = " or ".join(INSTALL_NAMES.get(name, name) for name in alternatives.split(" or "))
-            reasons.append(f"{config.name!r} needs {alternatives} (pip install {installs})")
+        if not any(module_available(name) for name in alternatives):
+            installs = " or ".join(INSTALL_NAMES.get(name, name) for name in alternatives)
+            reasons.append(f"{config.name!r} needs {' or '.join(alternatives)} (pip install {installs})")
     return reasons
 
 

@@ -15,6 +15,9 @@ import torch
 from diffusers import FluxPipeline
 from safetensors.torch import save_file
 
+from .fold import FoldedLora
+from .quantize import Fp8Linear
+
 # Linear layers of the Flux transformer a LoRA may target, by their name inside a block.
 DOUBLE_BLOCK_TARGETS = (
     "attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0",
@@ -275,7 +278,7 @@ def check_against(transformer: torch.nn.Module, state: Mapping[str, torch.Tensor
         except AttributeError:
             raise LoraError(f"LoRA targets {module}, which this transformer does not have; the LoRA is for another model") from None
         layer = getattr(layer, "base_layer", layer)
-        if not isinstance(layer, torch.nn.Linear):
+        if not isinstance(layer, (torch.nn.Linear, Fp8Linear)):
             raise LoraError(f"LoRA targets {module}, which is not a linear layer; the LoRA is for another model")
         if down.ndim != 2 or up.ndim != 2 or down.shape[1] != layer.in_features or up.shape[0] != layer.out_features or up.shape[1] != down.shape[0]:
             raise LoraError(
@@ -306,9 +309,10 @@ def _pad_to_rank(state: StateDict, transformer: torch.nn.Module, modules: Iterab
 
 
 class LoraSlot:
-    """One LoRA at a time on a Flux pipeline. With `hotswap`, later LoRAs are copied into the first one's
-    layers in place (peft hot-swap), so a compiled transformer is not recompiled; otherwise each new LoRA
-    replaces the old adapter (and a compiled model recompiles, as the reference's baseline does).
+    """One LoRA at a time on a Flux pipeline. With `hotswap`, later LoRAs replace the first one in place, so a
+    compiled transformer is not recompiled: `fold` writes each LoRA into the weights (`lora_fast.fold`), otherwise
+    peft's hot-swap copies it into the first one's adapter layers. Without `hotswap` each new LoRA replaces the
+    old adapter (and a compiled model recompiles, as the reference's baseline does).
 
     `targets` is the set of modules (full names) every future LoRA may touch; the first load prepares all of
     them, so a later LoRA on a subset swaps cleanly. A LoRA that does not fit is refused before anything
@@ -318,16 +322,17 @@ class LoraSlot:
 
     ADAPTER = "lora_fast"
 
-    def __init__(self, pipe: FluxPipeline, *, hotswap: bool, max_rank: int, targets: Iterable[str] | None = None) -> None:
-        self.pipe, self.hotswap, self.max_rank = pipe, hotswap, max_rank
+    def __init__(self, pipe: FluxPipeline, *, hotswap: bool, max_rank: int, targets: Iterable[str] | None = None, fold: bool = False) -> None:
+        self.pipe, self.hotswap, self.max_rank, self.fold = pipe, hotswap, max_rank, fold
         self.targets = None if targets is None else tuple(targets)
         self.prepared_modules: tuple[str, ...] = ()
+        self.folded: FoldedLora | None = None
         self.loaded = 0
         self.lock = threading.RLock()
 
     def prepare(self) -> None:
-        """Reserve room for hot-swapping; must come before the first load and before compiling."""
-        if self.hotswap:
+        """Reserve room for peft's hot-swap; must come before the first load and before compiling."""
+        if self.hotswap and not self.fold:
             if self.loaded:
                 raise LoraError("hot-swap must be prepared before the first LoRA is loaded; prepare a fresh slot")
             self.pipe.enable_lora_hotswap(target_rank=self.max_rank)
@@ -341,7 +346,9 @@ class LoraSlot:
         if self.hotswap:
             self._check_swappable(shape, text_state)
         with self.lock:
-            if self.hotswap:
+            if self.fold:
+                self._load_folded(transformer_state)
+            elif self.hotswap:
                 self._load_hotswap(transformer_state, shape.max_rank)
             else:
                 self._load_fresh(transformer_state, text_state)
@@ -354,7 +361,7 @@ class LoraSlot:
                 f"the LoRA has {len(text_state)} text-encoder weights, which diffusers cannot hot-swap; "
                 "strip them (keep keys starting with 'transformer.') or use a preset without hot-swap"
             )
-        if shape.max_rank > self.max_rank:
+        if shape.max_rank > self.max_rank and not self.fold:  # a folded LoRA of any rank fits the weights it is added to
             raise LoraError(f"LoRA rank {shape.max_rank} exceeds the prepared maximum {self.max_rank}; use a config with max_rank >= {shape.max_rank}")
         allowed = set(self.prepared_modules or self.targets or shape.ranks)
         outside = sorted(set(shape.ranks) - allowed)
@@ -364,10 +371,20 @@ class LoraSlot:
                 "pass every module your LoRAs touch as `targets` when the slot is made"
             )
 
+    def _first_modules(self, state: StateDict) -> tuple[str, ...]:
+        return tuple(self.targets or sorted({key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}))
+
+    def _load_folded(self, state: StateDict) -> None:
+        if self.folded is None:
+            self.prepared_modules = self._first_modules(state)
+            self.folded = FoldedLora(self.pipe.transformer, self.prepared_modules)
+        modules = {key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}
+        self.folded.apply({module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"]) for module in modules})
+
     def _load_hotswap(self, state: StateDict, rank: int) -> None:
         transformer = self.pipe.transformer
         if not self.loaded:
-            self.prepared_modules = tuple(self.targets or sorted({key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}))
+            self.prepared_modules = self._first_modules(state)
         state = _pad_to_rank(state, transformer, self.prepared_modules, rank)
         device, dtype = transformer.device, transformer.dtype  # each property walks every module: read them once
         state = {key: value.to(device, dtype) for key, value in state.items()}
@@ -380,8 +397,11 @@ class LoraSlot:
         self.pipe.set_adapters(name)
 
     def unload(self) -> None:
-        """Remove every LoRA from the pipeline (the hot-swap preparation too)."""
+        """Remove every LoRA from the pipeline (the hot-swap preparation and folded weights too)."""
         with self.lock:
+            if self.folded is not None:
+                self.folded.remove()
+                self.folded = None
             if getattr(self.pipe.transformer, "peft_config", None):
                 self.pipe.unload_lora_weights()
             self.pipe.transformer._prepare_lora_hotswap_kwargs = None

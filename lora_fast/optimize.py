@@ -12,8 +12,10 @@ from diffusers import FluxPipeline
 
 from .attention import set_attention
 from .config import Attention, Compile, OptimizationConfig, Quantization, check_runnable
+from .cudagraphs import mark_step_per_call
 from .loras import LoraSlot, LoraSource
 from .offload import enable_offload
+from .quantize import quantize
 
 Undo = Callable[[], None]
 
@@ -35,46 +37,32 @@ def state(pipe: FluxPipeline) -> Optimized:
     return optimized
 
 
-def quantize(transformer: torch.nn.Module, quantization: Quantization) -> Undo:
-    """torchao float8 on the transformer's base linear layers (LoRA factors stay bf16 so hot-swap can copy into them).
-
-    The bf16 weights are parked on the CPU and put back by the returned undo."""
-    from torchao.quantization import Float8DynamicActivationFloat8WeightConfig, PerRow, PerTensor, quantize_
-
-    granularity = PerRow() if quantization is Quantization.FP8_ROWWISE else PerTensor()
-    names = [name for name, module in transformer.named_modules() if _is_base_linear(name, module)]
-    originals = {name: transformer.get_submodule(name).weight for name in names}
-    parked = {name: weight.detach().to("cpu") for name, weight in originals.items()}
-    quantize_(transformer, Float8DynamicActivationFloat8WeightConfig(granularity=granularity), filter_fn=lambda module, name: name in originals)
-
-    def undo() -> None:
-        for name, weight in parked.items():
-            module = transformer.get_submodule(name)
-            module.weight = torch.nn.Parameter(weight.to(module.weight.device), requires_grad=False)
-            module.__dict__.pop("extra_repr", None)  # torchao sets a per-instance repr
-
-    return undo
-
-
-def _is_base_linear(name: str, module: torch.nn.Module) -> bool:
-    lora_factor = ".lora_A." in f".{name}." or ".lora_B." in f".{name}."
-    return isinstance(module, torch.nn.Linear) and not lora_factor and module.in_features % 16 == 0 and module.out_features % 16 == 0
-
-
 def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig) -> Undo:
-    """torch.compile the repeated blocks (regional) or the whole transformer; the undo drops the compiled code."""
+    """torch.compile the repeated blocks (regional) or the whole transformer, as CUDA graphs when asked.
+
+    The undo drops what this compiled and nothing else: the compiled calls, dynamo's cache for the compiled
+    classes' forward code, and, with CUDA graphs, torch's graph trees (process-wide: torch has no finer handle)."""
     modules = [transformer]
+    options = dict(fullgraph=config.fullgraph, mode="reduce-overhead" if config.cuda_graphs else None)
     if config.compile is Compile.REGIONAL:
         names = set(transformer._repeated_blocks)
         modules = [module for module in transformer.modules() if module.__class__.__name__ in names]
-        transformer.compile_repeated_blocks(fullgraph=config.fullgraph)
+        transformer.compile_repeated_blocks(**options)
     else:
-        transformer.compile(fullgraph=config.fullgraph)
+        transformer.compile(**options)
+    unmark = mark_step_per_call(transformer) if config.cuda_graphs else None
+    codes = {type(module).forward.__code__ for module in modules}
 
     def undo() -> None:
+        if unmark is not None:
+            unmark()
+            from torch._inductor.cudagraph_trees import reset_cudagraph_trees
+
+            reset_cudagraph_trees()
         for module in modules:
             module._compiled_call_impl = None
-        torch.compiler.reset()
+        for code in codes:
+            torch._dynamo.reset_code(code)
 
     return undo
 
@@ -82,14 +70,15 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
 def optimize(
     pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | None = None, *, lora_targets: Iterable[str] | None = None
 ) -> FluxPipeline:
-    """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA, quantization,
-    attention kernel, offloading, compile. `lora_targets` names every module later LoRAs may touch.
+    """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
+    bf16 weights when `fold_lora`), quantization, attention kernel, offloading, compile (with CUDA graphs).
+    `lora_targets` names every module later LoRAs may touch.
 
     Raises ConfigError before touching the pipeline when this machine cannot run `config`."""
     check_runnable(config)
     if getattr(pipe, "lora_fast", None) is not None:
         raise RuntimeError("pipeline is already optimized; call restore(pipe) before optimizing it again")
-    slot = LoraSlot(pipe, hotswap=config.hotswap, max_rank=config.max_rank, targets=lora_targets)
+    slot = LoraSlot(pipe, hotswap=config.hotswap, max_rank=config.max_rank, targets=lora_targets, fold=config.fold_lora)
     optimized = Optimized(config, slot, undo=[slot.unload])
     pipe.lora_fast = optimized
     try:

@@ -1,104 +1,228 @@
-"""Tables and a chart from stored pytest-benchmark JSON: `python -m lora_fast.report FILES [--png P] [--readme R]`;
+"""Tables, a chart and a regression gate from stored pytest-benchmark JSON, reading nothing but those files:
+`python -m lora_fast.report FILES [--png P] [--readme R]`, `python -m lora_fast.report --gate STORAGE FILE`;
 and the table of where a profiled image spends its GPU time."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
+import statistics
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import PRESETS, attention_variant
 from .measure import CallProfile
+from .provenance import Workload
 
 README_START, README_END = "<!-- report:start -->", "<!-- report:end -->"
+MAX_CV = 0.02  # a row whose rounds vary more than this is flagged, not published as a clean figure
+MAX_CLOCK_DISAGREEMENT = 0.02  # between the suite's timer and CUDA events over the same images
+MIN_ROUNDS = 5
+GATE_ROUNDS = 10  # the regression gate compares medians of at least this many rounds
+GATE_SLOWDOWN = 0.03  # a median this much slower fails the gate (rounds on the H200 vary by well under 1%)
+
+
+class ReportError(ValueError):
+    """Stored files that cannot make the table or the gate asked for; the message says which and why."""
 
 
 @dataclass(frozen=True)
 class Row:
-    """One preset's stored result."""
+    """One configuration's stored whole-pipeline result, as the file describes it."""
 
-    preset: str
-    mean_s: float
-    stddev_s: float
+    name: str
+    config: dict
+    workload: str  # Workload.key of the stored workload
+    median_s: float
+    cv: float  # standard deviation over mean of the rounds
     rounds: int
+    clock_agreement: float | None  # median of the suite's timer over median of CUDA events, minus 1
     first_call_s: float | None
+    first_call_cache: str | None
     peak_mem_GiB: float | None
     ssim: float | None
-    psnr_db: float | None
     lora_error: float | None  # lora_error of the latents (see measure.lora_error)
     lora_error_limit: float | None
+    within_limits: dict
     recompiles: int | None
+    planted_slowdown: float
     gpu: str
+    source: str  # the file it came from
+    flags: tuple[str, ...] = field(default=())
 
 
-# Whole-pipeline cases and the configuration name each reports: a preset, or `attention_variant`'s name.
-CASES: dict[str, Callable[[str], str]] = {
-    r"test_preset\[(.+)\]": lambda preset: preset,
-    r"test_attention_pipeline\[(.+)\]": lambda attention: attention_variant(attention).name,
-}
+def _flags(cv: float, rounds: int, agreement: float | None, planted: float, revision: dict | None) -> tuple[str, ...]:
+    flags = []
+    if rounds < MIN_ROUNDS:
+        flags.append(f"{rounds} rounds < {MIN_ROUNDS}")
+    if cv > MAX_CV:
+        flags.append(f"CV {100 * cv:.1f}% > {100 * MAX_CV:.0f}%")
+    if agreement is None:
+        flags.append("no independent clock")
+    elif abs(agreement) > MAX_CLOCK_DISAGREEMENT:
+        flags.append(f"clocks differ by {100 * agreement:+.1f}%")
+    if planted:
+        flags.append(f"planted {100 * planted:.0f}% slowdown")
+    if revision is not None and revision.get("clean") is False:
+        flags.append("uncommitted changes")
+    return tuple(flags)
 
 
-def _case_name(test_name: str) -> str | None:
-    for pattern, config_name in CASES.items():
-        match = re.fullmatch(pattern, test_name)
-        if match:
-            return config_name(match[1])
-    return None
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise ReportError(f"{path} is not a readable pytest-benchmark JSON file ({error})") from None
+
+
+def file_rows(path: Path, data: dict | None = None) -> list[Row]:
+    """The whole-pipeline results of one stored file (cases that carry a config and a similarity calibration)."""
+    data = read_json(path) if data is None else data
+    gpu = str(data.get("machine_info", {}).get("gpu", "?"))
+    rows = []
+    for bench in data.get("benchmarks", []):
+        info, stats = bench.get("extra_info", {}), bench["stats"]
+        if "config" not in info or "calibration" not in info:
+            continue
+        rounds = info.get("rounds", {})
+        cv = stats["stddev"] / stats["mean"] if stats["mean"] else math.inf
+        agreement = rounds.get("clock_agreement")
+        planted = info.get("planted_slowdown") or 0.0
+        rows.append(Row(
+            name=info["config"]["name"], config=info["config"], workload=Workload.key(info.get("workload")), median_s=stats["median"], cv=cv,
+            rounds=stats["rounds"], clock_agreement=agreement, first_call_s=info.get("first_call_s"),
+            first_call_cache=info.get("first_call_cache", {}).get("state"), peak_mem_GiB=info.get("peak_mem_GiB"), ssim=info.get("ssim"),
+            lora_error=info.get("lora_error_latents"), lora_error_limit=info["calibration"].get("limits", {}).get("lora_error_latents"),
+            within_limits=info.get("within_limits", {}), recompiles=info.get("recompiles"), planted_slowdown=planted, gpu=gpu, source=str(path),
+            flags=_flags(cv, stats["rounds"], agreement, planted, info.get("revision")),
+        ))
+    return rows
 
 
 def read_rows(paths: list[Path]) -> list[Row]:
-    """The whole-pipeline results (`test_preset`, `test_attention_pipeline`) of every file, later files replacing
-    earlier ones for the same configuration."""
+    """Every file's whole-pipeline rows, later files replacing earlier ones for the same configuration, in the
+    order the configurations first appear. Files of different workloads or GPUs are refused: one table, one workload."""
     rows: dict[str, Row] = {}
     for path in paths:
-        try:
-            data = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as error:
-            raise SystemExit(f"error: {path} is not a readable pytest-benchmark JSON file ({error})") from None
-        gpu = str(data.get("machine_info", {}).get("gpu", "?"))
-        for bench in data.get("benchmarks", []):
-            name = _case_name(bench["name"])
-            if name is None:
-                continue
-            info, stats = bench.get("extra_info", {}), bench["stats"]
-            limits = info.get("calibration", {}).get("limits", {})
-            rows[name] = Row(
-                name, stats["mean"], stats["stddev"], stats["rounds"], info.get("first_call_s"), info.get("peak_mem_GiB"),
-                info.get("ssim"), info.get("psnr_db"), info.get("lora_error_latents"), limits.get("lora_error_latents"),
-                info.get("recompiles"), gpu,
-            )
-    order = list(PRESETS)
-    # Known presets in table order, then any others by time (never one number mixing positions and seconds).
-    return sorted(rows.values(), key=lambda row: (row.preset not in order, order.index(row.preset) if row.preset in order else row.mean_s))
+        for row in file_rows(path):
+            rows[row.name] = row
+    kinds = sorted({(row.gpu, row.workload) for row in rows.values()})
+    if len(kinds) > 1:
+        described = "; ".join(f"{gpu}: {workload}" for gpu, workload in kinds)
+        raise ReportError(f"the files hold {len(kinds)} GPU/workload combinations ({described}); a table compares one: pass the files of one run")
+    return list(rows.values())
+
+
+def missing_cases(paths: list[Path], rows: list[Row]) -> dict[str, str]:
+    """Configurations the runs' own case lists name but that have no row: each with why (skipped, deselected)."""
+    listed: dict[str, str] = {}
+    for path in paths:
+        listed.update(read_json(path).get("machine_info", {}).get("cases", {}))
+    present = {row.name for row in rows}
+    return {name: status for name, status in listed.items() if name not in present}
 
 
 def _number(value: float | None, digits: int) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def markdown(rows: list[Row]) -> str:
-    """The reference-style table: time, speedup over `baseline`, first call, peak memory, similarity, notes.
+def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str] | None = None) -> str:
+    """The table: median time and CV, the CUDA-event clock's agreement, speedup over `baseline`, first call and
+    the cache it met, peak memory, similarity, recompiles, flags. A flagged row is marked, not published clean.
 
     LoRA error: the share of the LoRA's effect on the latents the option gets wrong; its limit is calibrated per run."""
-    baseline = next((row.mean_s for row in rows if row.preset == "baseline"), None)
+    reference = next((row.median_s for row in rows if row.name == baseline), None)
     lines = [
-        "| Option | Time (s) | Speedup | First call (s) | Peak GiB | SSIM | PSNR (dB) | LoRA error (limit) | Recompiles | Notes |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| Option | Median (s) | CV | Clocks | Speedup | First call (s) | Peak GiB | SSIM | LoRA error (limit) | Recompiles | Notes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        speedup = f"{baseline / row.mean_s:.2f}×" if baseline else "–"
-        notes = PRESETS[row.preset].notes if row.preset in PRESETS else ""
+        speedup = f"{reference / row.median_s:.2f}×" if reference else "–"
+        clocks = "–" if row.clock_agreement is None else f"{100 * row.clock_agreement:+.2f}%"
+        first = _number(row.first_call_s, 1) + (f" ({row.first_call_cache})" if row.first_call_cache not in (None, "none") else "")
         lora_error = _number(row.lora_error, 3) + (f" ({row.lora_error_limit:.3f})" if row.lora_error_limit is not None else "")
+        notes = "; ".join(f"⚠ {flag}" for flag in row.flags) or row.config.get("notes", "")
         lines.append(
-            f"| {row.preset} | {row.mean_s:.3f} ± {row.stddev_s:.3f} | {speedup} | {_number(row.first_call_s, 1)} | "
-            f"{_number(row.peak_mem_GiB, 1)} | {_number(row.ssim, 4)} | {_number(row.psnr_db, 1)} | {lora_error} | "
-            f"{'–' if row.recompiles is None else row.recompiles} | {notes} |"
+            f"| {row.name} | {row.median_s:.3f} | {100 * row.cv:.2f}% | {clocks} | {speedup} | {first} | {_number(row.peak_mem_GiB, 1)} | "
+            f"{_number(row.ssim, 4)} | {lora_error} | {'–' if row.recompiles is None else row.recompiles} | {notes} |"
         )
+    if missing:
+        by_status: dict[str, list[str]] = {}
+        for name, status in missing.items():
+            by_status.setdefault(status, []).append(f"`{name}`")
+        lines += ["", "Not in these runs:"] + [f"- {', '.join(names)}: {status}" for status, names in by_status.items()]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """What the regression gate found: the stored run it compared with, failures, and rows it could not judge."""
+
+    reference: str | None
+    failures: list[str]
+    notes: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _stored_runs(storage: Path) -> list[Path]:
+    """Stored files in the order pytest-benchmark numbered them (NNNN_name.json), oldest first."""
+    def number(path: Path) -> tuple[int, str]:
+        match = re.match(r"(\d+)_", path.name)
+        return (int(match[1]) if match else -1, path.name)
+
+    return sorted(Path(storage).rglob("*.json"), key=number)
+
+
+def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_rounds: int = GATE_ROUNDS) -> GateResult:
+    """Compare the run in `current` with the last stored run under `storage` of the same GPU and workload.
+
+    On a GPU: each configuration's median must not be more than `slowdown` slower (both medians over at least
+    `min_rounds` rounds). Everywhere: no new recompiles, no similarity metric newly out of its limit, and on a
+    GPU peak memory up by at most 5%. On a CPU time is noise and is not gated."""
+    rows = read_rows([current])
+    if not rows:
+        raise ReportError(f"{current} holds no whole-pipeline results to gate")
+    gpu, workload = rows[0].gpu, rows[0].workload
+    candidates = []
+    for path in _stored_runs(storage):
+        if path.resolve() == Path(current).resolve():
+            continue
+        stored = [row for row in file_rows(path) if row.gpu == gpu and row.workload == workload and not row.planted_slowdown]
+        if stored:
+            candidates.append((path, {row.name: row for row in stored}))
+    if not candidates:
+        return GateResult(None, [], [f"no stored run of {gpu} with this workload under {storage}: nothing to compare; store this run as the first"])
+    reference_path, reference = candidates[-1]
+    failures, notes = [], []
+    timed = gpu != "cpu"
+    if not timed:
+        notes.append("CPU: times are noise here and are not gated; recompiles and similarity are")
+    for row in rows:
+        old = reference.get(row.name)
+        if old is None or old.config != row.config:
+            notes.append(f"{row.name}: not in {reference_path.name} with the same config; nothing to compare")
+            continue
+        if (row.recompiles or 0) > (old.recompiles or 0):
+            failures.append(f"{row.name}: {row.recompiles} recompiles (was {old.recompiles})")
+        newly_out = sorted(metric for metric, ok in row.within_limits.items() if not ok and old.within_limits.get(metric, False))
+        if newly_out:
+            failures.append(f"{row.name}: now outside the similarity limit on {', '.join(newly_out)}")
+        if not timed:
+            continue
+        if min(row.rounds, old.rounds) < min_rounds:
+            failures.append(f"{row.name}: {min(row.rounds, old.rounds)} rounds, the gate needs {min_rounds} in both runs; rerun with --rounds {min_rounds}")
+            continue
+        change = row.median_s / old.median_s - 1
+        line = f"{row.name}: median {row.median_s:.3f} s against {old.median_s:.3f} s ({100 * change:+.1f}%)"
+        (failures if change > slowdown else notes).append(line + (f" > {100 * slowdown:.0f}%" if change > slowdown else ""))
+        if row.peak_mem_GiB is not None and old.peak_mem_GiB is not None and row.peak_mem_GiB > 1.05 * old.peak_mem_GiB:
+            failures.append(f"{row.name}: peak memory {row.peak_mem_GiB:.1f} GiB against {old.peak_mem_GiB:.1f} GiB")
+    return GateResult(str(reference_path), failures, notes)
 
 
 # Kernel families, first match wins: attention before "triton" (SageAttention's kernels are Triton kernels too).
@@ -141,17 +265,18 @@ def kernel_table(summary: dict) -> str:
 
 
 def bar_chart(rows: list[Row], path: Path) -> Path:
-    """Horizontal bars of seconds per image, one per preset."""
+    """Horizontal bars of the median seconds per image, one per configuration, with the rounds' spread."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(8, 0.45 * len(rows) + 1))
-    axes.barh([row.preset for row in rows], [row.mean_s for row in rows], xerr=[row.stddev_s for row in rows], color="#4c72b0")
+    colors = ["#c44e52" if row.flags else "#4c72b0" for row in rows]
+    axes.barh([row.name for row in rows], [row.median_s for row in rows], xerr=[row.cv * row.median_s for row in rows], color=colors)
     axes.invert_yaxis()
-    axes.set_xlabel("seconds per image (lower is better)")
-    axes.set_title(f"lora-fast presets on {rows[0].gpu}" if rows else "lora-fast presets")
+    axes.set_xlabel("median seconds per image (lower is better; red: flagged)")
+    axes.set_title(f"lora-fast on {rows[0].gpu}" if rows else "lora-fast")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
@@ -162,7 +287,7 @@ def replace_readme_section(readme: Path, table: str) -> None:
     """Put `table` between the report markers of `readme`; the rest of the file is left as it was."""
     text = readme.read_text()
     if README_START not in text or README_END not in text:
-        raise SystemExit(f"error: {readme} has no {README_START} ... {README_END} section to fill")
+        raise ReportError(f"{readme} has no {README_START} ... {README_END} section to fill")
     head, rest = text.split(README_START, 1)
     tail = rest.split(README_END, 1)[1]
     partial = readme.with_name(f".{readme.name}.partial")  # an interrupted write must not truncate the README
@@ -171,21 +296,36 @@ def replace_readme_section(readme: Path, table: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print the table (and write the chart and README section), or run the gate; exit 1 when the gate fails,
+    2 with one line on unusable input."""
     parser = argparse.ArgumentParser(prog="python -m lora_fast.report", description=__doc__)
-    parser.add_argument("files", nargs="+", type=Path, help="pytest-benchmark JSON files (later ones win per preset)")
+    parser.add_argument("files", nargs="+", type=Path, help="pytest-benchmark JSON files of one workload (later ones win per configuration)")
     parser.add_argument("--png", type=Path, help="also draw a bar chart here")
     parser.add_argument("--readme", type=Path, help="write the table into this file's report section")
+    parser.add_argument("--baseline", default="baseline", help="configuration the speedups are relative to")
+    parser.add_argument("--gate", type=Path, metavar="STORAGE", help="compare the one given file with the last run stored under STORAGE")
+    parser.add_argument("--max-slowdown", type=float, default=GATE_SLOWDOWN, help="fraction a median may grow before the gate fails")
     args = parser.parse_args(argv)
-    rows = read_rows(args.files)
-    if not rows:
-        print("error: no test_preset results in the given files", file=sys.stderr)
+    try:
+        if args.gate:
+            if len(args.files) != 1:
+                raise ReportError("--gate compares one run: give exactly one file")
+            result = gate(args.files[0], args.gate, args.max_slowdown)
+            print(f"regression gate: {args.files[0]} against {result.reference or 'nothing'}")
+            print("\n".join([*(f"FAIL {line}" for line in result.failures), *(f"  ok {line}" for line in result.notes)]))
+            return 0 if result.passed else 1
+        rows = read_rows(args.files)
+        if not rows:
+            raise ReportError("no whole-pipeline results in the given files")
+        table = markdown(rows, args.baseline, missing_cases(args.files, rows))
+        print(table)
+        if args.png:
+            bar_chart(rows, args.png)
+        if args.readme:
+            replace_readme_section(args.readme, table)
+    except ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    table = markdown(rows)
-    print(table)
-    if args.png:
-        bar_chart(rows, args.png)
-    if args.readme:
-        replace_readme_section(args.readme, table)
     return 0
 
 

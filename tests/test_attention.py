@@ -14,8 +14,10 @@ from diffusers.models.normalization import RMSNorm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diffusers.models.attention_dispatch import AttentionBackendName, _AttentionBackendRegistry
+
 from lora_fast.attention import (
-    E4M3_MAX, FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention, quantize_per_head,
+    DIFFUSERS_BACKENDS, E4M3_MAX, FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention, quantize_per_head,
     quantize_within, rms_norm_bound, set_attention,
 )
 from lora_fast.config import PRESETS, Attention, ConfigError, OptimizationConfig, unmet_requirements
@@ -158,14 +160,30 @@ def test_per_head_quantization_keeps_small_heads():
     assert relative_error(plain[:, :, 1], tensor[:, :, 1]) > 0.1
 
 
+def backend_state(transformer) -> tuple[dict, object]:
+    """What set_attention changes: each layer's processor and its diffusers backend, and diffusers' process-wide default."""
+    layers = {name: (processor, getattr(processor, "_attention_backend", None)) for name, processor in transformer.attn_processors.items()}
+    return layers, _AttentionBackendRegistry._active_backend
+
+
 @pytest.mark.parametrize("attention", [Attention.SDPA, Attention.SDPA_MATH])
-def test_sdpa_backends_switch_and_restore(pipe, generate, attention):
+@pytest.mark.parametrize("user_backend", [None, "_native_math"])
+def test_sdpa_backends_switch_and_restore(pipe, generate, attention, user_backend):
+    """The switch reaches every layer and the process-wide default, and the undo puts back exactly what was there,
+    a backend the user had chosen included."""
     expected = generate(pipe)
-    processors = {name: type(processor) for name, processor in pipe.transformer.attn_processors.items()}
+    if user_backend:
+        user_undo = set_attention(pipe.transformer, Attention.SDPA_MATH)  # stands in for the user's own choice
+    before = backend_state(pipe.transformer)
     undo = set_attention(pipe.transformer, attention)
+    layers, active = backend_state(pipe.transformer)
+    wanted = AttentionBackendName(DIFFUSERS_BACKENDS[attention])
+    assert all(backend == wanted for _, backend in layers.values()) and active == wanted
     assert torch.allclose(generate(pipe), expected, atol=1e-5)
     undo()
-    assert {name: type(processor) for name, processor in pipe.transformer.attn_processors.items()} == processors
+    assert backend_state(pipe.transformer) == before
+    if user_backend:
+        user_undo()
 
 
 @pytest.mark.parametrize("attention, package", [(Attention.FA3, "fa3-fwd"), (Attention.FA3_FP8, "fa3-fwd"), (Attention.SAGE, "sageattention")])
@@ -232,10 +250,13 @@ def test_kernel_in_compiled_transformer_has_no_graph_break(attention):
         )
     with torch.no_grad():
         expected = transformer(**inputs)[0]
-        set_attention(transformer, attention)
-        torch._dynamo.reset()
-        torch._dynamo.utils.counters.clear()
-        compiled = torch.compile(transformer, fullgraph=True)(**inputs)[0]
+        undo = set_attention(transformer, attention)  # also sets diffusers' process-wide backend: undone below
+        try:
+            torch._dynamo.reset()
+            torch._dynamo.utils.counters.clear()
+            compiled = torch.compile(transformer, fullgraph=True)(**inputs)[0]
+        finally:
+            undo()
     assert not torch._dynamo.utils.counters["graph_break"]
     assert relative_error(compiled, expected.float()) < 2 * TOLERANCE[attention] + 0.02
 

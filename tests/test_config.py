@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from lora_fast.cli import main
-from lora_fast.config import PRESETS, Attention, Compile, ConfigError, OptimizationConfig, Quantization, get_preset, requirements
+from lora_fast.config import PRESETS, VARIANTS, Attention, Compile, ConfigError, OptimizationConfig, Quantization, get_preset, requirements
 from lora_fast.optimize import optimize
 
 REFERENCE_ROWS = ["baseline", "optimized", "no_fp8", "no_fa3", "baseline_compile", "no_fa3_fp8", "no_compile_fp8", "no_compile"]
@@ -12,6 +12,7 @@ def test_reference_presets_mean_what_their_rows_say():
     assert all(name in PRESETS for name in REFERENCE_ROWS)
     optimized = PRESETS["optimized"]
     assert (optimized.attention, optimized.quantization, optimized.compile, optimized.hotswap) == (Attention.FA3_FP8, Quantization.FP8_ROWWISE, Compile.REGIONAL, True)
+    assert optimized.cuda_graphs and optimized.fold_lora
     no_fp8 = {"name": "no_fp8", "notes": PRESETS["no_fp8"].notes, "quantization": "none", "attention": "fa3"}  # FP8 off everywhere
     assert PRESETS["no_fp8"] == OptimizationConfig(**{**optimized.to_dict(), **no_fp8})
     assert PRESETS["no_fa3"].attention is Attention.SDPA and PRESETS["no_fa3"].quantization is Quantization.FP8_ROWWISE
@@ -19,6 +20,15 @@ def test_reference_presets_mean_what_their_rows_say():
     assert PRESETS["baseline_compile"].compiled and not PRESETS["baseline_compile"].hotswap
     assert not PRESETS["no_compile"].compiled and PRESETS["no_compile"].quantization is not Quantization.NONE
     assert PRESETS["no_compile"].attention is Attention.FA3_FP8 and PRESETS["no_compile_fp8"].attention is Attention.FA3
+    recipe = PRESETS["reference_recipe"]  # the reference's own optimized row: torchao, unscaled FP8 FA3, peft hot-swap
+    assert (recipe.quantization, recipe.attention, recipe.fold_lora, recipe.cuda_graphs) == (Quantization.TORCHAO_FP8_ROWWISE, Attention.FA3_FP8_UNSCALED, False, False)
+
+
+def test_variants_change_one_lever():
+    for variant in VARIANTS.values():
+        base = PRESETS[variant.name.split("+")[0].split("-")[0]]
+        changed = {key for key, value in variant.to_dict().items() if base.to_dict()[key] != value} - {"name", "notes"}
+        assert len(changed) == 1, (variant.name, changed)
 
 
 def test_configs_are_frozen_data():
@@ -31,7 +41,11 @@ def test_configs_are_frozen_data():
 @pytest.mark.parametrize(
     "settings, conflict",
     [
-        (dict(quantization="fp8_rowwise", offload="model"), "torchao float8"),
+        (dict(quantization="fp8_rowwise", offload="model"), "FP8 weights are not moved"),
+        (dict(cuda_graphs=True), "cuda_graphs=True needs compile"),
+        (dict(cuda_graphs=True, compile="regional", offload="model", fullgraph=False, recompile_is_error=False), "fixed weight addresses"),
+        (dict(fold_lora=True), "set hotswap=True"),
+        (dict(fold_lora=True, hotswap=True, quantization="torchao_fp8_rowwise"), "cannot be rewritten in place"),
         (dict(offload="sequential", compile="regional"), "sequential"),
         (dict(offload="model", compile="full"), "recompiles"),
         (dict(attention="flash9"), "attention='flash9' is not known"),
@@ -50,8 +64,11 @@ def test_unknown_preset_names_the_known_ones():
 
 def test_requirements_of_hopper_presets():
     needs = requirements(PRESETS["optimized"])
-    assert needs.cuda and needs.min_capability == (9, 0) and "torchao" in needs.packages and "h100" in needs.markers
+    assert needs.cuda and needs.min_capability == (9, 0) and needs.packages == (("flash_attn_interface", "fa3_fwd_interface"),) and "h100" in needs.markers
+    assert requirements(PRESETS["reference_recipe"]).packages == (("flash_attn_interface", "fa3_fwd_interface"), ("torchao",))
     assert requirements(PRESETS["baseline"]).markers == ("cpu",)
+    fp8_on_cpu = requirements(OptimizationConfig(quantization="fp8_rowwise"))  # ours runs on the CPU too, sm_89 on a GPU
+    assert not fp8_on_cpu.cuda and fp8_on_cpu.min_capability == (8, 9)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal a machine without CUDA gives")

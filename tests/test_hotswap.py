@@ -60,3 +60,15 @@ def test_restore_uncompiles(pipe, lora_factory):
     assert any(getattr(m, "_compiled_call_impl", None) for m in pipe.transformer.modules())
     restore(pipe)
     assert not any(getattr(m, "_compiled_call_impl", None) for m in pipe.transformer.modules())
+
+
+def test_restore_keeps_the_users_other_compiled_code(pipe, lora_factory):
+    """restore drops what optimize compiled, not everything torch.compile holds in the process."""
+    users_function = torch.compile(lambda x: torch.sin(x) * 2, fullgraph=True)
+    users_function(torch.ones(3))
+    graphs = compiled_graphs()
+    optimize(pipe, HOTSWAP_COMPILED, lora_factory(rank=4))
+    restore(pipe)
+    with torch._dynamo.config.patch(error_on_recompile=True):
+        users_function(torch.ones(3))  # still compiled: a recompile would raise
+    assert compiled_graphs() == graphs

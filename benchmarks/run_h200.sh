@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Full-size runs on one H200, one pytest process at a time (a process timed beside another is not a figure we
+# publish). Each job writes $OUT/<job>.json and $OUT/<job>.log; the presets of one ratio share a process.
+# Usage (on the GPU machine, after installing the GPU wheels): OUT=/some/folder bash benchmarks/run_h200.sh JOB...
+# Jobs: gpu_tests, headline, rest, reversed, planted.
+set -u
+FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -q -p no:warnings -rs)
+P=benchmarks/test_presets.py
+cases() { local prefix=$1; shift; for name in "$@"; do printf '%s\n' "$P::$prefix[$name]"; done; }
+bench() {  # bench JOB LIMIT_S ARGS...
+  local job=$1 limit=$2; shift 2
+  timeout "$limit" python3 -m pytest "${FULL[@]}" "$@" --benchmark-json "$OUT/$job.json" >"$OUT/$job.log" 2>&1
+  echo "$job: exit $? after ${SECONDS}s"
+}
+for job in "$@"; do
+  case $job in
+    gpu_tests) timeout 120 python3 -m pytest tests/test_fold_fp8.py -q -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
+    headline) bench headline 560 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;
+    rest) bench rest 400 --rounds 10 $(cases test_preset baseline baseline_compile no_compile_fp8) $(cases test_hotswap_sequence optimized);;
+    reversed) bench reversed 400 --rounds 10 --reverse-cases $(cases test_preset baseline optimized no_fp8);;
+    planted) bench planted 200 --rounds 10 --plant-slowdown 0.05 $(cases test_preset baseline);;
+    *) echo "unknown job $job"; exit 2;;
+  esac
+done
+tail -n 4 "$OUT"/*.log

@@ -1,0 +1,62 @@
+"""LoRAs folded into the weights. On every load each prepared layer's weight becomes W + B A (quantized again
+for FP8 layers), written in place into the tensors the layer already has. Inference then runs at the speed of
+the model without a LoRA, and since shapes, dtypes and addresses never change, compiled code and CUDA graphs
+stay valid across swaps. The price: a copy of the original weights of the prepared layers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import torch
+
+from .quantize import Fp8Linear
+
+Factors = Mapping[str, tuple[torch.Tensor, torch.Tensor]]  # module name -> (A: rank x in, B: out x rank)
+
+
+def _layer(transformer: torch.nn.Module, name: str) -> torch.nn.Module:
+    layer = transformer.get_submodule(name)
+    return getattr(layer, "base_layer", layer)
+
+
+def _dense_weight(layer: torch.nn.Module) -> torch.Tensor:
+    return layer.dense_weight() if isinstance(layer, Fp8Linear) else layer.weight.detach()
+
+
+@torch.no_grad()
+def _write_weight(layer: torch.nn.Module, weight: torch.Tensor) -> None:
+    if isinstance(layer, Fp8Linear):
+        layer.set_weight(weight)
+    else:
+        layer.weight.copy_(weight)
+
+
+class FoldedLora:
+    """The LoRA currently folded into a transformer's layers, and the original weights to fold the next one into."""
+
+    def __init__(self, transformer: torch.nn.Module, modules: Iterable[str]) -> None:
+        """Keep a copy of the current weight of every layer in `modules`: the layers any later LoRA may change."""
+        self.transformer = transformer
+        self.base = {name: _dense_weight(_layer(transformer, name)).clone() for name in modules}
+        self.active: frozenset[str] = frozenset()
+
+    @torch.no_grad()
+    def apply(self, factors: Factors) -> None:
+        """Make each layer in `factors` compute with W + B A, and every layer the previous LoRA changed with W again.
+
+        The sum is formed in float32 from the kept W, so folding never accumulates rounding across swaps."""
+        outside = sorted(set(factors) - set(self.base))
+        if outside:
+            raise KeyError(f"{outside[0]} was not prepared for folding")
+        for name in sorted(self.active | set(factors)):
+            weight = self.base[name].float()
+            if name in factors:
+                down, up = factors[name]
+                weight = weight.addmm(up.to(weight), down.to(weight))
+            _write_weight(_layer(self.transformer, name), weight)
+        self.active = frozenset(factors)
+
+    def remove(self) -> None:
+        """Put every prepared layer's original weight back (all of them: a layer may have been replaced since)."""
+        self.active = frozenset(self.base)
+        self.apply({})

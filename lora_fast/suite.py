@@ -1,0 +1,127 @@
+"""The benchmark suite's pytest plumbing, loaded by `benchmarks/conftest.py`: options, a storage folder per GPU,
+stored results that are never overwritten or half-written, machine info (GPU, libraries, commit), skip markers
+from `requirements()`, and the list of every case with what happened to it, so no preset goes missing silently."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from pytest_benchmark.utils import safe_dumps
+
+from .config import PRESETS, VARIANTS, OptimizationConfig, attention_variant, requirements, unmet_requirements
+from .measure import gpu_info, library_versions, storage_folder_name
+from .pipelines import TINY
+from .provenance import source_revision
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+CASES = pytest.StashKey[dict]()  # configuration name -> "ran", "skipped: <reason>" or "deselected"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lora-fast")
+    group.addoption("--model", default=TINY, help="tiny (default), flux-dev-random, a hub id or a folder")
+    group.addoption("--steps", type=int, help="denoising steps (default: the model's)")
+    group.addoption("--resolution", type=int, help="image height and width (default: the model's)")
+    group.addoption("--lora-rank", type=int, default=None, help="rank of the synthetic LoRA (default 128 full size, 8 tiny)")
+    group.addoption("--lora", action="append", default=[], help="real LoRA file or hub id (repeat for the hot-swap sequence)")
+    group.addoption("--lora-strength", type=float, default=None, help="|delta W|/|W| of the synthetic LoRAs (default: LoraSpec's)")
+    group.addoption("--rounds", type=int, default=10, help="timed images per case (the regression gate needs 10)")
+    group.addoption("--profile-kernels", action="store_true", help="profile one more image per case and store its GPU time per kernel family")
+    group.addoption("--gpu-memory-gb", type=float, help="cap GPU memory while each case runs (its reference images run uncapped), to stand in for a smaller card")
+    group.addoption("--reverse-cases", action="store_true", help="run the cases in reverse order (to show the order moves no figure)")
+    group.addoption("--plant-slowdown", type=float, default=0.0, help="make every timed image this fraction slower (to show the gate catches it)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Each GPU (or the CPU) stores its results in its own folder unless --benchmark-storage says otherwise.
+    if getattr(config.option, "benchmark_storage", None) == "file://./.benchmarks":
+        config.option.benchmark_storage = f"file://./.benchmarks/{storage_folder_name(gpu_info())}"
+    config.stash[CASES] = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stored results are never overwritten or left half-written (runs after pytest-benchmark's own set-up)."""
+    config = session.config
+    json_path = getattr(config.option, "benchmark_json", None)
+    if hasattr(json_path, "write"):
+        raise pytest.UsageError(
+            f"this pytest-benchmark opens --benchmark-json {json_path.name} at start-up, emptying an existing file; "
+            "install pytest-benchmark>=5 (requirements.txt pins it), which writes it only at the end"
+        )
+    if json_path is not None and Path(json_path).exists() and Path(json_path).stat().st_size:
+        raise pytest.UsageError(f"--benchmark-json {json_path} already exists; stored results are never overwritten, pick a new name")
+    benchmark_session = getattr(config, "_benchmarksession", None)
+    if benchmark_session is not None and hasattr(benchmark_session.storage, "save"):
+        save_atomically_to(benchmark_session.storage)
+
+
+def save_atomically_to(storage) -> None:
+    """Make pytest-benchmark's file storage save through `save_atomically`."""
+    storage.save = functools.partial(save_atomically, storage)
+
+
+def save_atomically(storage, output_json: dict, save: str) -> None:
+    """pytest-benchmark's FileStorage.save, but through a temporary file: its own writes in place, so an
+    interrupted write would leave a truncated file that breaks `compare` and the report."""
+    target = storage.get(f"{storage._next_num}_{save}.json")
+    if target.exists():
+        raise FileExistsError(f"{target} exists; stored results are never overwritten")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(safe_dumps(output_json, ensure_ascii=True, indent=4).encode())  # pytest-benchmark's own format
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
+    machine_info.update(gpu_info())
+    machine_info["libraries"] = library_versions()
+    machine_info["model"] = config.getoption("--model")
+    machine_info["revision"] = source_revision()
+    machine_info["case_order"] = "reversed" if config.getoption("--reverse-cases") else "as declared"
+    machine_info["cases"] = dict(config.stash.get(CASES, {}))
+
+
+def case_config(item: pytest.Item) -> OptimizationConfig | None:
+    """The configuration a parametrized case runs: its `preset`, `variant` or `hotswap_case`, or `no_fp8` with its `attention`."""
+    params = getattr(item, "callspec", None) and item.callspec.params or {}
+    if "preset" in params:
+        return PRESETS[params["preset"]]
+    for name in ("variant", "hotswap_case"):
+        if name in params:
+            return {**PRESETS, **VARIANTS}[params[name]]
+    if "attention" in params:
+        return attention_variant(params["attention"])
+    return None
+
+
+def _is_benchmark(item: pytest.Item) -> bool:
+    return BENCHMARKS in item.path.parents  # hooks of a conftest see every collected test, tests/ included
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    cases = config.stash[CASES]
+    for item in items:
+        case = case_config(item) if _is_benchmark(item) else None
+        if case is None:
+            continue
+        for marker in requirements(case).markers:
+            item.add_marker(marker)
+        reasons = unmet_requirements(case)
+        if reasons:
+            item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))
+        if "run_case" in item.fixturenames:  # whole-pipeline cases: what the report's table is made of
+            cases[case.name] = f"skipped: {'; '.join(reasons)}" if reasons else "selected"
+    if config.getoption("--reverse-cases"):
+        benchmarks = [item for item in items if _is_benchmark(item)]
+        items[:] = [item for item in items if not _is_benchmark(item)] + benchmarks[::-1]
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    for item in items:
+        case = case_config(item) if _is_benchmark(item) else None
+        if case is not None and "run_case" in item.fixturenames:
+            item.config.stash[CASES][case.name] = "deselected"

@@ -1,0 +1,162 @@
+"""Our FP8 linear layers and LoRAs folded into the weights, on the tiny pipeline on the CPU (torch's reference
+FP8 matmul), and CUDA graphs with a hot-swap on a GPU."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lora_fast.config import OptimizationConfig
+from lora_fast.cudagraphs import mark_step_per_call, recorded_graphs
+from lora_fast.loras import LoraSpec, make_lora, target_modules
+from lora_fast.measure import relative_error
+from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
+from lora_fast.quantize import E4M3_MAX, Fp8Linear, quantize, quantize_rows
+
+# Folded and unfused LoRAs differ by float32 reordering only (W + BA formed once instead of x W + (x A) B).
+FOLD_TOLERANCE = 1e-4
+FOLDED = OptimizationConfig(name="folded", hotswap=True, fold_lora=True)
+FOLDED_FP8 = OptimizationConfig(name="folded_fp8", hotswap=True, fold_lora=True, quantization="fp8_rowwise")
+# A sequence with changing target subsets: each swap must undo the previous LoRA on the layers it leaves out.
+SEQUENCE = [dict(rank=8, seed=1), dict(rank=3, seed=2, targets=("attn.to_q", "attn.to_v")), dict(rank=16, seed=3, targets=("proj_out",)), dict(rank=5, seed=4)]
+
+
+def image_with(pipe, generate, config, lora):
+    optimize(pipe, config, lora)
+    try:
+        return generate(pipe)
+    finally:
+        restore(pipe)
+
+
+def test_fp8_linear_is_a_close_linear_and_rewrites_in_place():
+    generator = torch.Generator().manual_seed(0)
+    linear = torch.nn.Linear(64, 48)
+    inputs = torch.randn(2, 7, 64, generator=generator)
+    layer = Fp8Linear.from_linear(linear)
+    assert layer.weight.dtype == torch.float8_e4m3fn and layer.weight_scale.shape == (48, 1)
+    assert 0 < relative_error(layer(inputs), linear(inputs)) < 0.06  # e4m3 keeps 3 mantissa bits
+    addresses = layer.weight.data_ptr(), layer.weight_scale.data_ptr()
+    other = torch.randn(48, 64, generator=generator)
+    layer.set_weight(other)
+    assert (layer.weight.data_ptr(), layer.weight_scale.data_ptr()) == addresses
+    assert relative_error(layer.dense_weight(), other) < 0.05
+
+
+def test_rowwise_quantization_keeps_small_rows():
+    rows = torch.randn(2, 256) * torch.tensor([[1e3], [1e-3]])
+    quantized, descale = quantize_rows(rows)
+    assert quantized.float().abs().max() <= E4M3_MAX
+    restored = quantized.float() * descale
+    assert relative_error(restored[1], rows[1]) < 0.05 and relative_error(restored[0], rows[0]) < 0.05
+
+
+def test_quantize_and_undo_put_back_the_same_layers(pipe):
+    before = dict(pipe.transformer.named_modules())
+    weights = {name: tensor.clone() for name, tensor in pipe.transformer.state_dict().items()}
+    undo = quantize(pipe.transformer, OptimizationConfig(quantization="fp8_rowwise").quantization)
+    quantized = [name for name, module in pipe.transformer.named_modules() if isinstance(module, Fp8Linear)]
+    assert quantized and all(isinstance(before[name], torch.nn.Linear) for name in quantized)
+    undo()
+    assert all(pipe.transformer.get_submodule(name) is before[name] for name in quantized)
+    after = pipe.transformer.state_dict()
+    assert after.keys() == weights.keys() and all(torch.equal(after[key], weights[key]) for key in weights)
+
+
+@pytest.mark.parametrize("compile", ["none", "regional"])
+def test_folded_swaps_equal_fresh_unfused_loads(pipe, generate, compile):
+    """Each folded swap gives the image of loading that LoRA alone with peft, with no recompile and the weights
+    rewritten where they are; restore puts the original weights back bit for bit."""
+    config = OptimizationConfig(name="folded", hotswap=True, fold_lora=True, compile=compile)
+    loras = [make_lora(pipe.transformer, LoraSpec(**spec)) for spec in SEQUENCE]
+    expected = [image_with(pipe, generate, OptimizationConfig(), lora) for lora in loras]
+    weights = {name: tensor.clone() for name, tensor in pipe.transformer.state_dict().items()}
+    addresses = {name: tensor.data_ptr() for name, tensor in pipe.transformer.state_dict().items()}
+    optimize(pipe, config, loras[0], lora_targets=target_modules(pipe.transformer))
+    assert relative_error(generate(pipe), expected[0]) < FOLD_TOLERANCE  # compiles
+    graphs = compiled_graphs()
+    with recompile_guard(config):
+        for lora, want in zip(loras[1:], expected[1:]):
+            pipe.lora_fast.lora.load(lora)
+            assert relative_error(generate(pipe), want) < FOLD_TOLERANCE
+    assert compiled_graphs() == graphs
+    assert {name: tensor.data_ptr() for name, tensor in pipe.transformer.state_dict().items()} == addresses
+    restore(pipe)
+    after = pipe.transformer.state_dict()
+    assert after.keys() == weights.keys() and all(torch.equal(after[key], weights[key]) for key in weights)
+
+
+def test_folded_fp8_swap_equals_a_fresh_folded_load(pipe, generate):
+    """With FP8 layers, a swap requantizes W + B A into the FP8 weights: the same image as folding that LoRA
+    first, bit for bit; close to peft's unfused LoRA on FP8 layers; and restore gives back the bf16 model."""
+    first, second = (make_lora(pipe.transformer, LoraSpec(**spec)) for spec in SEQUENCE[:2])
+    weights = {name: tensor.clone() for name, tensor in pipe.transformer.state_dict().items()}
+    fresh = image_with(pipe, generate, FOLDED_FP8, second)
+    unfused = image_with(pipe, generate, OptimizationConfig(hotswap=True, quantization="fp8_rowwise"), second)
+    without = image_with(pipe, generate, OptimizationConfig(), None)
+    optimize(pipe, FOLDED_FP8, first, lora_targets=target_modules(pipe.transformer))
+    first_image = generate(pipe)
+    pipe.lora_fast.lora.load(second)
+    swapped = generate(pipe)
+    restore(pipe)
+    assert torch.equal(swapped, fresh)
+    assert relative_error(swapped, first_image) > 0.01  # the swap changed the image
+    assert relative_error(swapped, unfused) < 0.5 * relative_error(unfused, without)  # the LoRA is there, FP8-rounded
+    after = pipe.transformer.state_dict()
+    assert all(torch.equal(after[key], weights[key]) for key in weights)
+
+
+def test_folding_takes_any_rank_but_only_prepared_layers(pipe, generate, lora_factory):
+    from lora_fast.loras import LoraError
+
+    optimize(pipe, OptimizationConfig(hotswap=True, fold_lora=True, max_rank=4), lora_factory(rank=4, targets=("attn.to_q",)))
+    pipe.lora_fast.lora.load(lora_factory(rank=32, targets=("attn.to_q",)))  # no padding: any rank folds
+    image = generate(pipe)
+    with pytest.raises(LoraError, match="outside the prepared set"):
+        pipe.lora_fast.lora.load(lora_factory(rank=4, targets=("proj_out",)))
+    assert torch.equal(generate(pipe), image)
+
+
+def test_cuda_graph_step_mark_runs_once_per_transformer_call(pipe, generate, monkeypatch):
+    marks = []
+    monkeypatch.setattr(torch.compiler, "cudagraph_mark_step_begin", lambda: marks.append(1))
+    undo = mark_step_per_call(pipe.transformer)
+    generate(pipe, num_inference_steps=3)
+    undo()
+    generate(pipe, num_inference_steps=3)
+    assert len(marks) == 3
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the count a machine without CUDA gives")
+def test_no_cuda_graphs_without_cuda():
+    assert recorded_graphs() == 0
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA GPU")
+@pytest.mark.parametrize("fold", [True, False], ids=["folded", "unfused"])
+def test_hotswap_under_cuda_graphs_changes_the_image_like_a_fresh_load(fold):
+    """A stale graph would silently keep the old LoRA: after a swap under CUDA graphs the image must move, and
+    equal what a fresh load of the new LoRA gives, with no recompile and no re-record."""
+    from lora_fast.pipelines import load_pipeline
+
+    pipe = load_pipeline("tiny", device="cuda")
+    loras = [make_lora(pipe.transformer, LoraSpec(rank=8, seed=seed)) for seed in (1, 2)]
+    run = lambda: pipe(prompt="a cube", generator=torch.Generator().manual_seed(0), output_type="latent", height=64, width=64,  # noqa: E731
+                       num_inference_steps=4, max_sequence_length=16).images.float()
+    expected = [image_with(pipe, lambda p: run(), OptimizationConfig(), lora) for lora in loras]
+    config = OptimizationConfig(name="graphs", compile="regional", cuda_graphs=True, hotswap=True, fold_lora=fold, max_rank=8)
+    optimize(pipe, config, loras[0])
+    try:
+        run(), run()  # warm-up, then record
+        first = run()
+        graphs, recorded = compiled_graphs(), recorded_graphs()
+        assert recorded > 0
+        with recompile_guard(config):
+            pipe.lora_fast.lora.load(loras[1])
+            second = run()
+        assert (compiled_graphs(), recorded_graphs()) == (graphs, recorded)
+    finally:
+        restore(pipe)
+    assert relative_error(first, expected[0]) < 1e-2 and relative_error(second, expected[1]) < 1e-2
+    assert relative_error(second, first) > 0.05

@@ -1,0 +1,167 @@
+"""The report and the regression gate on synthetic stored runs, and what each stored case records about itself
+(independent clock, host counters, compile-cache state, commit)."""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+from pathlib import Path
+
+import pytest
+import torch
+
+from lora_fast import provenance, report
+from lora_fast.measure import RoundClock, cpu_steal_s, slowed_down
+
+WORKLOAD = {"model": "flux-dev-random", "height": 1024, "width": 1024, "steps": 28, "lora_rank": 128}
+CALIBRATION = {"exact": {}, "broken": {}, "limits": {"lora_error_latents": 0.147}, "margins": {}, "lora_effect": 0.126}
+
+
+def case(name: str, median: float, *, rounds: int = 10, spread: float = 0.002, seed: int = 0, recompiles: int = 0, within: bool = True,
+         agreement: float = 0.0005, planted: float = 0.0, peak: float = 20.0, workload: dict = WORKLOAD) -> dict:
+    """One stored whole-pipeline case as the suite writes it, rounds drawn around `median`."""
+    generator = random.Random(seed)
+    data = sorted(median * (1 + spread * generator.gauss(0, 1)) for _ in range(rounds))
+    mean = statistics.fmean(data)
+    return {
+        "name": f"test_preset[{name}]",
+        "stats": {"median": statistics.median(data), "mean": mean, "stddev": statistics.stdev(data), "rounds": rounds, "min": data[0], "max": data[-1]},
+        "extra_info": {
+            "config": {"name": name, "notes": f"{name} notes"}, "workload": workload, "calibration": CALIBRATION, "planted_slowdown": planted,
+            "rounds": {"clock_agreement": agreement}, "recompiles": recompiles, "within_limits": {"lora_error_latents": within},
+            "lora_error_latents": 0.03, "peak_mem_GiB": peak, "first_call_s": 30.0, "first_call_cache": {"state": "cold"},
+            "revision": {"commit": "abc", "clean": True},
+        },
+    }
+
+
+def stored_run(folder: Path, number: int, cases: list[dict], gpu: str = "NVIDIA H200", listed: dict | None = None) -> Path:
+    path = folder / f"{number:04d}_run.json"
+    path.write_text(json.dumps({"machine_info": {"gpu": gpu, "cases": listed or {}}, "benchmarks": cases}))
+    return path
+
+
+@pytest.fixture
+def storage(tmp_path) -> Path:
+    """Two earlier stored runs of the H200: the gate compares with the last one."""
+    folder = tmp_path / "NVIDIA-H200" / "Linux-CPython-3.12-64bit"
+    folder.mkdir(parents=True)
+    stored_run(folder, 1, [case("baseline", 5.9), case("optimized", 3.0)])
+    stored_run(folder, 2, [case("baseline", 5.6, seed=1), case("optimized", 2.5, seed=1)])
+    return tmp_path / "NVIDIA-H200"
+
+
+def test_gate_passes_an_unchanged_rerun(storage, tmp_path):
+    rerun = stored_run(tmp_path, 3, [case("baseline", 5.6, seed=7), case("optimized", 2.5, seed=7)])
+    result = report.gate(rerun, storage)
+    assert result.passed and result.reference.endswith("0002_run.json"), result
+
+
+def test_gate_fails_a_planted_five_percent_slowdown(storage, tmp_path):
+    slower = stored_run(tmp_path, 3, [case("baseline", 5.6, seed=7), case("optimized", 2.5 * 1.05, seed=7)])
+    result = report.gate(slower, storage)
+    assert not result.passed and len(result.failures) == 1 and result.failures[0].startswith("optimized: median")
+    assert report.main([str(slower), "--gate", str(storage)]) == 1
+
+
+def test_pure_noise_never_fails_the_gate(storage, tmp_path):
+    """Ten reruns with the H200's noise (CV 0.2%) and no change: none of them fails."""
+    for seed in range(10):
+        rerun = stored_run(tmp_path, 10 + seed, [case("optimized", 2.5, seed=100 + seed)])
+        assert report.gate(rerun, storage).passed
+
+
+def test_gate_needs_ten_rounds_on_a_gpu(storage, tmp_path):
+    short = stored_run(tmp_path, 3, [case("optimized", 2.5, rounds=5)])
+    assert "the gate needs 10" in report.gate(short, storage).failures[0]
+
+
+def test_gate_skips_planted_runs_and_other_workloads_as_references(storage, tmp_path):
+    folder = next(storage.iterdir())
+    stored_run(folder, 3, [case("optimized", 2.0, planted=0.05)])  # never a reference
+    stored_run(folder, 4, [case("optimized", 2.0, workload={**WORKLOAD, "steps": 4})])  # another workload
+    rerun = stored_run(tmp_path, 5, [case("optimized", 2.5, seed=3)])
+    result = report.gate(rerun, storage)
+    assert result.passed and result.reference.endswith("0002_run.json")
+
+
+def test_gate_on_cpu_ignores_time_but_not_recompiles_or_similarity(tmp_path):
+    storage = tmp_path / "cpu"
+    storage.mkdir()
+    stored_run(storage, 1, [case("baseline", 0.02), case("compiled", 0.02)], gpu="cpu")
+    slower = stored_run(tmp_path, 2, [case("baseline", 0.04, seed=1), case("compiled", 0.02, seed=1)], gpu="cpu")
+    assert report.gate(slower, storage).passed  # twice as slow: noise on a CPU, not gated
+    broken = stored_run(tmp_path, 3, [case("baseline", 0.02, within=False), case("compiled", 0.02, recompiles=2)], gpu="cpu")
+    failures = report.gate(broken, storage).failures
+    assert any("similarity" in line for line in failures) and any("recompiles" in line for line in failures)
+
+
+def test_gate_with_nothing_stored_says_so(tmp_path):
+    run = stored_run(tmp_path, 1, [case("optimized", 2.5)])
+    (tmp_path / "empty").mkdir()
+    result = report.gate(run, tmp_path / "empty")
+    assert result.passed and result.reference is None and "nothing to compare" in result.notes[0]
+
+
+def test_report_flags_noisy_rows_and_disagreeing_clocks(tmp_path):
+    run = stored_run(tmp_path, 1, [case("baseline", 5.6), case("noisy", 3.0, spread=0.05), case("clocks", 3.0, agreement=0.05)],
+                     listed={"baseline": "selected", "noisy": "selected", "clocks": "selected", "rtx4090_fp8": "deselected"})
+    rows = report.read_rows([run])
+    assert [row.name for row in rows] == ["baseline", "noisy", "clocks"]
+    assert rows[0].flags == () and any(flag.startswith("CV") for flag in rows[1].flags) and any(flag.startswith("clocks differ") for flag in rows[2].flags)
+    table = report.markdown(rows, missing=report.missing_cases([run], rows))
+    assert "| baseline | 5.59" in table and "⚠ CV" in table and "⚠ clocks differ by +5.0%" in table
+    assert "`rtx4090_fp8`: deselected" in table
+
+
+def test_report_refuses_two_workloads_in_one_table(tmp_path):
+    first = stored_run(tmp_path, 1, [case("baseline", 5.6)])
+    other = stored_run(tmp_path, 2, [case("optimized", 2.5, workload={**WORKLOAD, "steps": 4})])
+    with pytest.raises(report.ReportError, match="2 GPU/workload combinations"):
+        report.read_rows([first, other])
+    assert report.main([str(first), str(other)]) == 2
+
+
+def test_round_clock_records_every_call():
+    clock = RoundClock()
+    timed = clock.wrap(lambda x: sum(range(x)))
+    assert timed(100_000) == sum(range(100_000))
+    timed(10)
+    assert len(clock.process_cpu_s) == len(clock.gc_s) == 2 and all(seconds >= 0 for seconds in clock.process_cpu_s)
+    assert len(clock.steal_s) == (2 if cpu_steal_s() is not None else 0)
+    assert clock.cuda_event_s == [] or torch.cuda.is_available()
+    clock.cuda_event_s = [1.0, 2.0, 3.0]  # as on a GPU: the two clocks' medians compared
+    assert clock.to_dict([1.01, 2.02, 3.03])["clock_agreement"] == pytest.approx(0.01)
+
+
+def test_planted_slowdown_slows_by_its_fraction():
+    import time
+
+    slow = slowed_down(lambda: time.sleep(0.05), 0.5)
+    start = time.perf_counter()
+    slow()
+    assert 0.07 < time.perf_counter() - start < 0.2
+
+
+def test_compile_cache_state_cold_then_warm(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path / "inductor"))
+    function = lambda x: torch.cos(x) * 3 + 1  # noqa: E731
+    states = []
+    for _ in range(2):
+        torch._dynamo.reset()
+        with provenance.compile_cache_probe() as cache:
+            torch.compile(function, fullgraph=True)(torch.ones(4))
+        states.append(cache["state"])
+    with provenance.compile_cache_probe() as eager:
+        function(torch.ones(4))
+    assert states == ["cold", "warm"] and eager["state"] == "none" and cache["cache_dir"] == str(tmp_path / "inductor")
+
+
+def test_revision_from_git_or_from_the_environment(monkeypatch, tmp_path):
+    revision = provenance.source_revision()
+    assert revision["from"] == "git" and len(revision["commit"]) == 40
+    monkeypatch.setattr(provenance, "ROOT", tmp_path)  # a copied tree without .git, as on the GPU machine
+    monkeypatch.setenv("LORA_FAST_COMMIT", "f" * 40)
+    monkeypatch.setenv("LORA_FAST_TREE_CLEAN", "1")
+    assert provenance.source_revision() == {"commit": "f" * 40, "clean": True, "from": "environment"}

@@ -1,0 +1,57 @@
+"""The suite's pytest plumbing (lora_fast.suite), tested without a pytest session: storage per GPU, machine
+info, and a save that cannot leave a half-written file behind."""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+
+import pytest
+from pytest_benchmark.storage.file import FileStorage
+
+from lora_fast import suite
+
+
+def fake_config(storage: str, **options) -> SimpleNamespace:
+    values = {"--model": "flux-dev-random", "--reverse-cases": False, **options}
+    return SimpleNamespace(option=SimpleNamespace(benchmark_storage=storage), getoption=values.get, stash={})
+
+
+def test_storage_goes_to_a_folder_per_gpu(monkeypatch):
+    monkeypatch.setattr(suite, "gpu_info", lambda: {"gpu": "NVIDIA H200"})
+    config = fake_config("file://./.benchmarks")
+    suite.pytest_configure(config)
+    assert config.option.benchmark_storage == "file://./.benchmarks/NVIDIA-H200"
+    config = fake_config("file:///elsewhere")
+    suite.pytest_configure(config)
+    assert config.option.benchmark_storage == "file:///elsewhere"
+
+
+def test_machine_info_records_gpu_libraries_model_commit_and_cases(monkeypatch):
+    monkeypatch.setattr(suite, "gpu_info", lambda: {"gpu": "NVIDIA H200", "compute_capability": "9.0"})
+    config = fake_config("file://./.benchmarks", **{"--reverse-cases": True})
+    config.stash[suite.CASES] = {"optimized": "selected", "rtx4090_fp8": "deselected"}
+    info = {"node": "x"}
+    suite.pytest_benchmark_update_machine_info(config, info)
+    assert info["gpu"] == "NVIDIA H200" and info["compute_capability"] == "9.0" and info["node"] == "x"
+    assert info["model"] == "flux-dev-random" and "torch" in info["libraries"] and info["case_order"] == "reversed"
+    assert info["cases"] == {"optimized": "selected", "rtx4090_fp8": "deselected"}
+    assert len(info["revision"]["commit"]) == 40 and isinstance(info["revision"]["clean"], bool)
+
+
+def test_a_save_that_fails_half_way_leaves_nothing_behind(tmp_path):
+    """pytest-benchmark's own save opens the target first and writes into it, so a failure while writing leaves
+    an empty or truncated NNNN file that breaks `compare` and the report; ours leaves the folder as it was."""
+    storage = FileStorage(tmp_path, default_machine_id="m", logger=logging.getLogger("test"))
+    suite.save_atomically_to(storage)
+    storage.save({"benchmarks": [], "machine_info": {}}, "first")
+    stored = sorted(tmp_path.rglob("*"))
+    before = {path: path.read_bytes() for path in stored if path.is_file()}
+    unserializable = {"benchmarks": []}
+    unserializable["self"] = unserializable  # serialising fails part of the way through
+    with pytest.raises(ValueError, match="Circular reference"):
+        storage.save(unserializable, "second")
+    assert sorted(tmp_path.rglob("*")) == stored
+    assert {path: path.read_bytes() for path in stored if path.is_file()} == before
+    assert json.loads(next(iter(before.values()))) == {"benchmarks": [], "machine_info": {}}
