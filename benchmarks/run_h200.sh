@@ -4,7 +4,7 @@
 # Usage (on the GPU machine, after installing the GPU wheels): OUT=/some/folder bash benchmarks/run_h200.sh JOB...
 # Jobs: gpu_tests, headline, rest, reversed, planted.
 set -u
-FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -q -p no:warnings -rs)
+FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
 P=benchmarks/test_presets.py
 cases() { local prefix=$1; shift; for name in "$@"; do printf '%s\n' "$P::$prefix[$name]"; done; }
 bench() {  # bench JOB LIMIT_S ARGS...
@@ -15,7 +15,7 @@ bench() {  # bench JOB LIMIT_S ARGS...
 for job in "$@"; do
   case $job in
     gpu_tests) timeout 120 python3 -m pytest tests/test_fold_fp8.py -q -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
-    headline) bench headline 560 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;
+    headline) bench headline 570 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;
     rest) bench rest 400 --rounds 10 $(cases test_preset baseline baseline_compile no_compile_fp8) $(cases test_hotswap_sequence optimized);;
     reversed) bench reversed 400 --rounds 10 --reverse-cases $(cases test_preset baseline optimized no_fp8);;
     planted) bench planted 200 --rounds 10 --plant-slowdown 0.05 $(cases test_preset baseline);;
