@@ -43,15 +43,19 @@ class Workload:
 
 
 def source_revision() -> dict[str, object]:
-    """The commit the code came from and whether the tree had changes: from git, or from LORA_FAST_COMMIT and
-    LORA_FAST_TREE_CLEAN where the code travelled without its .git (a copied working tree)."""
+    """The commit the code came from and whether the tree had changes (and which): from LORA_FAST_COMMIT and
+    LORA_FAST_TREE_CLEAN when a runner sets them (a copied working tree may travel with a stale .git, as on the
+    GPU machine), otherwise from git."""
+    if os.environ.get("LORA_FAST_COMMIT"):
+        clean = os.environ.get("LORA_FAST_TREE_CLEAN")
+        return {"commit": os.environ["LORA_FAST_COMMIT"], "clean": None if clean is None else clean == "1", "from": "environment"}
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
         changes = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        return {"commit": commit, "clean": not changes.strip(), "from": "git"}
     except (OSError, subprocess.CalledProcessError):
-        clean = os.environ.get("LORA_FAST_TREE_CLEAN")
-        return {"commit": os.environ.get("LORA_FAST_COMMIT"), "clean": None if clean is None else clean == "1", "from": "environment"}
+        return {"commit": None, "clean": None, "from": "unknown"}
+    changed = [line[3:] for line in changes.splitlines()]
+    return {"commit": commit, "clean": not changed, "from": "git", **({"changed": changed[:20]} if changed else {})}
 
 
 def _cache_counters() -> dict[str, int]:

@@ -55,7 +55,10 @@ class Fp8Linear(torch.nn.Module):
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         rows, descale = quantize_rows(input.reshape(-1, self.in_features))
-        output = torch._scaled_mm(rows, self.weight.t(), scale_a=descale, scale_b=self.weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
+        if input.device.type == "cpu":  # the same arithmetic in float32: torch's CPU _scaled_mm takes per-row scales only from 2.13
+            output = ((rows.float() * descale) @ self.dense_weight().t()).to(input.dtype)
+        else:
+            output = torch._scaled_mm(rows, self.weight.t(), scale_a=descale, scale_b=self.weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
         if self.bias is not None:  # added outside the matmul: not every _scaled_mm kernel takes a bias with rowwise scales
             output = output + self.bias.to(input.dtype)
         return output.reshape(*input.shape[:-1], self.out_features)

@@ -50,10 +50,11 @@ class Row:
     planted_slowdown: float
     gpu: str
     source: str  # the file it came from
-    flags: tuple[str, ...] = field(default=())
+    revision: dict | None  # the commit and tree state the run recorded
+    flags: tuple[str, ...] = field(default=())  # why the figure is not a clean one
 
 
-def _flags(cv: float, rounds: int, agreement: float | None, planted: float, revision: dict | None) -> tuple[str, ...]:
+def _flags(cv: float, rounds: int, agreement: float | None, planted: float) -> tuple[str, ...]:
     flags = []
     if rounds < MIN_ROUNDS:
         flags.append(f"{rounds} rounds < {MIN_ROUNDS}")
@@ -65,8 +66,6 @@ def _flags(cv: float, rounds: int, agreement: float | None, planted: float, revi
         flags.append(f"clocks differ by {100 * agreement:+.1f}%")
     if planted:
         flags.append(f"planted {100 * planted:.0f}% slowdown")
-    if revision is not None and revision.get("clean") is False:
-        flags.append("uncommitted changes")
     return tuple(flags)
 
 
@@ -96,7 +95,7 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
             first_call_cache=info.get("first_call_cache", {}).get("state"), peak_mem_GiB=info.get("peak_mem_GiB"), ssim=info.get("ssim"),
             lora_error=info.get("lora_error_latents"), lora_error_limit=info["calibration"].get("limits", {}).get("lora_error_latents"),
             within_limits=info.get("within_limits", {}), recompiles=info.get("recompiles"), planted_slowdown=planted, gpu=gpu, source=str(path),
-            flags=_flags(cv, stats["rounds"], agreement, planted, info.get("revision")),
+            revision=info.get("revision"), flags=_flags(cv, stats["rounds"], agreement, planted),
         ))
     return rows
 
@@ -128,18 +127,30 @@ def _number(value: float | None, digits: int) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def _revision_text(revision: dict | None) -> str:
+    if not revision or not revision.get("commit"):
+        return "unrecorded"
+    state = {True: "clean tree", False: "uncommitted changes", None: "tree state unknown"}[revision.get("clean")]
+    return f"{revision['commit'][:10]} ({state}, from {revision.get('from', '?')})"
+
+
 def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str] | None = None) -> str:
-    """The table: median time and CV, the CUDA-event clock's agreement, speedup over `baseline`, first call and
-    the cache it met, peak memory, similarity, recompiles, flags. A flagged row is marked, not published clean.
+    """The table: median time and CV, the CUDA-event clock's agreement, speedup over `baseline` timed in the same
+    process (the same file), first call and the cache it met, peak memory, similarity, recompiles, flags; then the
+    code each file ran. A flagged row is marked, not published clean.
 
     LoRA error: the share of the LoRA's effect on the latents the option gets wrong; its limit is calibrated per run."""
-    reference = next((row.median_s for row in rows if row.name == baseline), None)
+    references = {row.source: row.median_s for row in rows if row.name == baseline}
+    for path in {row.source for row in rows} - set(references):
+        reference = next((row for row in file_rows(Path(path)) if row.name == baseline), None)
+        if reference is not None:
+            references[path] = reference.median_s
     lines = [
         "| Option | Median (s) | CV | Clocks | Speedup | First call (s) | Peak GiB | SSIM | LoRA error (limit) | Recompiles | Notes |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        speedup = f"{reference / row.median_s:.2f}×" if reference else "–"
+        speedup = f"{references[row.source] / row.median_s:.2f}×" if row.source in references else "–"
         clocks = "–" if row.clock_agreement is None else f"{100 * row.clock_agreement:+.2f}%"
         first = _number(row.first_call_s, 1) + (f" ({row.first_call_cache})" if row.first_call_cache not in (None, "none") else "")
         lora_error = _number(row.lora_error, 3) + (f" ({row.lora_error_limit:.3f})" if row.lora_error_limit is not None else "")
@@ -148,6 +159,8 @@ def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str
             f"| {row.name} | {row.median_s:.3f} | {100 * row.cv:.2f}% | {clocks} | {speedup} | {first} | {_number(row.peak_mem_GiB, 1)} | "
             f"{_number(row.ssim, 4)} | {lora_error} | {'–' if row.recompiles is None else row.recompiles} | {notes} |"
         )
+    sources = sorted({row.source for row in rows})
+    lines += ["", "Code: " + "; ".join(f"`{Path(path).name}` {_revision_text(next(row.revision for row in rows if row.source == path))}" for path in sources) + "."]
     if missing:
         by_status: dict[str, list[str]] = {}
         for name, status in missing.items():
@@ -158,9 +171,9 @@ def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str
 
 @dataclass(frozen=True)
 class GateResult:
-    """What the regression gate found: the stored run it compared with, failures, and rows it could not judge."""
+    """What the regression gate found: the stored runs it compared with, failures, and what it noted."""
 
-    reference: str | None
+    references: list[str]
     failures: list[str]
     notes: list[str]
 
@@ -179,50 +192,50 @@ def _stored_runs(storage: Path) -> list[Path]:
 
 
 def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_rounds: int = GATE_ROUNDS) -> GateResult:
-    """Compare the run in `current` with the last stored run under `storage` of the same GPU and workload.
+    """Compare each configuration of the run in `current` with its last stored run under `storage` of the same
+    GPU, workload and config (stored before `current` when `current` is itself stored there; planted runs never count).
 
-    On a GPU: each configuration's median must not be more than `slowdown` slower (both medians over at least
-    `min_rounds` rounds). Everywhere: no new recompiles, no similarity metric newly out of its limit, and on a
-    GPU peak memory up by at most 5%. On a CPU time is noise and is not gated."""
+    On a GPU: its median must not be more than `slowdown` slower (both medians over at least `min_rounds`
+    rounds). Everywhere: no new recompiles, no similarity metric newly out of its limit, and on a GPU peak memory
+    up by at most 5%. On a CPU time is noise and is not gated."""
     rows = read_rows([current])
     if not rows:
         raise ReportError(f"{current} holds no whole-pipeline results to gate")
-    gpu, workload = rows[0].gpu, rows[0].workload
-    candidates = []
-    for path in _stored_runs(storage):
-        if path.resolve() == Path(current).resolve():
-            continue
-        stored = [row for row in file_rows(path) if row.gpu == gpu and row.workload == workload and not row.planted_slowdown]
-        if stored:
-            candidates.append((path, {row.name: row for row in stored}))
-    if not candidates:
-        return GateResult(None, [], [f"no stored run of {gpu} with this workload under {storage}: nothing to compare; store this run as the first"])
-    reference_path, reference = candidates[-1]
-    failures, notes = [], []
-    timed = gpu != "cpu"
+    stored = _stored_runs(storage)
+    current_path = Path(current).resolve()
+    if current_path in [path.resolve() for path in stored]:
+        stored = stored[: [path.resolve() for path in stored].index(current_path)]
+    history: dict[str, tuple[Path, Row]] = {}  # configuration -> its last stored run
+    for path in stored:
+        for row in file_rows(path):
+            if (row.gpu, row.workload) == (rows[0].gpu, rows[0].workload) and not row.planted_slowdown:
+                history[row.name] = (path, row)
+    failures, notes, references = [], [], set()
+    timed = rows[0].gpu != "cpu"
     if not timed:
         notes.append("CPU: times are noise here and are not gated; recompiles and similarity are")
     for row in rows:
-        old = reference.get(row.name)
+        path, old = history.get(row.name, (None, None))
         if old is None or old.config != row.config:
-            notes.append(f"{row.name}: not in {reference_path.name} with the same config; nothing to compare")
+            notes.append(f"{row.name}: no stored run of {row.gpu} with this workload and config under {storage}; nothing to compare")
             continue
+        references.add(path.name)
         if (row.recompiles or 0) > (old.recompiles or 0):
-            failures.append(f"{row.name}: {row.recompiles} recompiles (was {old.recompiles})")
+            failures.append(f"{row.name}: {row.recompiles} recompiles (was {old.recompiles} in {path.name})")
         newly_out = sorted(metric for metric, ok in row.within_limits.items() if not ok and old.within_limits.get(metric, False))
         if newly_out:
-            failures.append(f"{row.name}: now outside the similarity limit on {', '.join(newly_out)}")
+            failures.append(f"{row.name}: now outside the similarity limit on {', '.join(newly_out)} (within in {path.name})")
         if not timed:
             continue
         if min(row.rounds, old.rounds) < min_rounds:
             failures.append(f"{row.name}: {min(row.rounds, old.rounds)} rounds, the gate needs {min_rounds} in both runs; rerun with --rounds {min_rounds}")
             continue
         change = row.median_s / old.median_s - 1
-        line = f"{row.name}: median {row.median_s:.3f} s against {old.median_s:.3f} s ({100 * change:+.1f}%)"
+        line = f"{row.name}: median {row.median_s:.3f} s against {old.median_s:.3f} s in {path.name} ({100 * change:+.1f}%)"
         (failures if change > slowdown else notes).append(line + (f" > {100 * slowdown:.0f}%" if change > slowdown else ""))
         if row.peak_mem_GiB is not None and old.peak_mem_GiB is not None and row.peak_mem_GiB > 1.05 * old.peak_mem_GiB:
-            failures.append(f"{row.name}: peak memory {row.peak_mem_GiB:.1f} GiB against {old.peak_mem_GiB:.1f} GiB")
-    return GateResult(str(reference_path), failures, notes)
+            failures.append(f"{row.name}: peak memory {row.peak_mem_GiB:.1f} GiB against {old.peak_mem_GiB:.1f} GiB in {path.name}")
+    return GateResult(sorted(references), failures, notes)
 
 
 # Kernel families, first match wins: attention before "triton" (SageAttention's kernels are Triton kernels too).
@@ -283,15 +296,17 @@ def bar_chart(rows: list[Row], path: Path) -> Path:
     return path
 
 
-def replace_readme_section(readme: Path, table: str) -> None:
-    """Put `table` between the report markers of `readme`; the rest of the file is left as it was."""
+def replace_readme_section(readme: Path, table: str, section: str = "") -> None:
+    """Put `table` between the report markers of `readme` (`<!-- report:start -->`, or `<!-- report:NAME:start -->`
+    for a named section); the rest of the file is left as it was."""
+    start, end = (README_START, README_END) if not section else (f"<!-- report:{section}:start -->", f"<!-- report:{section}:end -->")
     text = readme.read_text()
-    if README_START not in text or README_END not in text:
-        raise ReportError(f"{readme} has no {README_START} ... {README_END} section to fill")
-    head, rest = text.split(README_START, 1)
-    tail = rest.split(README_END, 1)[1]
+    if start not in text or end not in text:
+        raise ReportError(f"{readme} has no {start} ... {end} section to fill")
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
     partial = readme.with_name(f".{readme.name}.partial")  # an interrupted write must not truncate the README
-    partial.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+    partial.write_text(f"{head}{start}\n{table}\n{end}{tail}")
     partial.replace(readme)
 
 
@@ -302,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="+", type=Path, help="pytest-benchmark JSON files of one workload (later ones win per configuration)")
     parser.add_argument("--png", type=Path, help="also draw a bar chart here")
     parser.add_argument("--readme", type=Path, help="write the table into this file's report section")
+    parser.add_argument("--section", default="", help="name of the README section (<!-- report:NAME:start -->); default: the unnamed one")
     parser.add_argument("--baseline", default="baseline", help="configuration the speedups are relative to")
     parser.add_argument("--gate", type=Path, metavar="STORAGE", help="compare the one given file with the last run stored under STORAGE")
     parser.add_argument("--max-slowdown", type=float, default=GATE_SLOWDOWN, help="fraction a median may grow before the gate fails")
@@ -311,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             if len(args.files) != 1:
                 raise ReportError("--gate compares one run: give exactly one file")
             result = gate(args.files[0], args.gate, args.max_slowdown)
-            print(f"regression gate: {args.files[0]} against {result.reference or 'nothing'}")
+            print(f"regression gate: {args.files[0]} against {', '.join(result.references) or 'nothing stored'}")
             print("\n".join([*(f"FAIL {line}" for line in result.failures), *(f"  ok {line}" for line in result.notes)]))
             return 0 if result.passed else 1
         rows = read_rows(args.files)
@@ -322,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.png:
             bar_chart(rows, args.png)
         if args.readme:
-            replace_readme_section(args.readme, table)
+            replace_readme_section(args.readme, table, args.section)
     except ReportError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -82,7 +82,8 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["model"] = config.getoption("--model")
     machine_info["revision"] = source_revision()
     machine_info["case_order"] = "reversed" if config.getoption("--reverse-cases") else "as declared"
-    machine_info["cases"] = dict(config.stash.get(CASES, {}))
+    # Every configuration the suite defines, so a report can name the ones this run left out.
+    machine_info["cases"] = {**{name: "not selected" for name in {**PRESETS, **VARIANTS}}, **config.stash.get(CASES, {})}
 
 
 def case_config(item: pytest.Item) -> OptimizationConfig | None:

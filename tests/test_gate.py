@@ -55,7 +55,7 @@ def storage(tmp_path) -> Path:
 def test_gate_passes_an_unchanged_rerun(storage, tmp_path):
     rerun = stored_run(tmp_path, 3, [case("baseline", 5.6, seed=7), case("optimized", 2.5, seed=7)])
     result = report.gate(rerun, storage)
-    assert result.passed and result.reference.endswith("0002_run.json"), result
+    assert result.passed and result.references == ["0002_run.json"], result
 
 
 def test_gate_fails_a_planted_five_percent_slowdown(storage, tmp_path):
@@ -72,6 +72,15 @@ def test_pure_noise_never_fails_the_gate(storage, tmp_path):
         assert report.gate(rerun, storage).passed
 
 
+def test_gate_compares_each_config_with_its_own_last_run_stored_before(storage, tmp_path):
+    folder = next(storage.iterdir())
+    stored_run(folder, 3, [case("other", 1.0)])  # the newest file holds another configuration only
+    slower = stored_run(folder, 4, [case("optimized", 2.5 * 1.05, seed=5)])  # gated from inside the storage
+    stored_run(folder, 5, [case("optimized", 2.6)])  # stored after it: not a reference
+    result = report.gate(slower, storage)
+    assert result.references == ["0002_run.json"] and not result.passed
+
+
 def test_gate_needs_ten_rounds_on_a_gpu(storage, tmp_path):
     short = stored_run(tmp_path, 3, [case("optimized", 2.5, rounds=5)])
     assert "the gate needs 10" in report.gate(short, storage).failures[0]
@@ -83,7 +92,7 @@ def test_gate_skips_planted_runs_and_other_workloads_as_references(storage, tmp_
     stored_run(folder, 4, [case("optimized", 2.0, workload={**WORKLOAD, "steps": 4})])  # another workload
     rerun = stored_run(tmp_path, 5, [case("optimized", 2.5, seed=3)])
     result = report.gate(rerun, storage)
-    assert result.passed and result.reference.endswith("0002_run.json")
+    assert result.passed and result.references == ["0002_run.json"]
 
 
 def test_gate_on_cpu_ignores_time_but_not_recompiles_or_similarity(tmp_path):
@@ -101,7 +110,7 @@ def test_gate_with_nothing_stored_says_so(tmp_path):
     run = stored_run(tmp_path, 1, [case("optimized", 2.5)])
     (tmp_path / "empty").mkdir()
     result = report.gate(run, tmp_path / "empty")
-    assert result.passed and result.reference is None and "nothing to compare" in result.notes[0]
+    assert result.passed and result.references == [] and "nothing to compare" in result.notes[0]
 
 
 def test_report_flags_noisy_rows_and_disagreeing_clocks(tmp_path):
@@ -158,10 +167,23 @@ def test_compile_cache_state_cold_then_warm(tmp_path, monkeypatch):
     assert states == ["cold", "warm"] and eager["state"] == "none" and cache["cache_dir"] == str(tmp_path / "inductor")
 
 
-def test_revision_from_git_or_from_the_environment(monkeypatch, tmp_path):
+def test_revision_from_git_or_from_the_runner(monkeypatch, tmp_path):
+    monkeypatch.delenv("LORA_FAST_COMMIT", raising=False)
     revision = provenance.source_revision()
-    assert revision["from"] == "git" and len(revision["commit"]) == 40
-    monkeypatch.setattr(provenance, "ROOT", tmp_path)  # a copied tree without .git, as on the GPU machine
-    monkeypatch.setenv("LORA_FAST_COMMIT", "f" * 40)
+    assert revision["from"] == "git" and len(revision["commit"]) == 40 and revision["clean"] == (not revision.get("changed"))
+    monkeypatch.setenv("LORA_FAST_COMMIT", "f" * 40)  # the runner knows better than a copied tree's .git
     monkeypatch.setenv("LORA_FAST_TREE_CLEAN", "1")
     assert provenance.source_revision() == {"commit": "f" * 40, "clean": True, "from": "environment"}
+    monkeypatch.delenv("LORA_FAST_COMMIT")
+    monkeypatch.setattr(provenance, "ROOT", tmp_path)  # no git repository at all
+    assert provenance.source_revision() == {"commit": None, "clean": None, "from": "unknown"}
+
+
+def test_speedups_come_from_the_baseline_of_the_same_process(tmp_path):
+    first = stored_run(tmp_path, 1, [case("baseline", 6.0), case("optimized", 3.0)])
+    second = stored_run(tmp_path, 2, [case("baseline", 5.0, seed=1), case("slow", 5.0, seed=1)])
+    third = stored_run(tmp_path, 3, [case("alone", 4.0)])
+    table = report.markdown(report.read_rows([first, second, third]))
+    assert "| optimized | 2.99" in table and "| 2.00× |" in table  # 6.0 / 3.0, not 5.0 / 3.0
+    assert "| slow |" in table and table.count("| 1.00× |") == 2  # baseline (file 2) and slow against it
+    assert next(line for line in table.splitlines() if line.startswith("| alone |")).split(" | ")[4] == "–"  # no baseline in its process

@@ -105,3 +105,14 @@ def test_profile_on_cpu_is_a_clear_error(capsys):
 
     assert main(["profile", "--preset", "baseline"]) == 2
     assert "needs a CUDA GPU" in capsys.readouterr().err
+
+
+def test_readme_tables_are_the_stored_runs():
+    """The README's results are what the report makes of the committed H200 files, nothing typed by hand."""
+    folder = Path(__file__).parent.parent / ".benchmarks/NVIDIA-H200/Linux-CPython-3.12-64bit"
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    main_files = [folder / "0019_rest.json", folder / "0016_headline.json"]
+    rows = report.read_rows(main_files)
+    assert report.markdown(rows, missing=report.missing_cases(main_files, rows)) in readme
+    assert report.markdown(report.read_rows([folder / "0020_variants.json"]), baseline="optimized") in readme
+    assert all(not row.flags for row in rows)  # published clean: 10 rounds, CV and clocks within 2%
