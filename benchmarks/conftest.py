@@ -11,16 +11,19 @@ import pytest
 import torch
 
 from lora_fast.config import PRESETS, Attention
-from lora_fast.loras import LoraSpec, make_lora, read_lora
+from lora_fast.lora_files import read_lora
+from lora_fast.loras import LoraSpec, make_lora
 from lora_fast.measure import Calibration, Render
 from lora_fast.measure import render as render_with_latents
 from lora_fast.optimize import optimized
 from lora_fast.pipelines import DEFAULT_PROMPT, TINY, generation_defaults, load_pipeline
 from lora_fast.provenance import Workload
-from lora_fast.suite import (  # noqa: F401  (the suite's hooks, registered by being names of this conftest)
-    pytest_addoption, pytest_benchmark_update_machine_info, pytest_collection_modifyitems, pytest_configure, pytest_deselected,
-    pytest_sessionstart,
-)
+from lora_fast import suite
+
+# The suite's hooks, registered by being names of this conftest.
+pytest_addoption, pytest_configure, pytest_sessionstart = suite.pytest_addoption, suite.pytest_configure, suite.pytest_sessionstart
+pytest_collection_modifyitems, pytest_deselected = suite.pytest_collection_modifyitems, suite.pytest_deselected
+pytest_benchmark_update_machine_info = suite.pytest_benchmark_update_machine_info
 
 WRONG_SCALE = 0.5  # the broken case of the calibration: the LoRA applied at half its strength
 

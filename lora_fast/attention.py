@@ -15,6 +15,7 @@ from diffusers.models.normalization import RMSNorm
 from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 
 from .config import FA3_MODULES, Attention, ConfigError, module_available
+from .quiet import quiet_logger
 
 # Backends that diffusers' own dispatch runs.
 DIFFUSERS_BACKENDS = {
@@ -249,5 +250,7 @@ def set_attention(transformer: torch.nn.Module, attention: Attention) -> Callabl
         processor = Fp8FluxAttnProcessor() if attention is Attention.FA3_FP8 else KernelFluxAttnProcessor(KERNELS[attention])
         transformer.set_attn_processor(processor)
     else:
-        transformer.set_attention_backend(DIFFUSERS_BACKENDS[attention])
+        with quiet_logger("diffusers.models.modeling_utils"):  # "an experimental feature" on every switch: nothing to act on
+            transformer.set_attention_backend(DIFFUSERS_BACKENDS[attention])
     return restore
+

@@ -4,12 +4,86 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 
 from .config import PRESETS, Attention, ConfigError, attention_variant, check_runnable, get_preset, requirements, unmet_requirements
-from .loras import LoraError
+from .lora_files import LoraError
+from .measure import GpuMemoryError
 from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
+
+MAX_SEED = 2**63 - 1  # torch generators take seeds up to here
+
+
+class UsageError(ValueError):
+    """A command-line argument that cannot work; the message names it and what to pass instead."""
+
+
+class GenerationError(RuntimeError):
+    """An image that came out wrong (NaN or inf values); nothing is saved."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (`error: ...`) and exit status 2."""
+
+    def error(self, message: str) -> None:
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def whole_number(low: int, high: int | None = None, multiple: int = 1):
+    """An argparse type: an integer in [low, high] and a multiple of `multiple`, or a one-line error saying so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low or (high is not None and value > high) or value % multiple:
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"{value} must be {bounds}" + (f" and a multiple of {multiple}" if multiple > 1 else ""))
+        return value
+
+    return parse
+
+
+def checked_output(path: Path, overwrite: bool) -> Path:
+    """`path` once it is known that an image can be saved there: a known format, a writable folder, and no
+    existing file unless `overwrite`. Checked before any work, so a bad path costs nothing."""
+    from PIL import Image
+
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a folder; give a file name such as {path / 'image.png'}")
+    if path.exists() and not overwrite:
+        raise UsageError(f"{path} already exists; pick another --out or pass --overwrite")
+    if path.suffix.lower() not in Image.registered_extensions():
+        raise UsageError(f"--out {path}: {path.suffix or 'no extension'} is not an image format; use .png, .jpg or .webp")
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {path}: cannot write into {folder}; pick a folder you can write to")
+    return path
+
+
+def checked_device(name: str | None) -> str:
+    """`name`, or the default device, once this machine is known to have it."""
+    import torch
+
+    if name is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise UsageError(f"--device {name!r} is not a device name; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if (device.index or 0) >= count:
+            raise UsageError(f"--device {name}: this machine has {count} CUDA GPU{'s' if count != 1 else ''}; use cpu" + (f" or cuda:0 to cuda:{count - 1}" if count else ""))
+    elif device.type != "cpu":
+        raise UsageError(f"--device {name}: lora-fast runs on cpu or cuda")
+    return name
 
 
 def _presets(_: argparse.Namespace) -> int:
@@ -38,7 +112,8 @@ def _settings(args: argparse.Namespace) -> dict:
     from .pipelines import generation_defaults
 
     settings = generation_defaults(args.model)
-    settings.update({key: value for key, value in (("height", args.height), ("width", args.width), ("num_inference_steps", args.steps)) if value})
+    given = (("height", args.height), ("width", args.width), ("num_inference_steps", args.steps))
+    settings.update({key: value for key, value in given if value is not None})
     return settings
 
 
@@ -48,17 +123,19 @@ def _generate(args: argparse.Namespace) -> int:
     from .optimize import optimize
     from .pipelines import load_pipeline
 
-    out = Path(args.out)
-    if out.exists() and not args.overwrite:
-        raise ConfigError(f"{out} already exists; pick another --out or pass --overwrite")
+    out = checked_output(Path(args.out), args.overwrite)
     config = _config(args)
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = checked_device(args.device)
     pipe = load_pipeline(args.model, device=device, seed=args.seed)
     pipe.set_progress_bar_config(disable=False)
-    optimize(pipe, config, args.lora)
+    optimize(pipe, config, args.lora, allow_pickle=args.allow_pickle)
     generator = torch.Generator(device="cpu").manual_seed(args.seed)
     # One image, so no recompile guard: a compiled preset's first call may compile a few graph variants.
-    image = pipe(prompt=args.prompt, generator=generator, **_settings(args)).images[0]
+    pixels = pipe(prompt=args.prompt, generator=generator, output_type="pt", **_settings(args)).images
+    if not torch.isfinite(pixels).all():
+        raise GenerationError(f"the image came out with NaN or inf values (preset {config.name}, model {args.model}): the weights or the LoRA overflow; nothing was saved")
+    image = pipe.image_processor.pt_to_numpy(pixels.float().cpu())
+    image = pipe.image_processor.numpy_to_pil(image)[0]
     out.parent.mkdir(parents=True, exist_ok=True)
     image.save(out)
     print(f"saved {out} ({image.width}x{image.height}, preset {config.name}, model {args.model})")
@@ -78,7 +155,7 @@ def _profile(args: argparse.Namespace) -> int:
         raise ConfigError("profile times GPU kernels and needs a CUDA GPU; on the CPU run pytest benchmarks instead")
     config = _config(args)
     pipe = load_pipeline(args.model, device="cuda", seed=args.seed)
-    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)))
+    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle)
     call = dict(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
     seconds = []
     for round_ in range(args.rounds + 1):  # the first call compiles (more than one graph may be needed), the rest must not
@@ -98,7 +175,7 @@ def _profile(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m lora_fast`."""
-    root = argparse.ArgumentParser(prog="python -m lora_fast", description="Fast LoRA inference with Flux.")
+    root = Parser(prog="python -m lora_fast", description="Fast LoRA inference with Flux.")
     commands = root.add_subparsers(dest="command", required=True)
     generate = commands.add_parser("generate", help="make one image")
     generate.add_argument("--lora", help=".safetensors file or hub id")
@@ -109,19 +186,20 @@ def parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=_generate)
     profile = commands.add_parser("profile", help="time a preset on the GPU and show which kernels the time goes to")
     profile.add_argument("--lora", help=".safetensors file or hub id (default: a synthetic LoRA of --lora-rank)")
-    profile.add_argument("--lora-rank", type=int, default=128)
+    profile.add_argument("--lora-rank", type=whole_number(1), default=128)
     profile.add_argument("--prompt", default=DEFAULT_PROMPT)
-    profile.add_argument("--rounds", type=int, default=3, help="timed images after the first call")
-    profile.add_argument("--top", type=int, default=25, help="kernels listed")
+    profile.add_argument("--rounds", type=whole_number(1), default=3, help="timed images after the first call")
+    profile.add_argument("--top", type=whole_number(1), default=25, help="kernels listed")
     profile.set_defaults(run=_profile)
     for command in (generate, profile):
         command.add_argument("--model", default=TINY, help="'tiny' (embedded), 'flux-dev-random', a hub id or a local folder")
         command.add_argument("--preset", default="baseline", help=f"one of: {', '.join(PRESETS)}")
         command.add_argument("--attention", choices=[member.value for member in Attention], help="replace the preset's attention kernel")
-        command.add_argument("--seed", type=int, default=0)
-        command.add_argument("--steps", type=int)
-        command.add_argument("--height", type=int)
-        command.add_argument("--width", type=int)
+        command.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0)
+        command.add_argument("--steps", type=whole_number(1))
+        command.add_argument("--height", type=whole_number(16, multiple=16), help="pixels, a multiple of 16 (Flux works on 16-pixel patches)")
+        command.add_argument("--width", type=whole_number(16, multiple=16), help="pixels, a multiple of 16")
+        command.add_argument("--allow-pickle", action="store_true", help="read a pickle (.bin, .pt) LoRA: only for files you trust, pickle can run code")
     presets = commands.add_parser("presets", help="list presets and what each needs")
     presets.set_defaults(run=_presets)
     return root
@@ -129,9 +207,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; known errors print one line and exit 2 instead of a traceback."""
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as stop:  # --help, or an argument refused in one line by Parser.error
+        return stop.code
     try:
         return args.run(args)
-    except (ConfigError, LoraError, PipelineError) as error:
+    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import math
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Union
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-import safetensors
 import torch
 from diffusers import FluxPipeline
-from safetensors.torch import save_file
 
 from .fold import FoldedLora
+from .lora_files import (
+    KOHYA_DOUBLE, KOHYA_SINGLE, TEXT_ENCODER, LoraError, LoraSource, StateDict, check_layers, read_lora, to_diffusers_keys,
+)
 from .quantize import Fp8Linear
 
 # Linear layers of the Flux transformer a LoRA may target, by their name inside a block.
@@ -28,28 +27,6 @@ SINGLE_BLOCK_TARGETS = ("attn.to_q", "attn.to_k", "attn.to_v", "proj_mlp", "proj
 ALL_TARGETS = tuple(dict.fromkeys(DOUBLE_BLOCK_TARGETS + SINGLE_BLOCK_TARGETS))
 # What the measured rank-128 workload targets (../shared/measurements.md): attention q/k/v/out, proj_mlp, proj_out.
 DEFAULT_TARGETS = ("attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0", "proj_mlp", "proj_out")
-
-# kohya (sd-scripts) module names per diffusers target group; q/k/v (and proj_mlp in single blocks) share one down matrix.
-KOHYA_DOUBLE = {
-    "img_attn_qkv": ("attn.to_q", "attn.to_k", "attn.to_v"),
-    "img_attn_proj": ("attn.to_out.0",),
-    "img_mlp_0": ("ff.net.0.proj",),
-    "img_mlp_2": ("ff.net.2",),
-    "txt_attn_qkv": ("attn.add_q_proj", "attn.add_k_proj", "attn.add_v_proj"),
-    "txt_attn_proj": ("attn.to_add_out",),
-    "txt_mlp_0": ("ff_context.net.0.proj",),
-    "txt_mlp_2": ("ff_context.net.2",),
-}
-KOHYA_SINGLE = {"linear1": ("attn.to_q", "attn.to_k", "attn.to_v", "proj_mlp"), "linear2": ("proj_out",)}
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
-
-StateDict = dict[str, torch.Tensor]
-LoraSource = Union[str, Path, Mapping[str, torch.Tensor]]
-
-
-class LoraError(ValueError):
-    """A LoRA that cannot be used as asked; the message names the problem and the fix."""
-
 
 @dataclass(frozen=True)
 class LoraSpec:
@@ -148,111 +125,6 @@ def _to_kohya(factors: dict[str, tuple[torch.Tensor, torch.Tensor]], spec: LoraS
     return state
 
 
-def save_lora(state_dict: Mapping[str, torch.Tensor], path: str | Path, *, spec: LoraSpec | None = None, overwrite: bool = False) -> Path:
-    """Write a LoRA as .safetensors (with the spec as metadata); refuses to replace an existing file unless `overwrite`."""
-    path = Path(path)
-    if path.suffix != ".safetensors":
-        raise LoraError(f"{path}: LoRAs are saved as .safetensors only; change the suffix")
-    if path.exists() and not overwrite:
-        raise LoraError(f"{path} already exists; pick another name or pass overwrite=True")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {"lora_fast_spec": json.dumps(asdict(spec))} if spec else None
-    temporary = path.with_name(f".{path.name}.partial")
-    save_file({key: value.contiguous() for key, value in state_dict.items()}, temporary, metadata=metadata)
-    temporary.replace(path)
-    return path
-
-
-def read_lora(source: LoraSource, *, allow_pickle: bool = False) -> StateDict:
-    """A LoRA's state dict from a .safetensors file, a hub id ("org/name" or "org/name/file.safetensors") or a dict.
-
-    Pickle files (.bin, .pt, ...) can run code when read, so they are refused unless `allow_pickle` is set,
-    and even then are read with torch.load(weights_only=True). Nothing is written back to the source.
-    """
-    if isinstance(source, Mapping):
-        state = dict(source)
-    else:
-        path = Path(source).expanduser()
-        if path.suffix in PICKLE_SUFFIXES:
-            state = _read_pickle(path, allow_pickle)
-        elif path.exists() or path.suffix == ".safetensors" or path.is_absolute() or str(source).startswith("."):
-            state = _read_safetensors(path)
-        else:
-            state = _read_hub(str(source))
-    _check_values(state, str(source) if not isinstance(source, Mapping) else "the given state dict")
-    return state
-
-
-def _read_safetensors(path: Path) -> StateDict:
-    if not path.is_file():
-        raise LoraError(f"LoRA file {path} not found; check the path (hub ids look like 'org/name')")
-    try:
-        with safetensors.safe_open(path, framework="pt") as handle:
-            return {key: handle.get_tensor(key) for key in handle.keys()}
-    except (safetensors.SafetensorError, OSError, ValueError) as error:
-        raise LoraError(f"{path} is not a readable .safetensors file ({error}); it may be empty, truncated or of another format") from None
-
-
-def _read_pickle(path: Path, allow_pickle: bool) -> StateDict:
-    if not allow_pickle:
-        raise LoraError(
-            f"{path} is a pickle file, which can run code when loaded; convert it to .safetensors, "
-            "or pass allow_pickle=True (--allow-pickle) if you trust its source"
-        )
-    if not path.is_file():
-        raise LoraError(f"LoRA file {path} not found; check the path")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch.load raises many types for a bad file; all mean the same to the caller
-        raise LoraError(f"{path} could not be read as a weights-only pickle ({error.__class__.__name__}); convert it to .safetensors") from None
-    if not isinstance(state, Mapping) or not all(isinstance(value, torch.Tensor) for value in state.values()):
-        raise LoraError(f"{path} does not hold a dict of tensors; it is not a LoRA state dict")
-    return dict(state)
-
-
-def _read_hub(repo_and_file: str) -> StateDict:
-    parts = repo_and_file.split("/")
-    if len(parts) < 2 or not all(parts):
-        raise LoraError(f"LoRA {repo_and_file!r} is neither an existing file nor a hub id like 'org/name'")
-    repo, weight_name = "/".join(parts[:2]), "/".join(parts[2:]) or None
-    try:
-        state = FluxPipeline.lora_state_dict(repo, weight_name=weight_name)
-    except (OSError, ValueError) as error:
-        raise LoraError(f"could not fetch LoRA {repo_and_file!r} from the hub ({error.__class__.__name__}); check the id or use a local file") from None
-    return dict(state)
-
-
-def _check_values(state: Mapping[str, torch.Tensor], origin: str) -> None:
-    if not state:
-        raise LoraError(f"{origin} holds no tensors; it is not a LoRA")
-    bad = [key for key, value in state.items() if value.is_floating_point() and not torch.isfinite(value).all()]
-    if bad:
-        raise LoraError(f"{origin} has NaN or inf values in {len(bad)} tensors (first: {bad[0]}); the file is broken, re-export it")
-
-
-def to_diffusers_keys(state: Mapping[str, torch.Tensor]) -> tuple[StateDict, StateDict]:
-    """Split into (transformer, text encoder) parts with diffusers keys, converting kohya keys and folding alphas."""
-    state = dict(state)
-    if any(".lora_down.weight" in key for key in state) or any(key.startswith(("lora_unet_", "lora_te")) for key in state):
-        try:
-            state = dict(FluxPipeline.lora_state_dict({key: value.clone() for key, value in state.items()}))
-        except (ValueError, KeyError) as error:
-            raise LoraError(f"kohya-style keys could not be converted ({error}); the file is not a Flux LoRA") from None
-    alphas = {key: state.pop(key) for key in [key for key in state if key.endswith(".alpha")]}
-    for alpha_key, alpha in alphas.items():
-        module = alpha_key.removesuffix(".alpha")
-        down, up = state.get(f"{module}.lora_A.weight"), state.get(f"{module}.lora_B.weight")
-        if down is None or up is None:
-            raise LoraError(f"alpha {alpha_key} has no matching lora_A/lora_B pair; the file is malformed")
-        state[f"{module}.lora_B.weight"] = up * (float(alpha) / down.shape[0])
-    transformer = {key: value for key, value in state.items() if key.startswith("transformer.")}
-    text_encoder = {key: value for key, value in state.items() if key.startswith(("text_encoder.", "text_encoder_2."))}
-    unknown = sorted(set(state) - set(transformer) - set(text_encoder))
-    if unknown:
-        raise LoraError(f"{len(unknown)} keys are not Flux LoRA keys (first: {unknown[0]}); this LoRA is for another model")
-    return transformer, text_encoder
-
-
 @dataclass(frozen=True)
 class LoraShape:
     """What a LoRA changes: rank per module."""
@@ -264,32 +136,9 @@ class LoraShape:
         return max(self.ranks.values())
 
 
-def check_against(transformer: torch.nn.Module, state: Mapping[str, torch.Tensor]) -> LoraShape:
-    """Check a transformer LoRA (diffusers keys) fits `transformer`: known modules, A/B pairs, shapes, one rank each."""
-    modules = {key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}
-    ranks = {}
-    for module in sorted(modules):
-        down, up = state.get(f"transformer.{module}.lora_A.weight"), state.get(f"transformer.{module}.lora_B.weight")
-        if down is None or up is None:
-            missing = "lora_B" if up is None else "lora_A"
-            raise LoraError(f"LoRA module {module} has no {missing} weight; the file is incomplete, re-export it")
-        try:
-            layer = transformer.get_submodule(module)
-        except AttributeError:
-            raise LoraError(f"LoRA targets {module}, which this transformer does not have; the LoRA is for another model") from None
-        layer = getattr(layer, "base_layer", layer)
-        if not isinstance(layer, (torch.nn.Linear, Fp8Linear)):
-            raise LoraError(f"LoRA targets {module}, which is not a linear layer; the LoRA is for another model")
-        if down.ndim != 2 or up.ndim != 2 or down.shape[1] != layer.in_features or up.shape[0] != layer.out_features or up.shape[1] != down.shape[0]:
-            raise LoraError(
-                f"LoRA shapes for {module} (A {tuple(down.shape)}, B {tuple(up.shape)}) do not fit the layer "
-                f"({layer.in_features} -> {layer.out_features}); the LoRA was made for a model of another width"
-            )
-        ranks[module] = down.shape[0]
-    extra = sorted(set(state) - {f"transformer.{m}.lora_{k}.weight" for m in modules for k in "AB"})
-    if extra:
-        raise LoraError(f"unexpected LoRA keys (first: {extra[0]}); only lora_A/lora_B weights are supported")
-    return LoraShape(ranks)
+def check_against(transformer: torch.nn.Module, state: StateDict) -> LoraShape:
+    """Check a transformer LoRA (diffusers keys) fits `transformer` (see lora_files.check_layers)."""
+    return LoraShape(check_layers(transformer, state, "transformer"))
 
 
 def _pad_to_rank(state: StateDict, transformer: torch.nn.Module, modules: Iterable[str], rank: int) -> StateDict:
@@ -312,21 +161,25 @@ class LoraSlot:
     """One LoRA at a time on a Flux pipeline. With `hotswap`, later LoRAs replace the first one in place, so a
     compiled transformer is not recompiled: `fold` writes each LoRA into the weights (`lora_fast.fold`), otherwise
     peft's hot-swap copies it into the first one's adapter layers. Without `hotswap` each new LoRA replaces the
-    old adapter (and a compiled model recompiles, as the reference's baseline does).
+    old adapter (and a compiled model recompiles, as the reference's baseline does). A LoRA's CLIP text-encoder
+    part, which nothing compiles, is loaded as a plain adapter beside it and replaced with it.
 
-    `targets` is the set of modules (full names) every future LoRA may touch; the first load prepares all of
-    them, so a later LoRA on a subset swaps cleanly. A LoRA that does not fit is refused before anything
-    changes, and the previous LoRA stays active. `lock` is held while swapping; hold it while generating to
-    keep a swap from landing mid-image.
+    `targets` is the set of transformer modules (full names) every future LoRA may touch; the first load prepares
+    all of them, so a later LoRA on a subset swaps cleanly. A LoRA is checked completely before anything
+    changes, and a load that fails after that (inside peft, diffusers or CUDA) puts the previous LoRA back: the
+    slot stays usable and gives the same image. `lock` is held while swapping; hold it while generating to keep
+    a swap from landing mid-image.
     """
 
     ADAPTER = "lora_fast"
 
     def __init__(self, pipe: FluxPipeline, *, hotswap: bool, max_rank: int, targets: Iterable[str] | None = None, fold: bool = False) -> None:
         self.pipe, self.hotswap, self.max_rank, self.fold = pipe, hotswap, max_rank, fold
-        self.targets = None if targets is None else tuple(targets)
+        self.targets = None if targets is None else _checked_targets(pipe.transformer, targets)
         self.prepared_modules: tuple[str, ...] = ()
         self.folded: FoldedLora | None = None
+        self.factors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # what is folded now
+        self.text_adapter: str | None = None
         self.loaded = 0
         self.lock = threading.RLock()
 
@@ -338,48 +191,85 @@ class LoraSlot:
             self.pipe.enable_lora_hotswap(target_rank=self.max_rank)
 
     def load(self, source: LoraSource, *, allow_pickle: bool = False) -> LoraShape:
-        """Read, check and activate a LoRA; returns its ranks. On any error the previous LoRA stays active."""
-        transformer_state, text_state = to_diffusers_keys(read_lora(source, allow_pickle=allow_pickle))
+        """Read, check and activate a LoRA; returns its transformer ranks. On any error the previous LoRA stays active."""
+        transformer_state, text_state = to_diffusers_keys(read_lora(source, allow_pickle=allow_pickle), self.pipe)
         if not transformer_state:
-            raise LoraError("the LoRA has no transformer weights; only text-encoder LoRAs are not supported here")
+            raise LoraError("the LoRA has no transformer weights; LoRAs for the text encoder alone are not supported")
         shape = check_against(self.pipe.transformer, transformer_state)
+        if text_state:
+            check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER)
         if self.hotswap:
-            self._check_swappable(shape, text_state)
+            self._check_swappable(shape)
         with self.lock:
             if self.fold:
-                self._load_folded(transformer_state)
+                self._transaction(self._snapshot_folded, lambda: self._load_folded(transformer_state))
             elif self.hotswap:
-                self._load_hotswap(transformer_state, shape.max_rank)
+                self._transaction(self._snapshot_adapter, lambda: self._load_hotswap(transformer_state, shape.max_rank))
             else:
-                self._load_fresh(transformer_state, text_state)
+                self._load_fresh(transformer_state)
+            self._load_text_encoder(text_state)
             self.loaded += 1
         return shape
 
-    def _check_swappable(self, shape: LoraShape, text_state: StateDict) -> None:
-        if text_state:
-            raise LoraError(
-                f"the LoRA has {len(text_state)} text-encoder weights, which diffusers cannot hot-swap; "
-                "strip them (keep keys starting with 'transformer.') or use a preset without hot-swap"
-            )
+    def _transaction(self, snapshot, change) -> None:
+        """Run `change`; if it raises, put back what `snapshot()` saved (its return value restores it) and say so."""
+        restore = snapshot()
+        try:
+            change()
+        except Exception as error:
+            restore()
+            raise LoraError(f"loading the LoRA failed inside the library ({error.__class__.__name__}: {error}); the previous LoRA is active again") from error
+
+    def _check_swappable(self, shape: LoraShape) -> None:
         if shape.max_rank > self.max_rank and not self.fold:  # a folded LoRA of any rank fits the weights it is added to
             raise LoraError(f"LoRA rank {shape.max_rank} exceeds the prepared maximum {self.max_rank}; use a config with max_rank >= {shape.max_rank}")
         allowed = set(self.prepared_modules or self.targets or shape.ranks)
         outside = sorted(set(shape.ranks) - allowed)
         if outside:
             raise LoraError(
-                f"LoRA targets {len(outside)} modules outside the prepared set (first: {outside[0]}); "
-                "pass every module your LoRAs touch as `targets` when the slot is made"
+                f"LoRA targets {len(outside)} modules outside the prepared set (first: {outside[0]}); pass every module your LoRAs "
+                "touch as optimize(..., lora_targets=...), full names as lora_fast.loras.target_modules(pipe.transformer, targets) gives"
             )
 
     def _first_modules(self, state: StateDict) -> tuple[str, ...]:
         return tuple(self.targets or sorted({key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}))
+
+    def _snapshot_folded(self):
+        factors = dict(self.factors)
+        return lambda: self.folded is not None and self.folded.apply(factors)
 
     def _load_folded(self, state: StateDict) -> None:
         if self.folded is None:
             self.prepared_modules = self._first_modules(state)
             self.folded = FoldedLora(self.pipe.transformer, self.prepared_modules)
         modules = {key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}
-        self.folded.apply({module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"]) for module in modules})
+        factors = {module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"]) for module in modules}
+        self.folded.apply(factors)
+        self.factors = factors
+
+    def _snapshot_adapter(self):
+        """The adapter's factors and scalings, to be copied back in place (same tensors: no recompile)."""
+        transformer = self.pipe.transformer
+        factors = {name: value.detach().clone() for name, value in transformer.named_parameters() if ".lora_A." in name or ".lora_B." in name}
+        scalings = {
+            name: {key: value.clone() if isinstance(value, torch.Tensor) else value for key, value in module.scaling.items()}
+            for name, module in transformer.named_modules() if isinstance(getattr(module, "scaling", None), dict)
+        }
+
+        @torch.no_grad()
+        def restore() -> None:
+            parameters = dict(transformer.named_parameters())
+            for name, value in factors.items():
+                parameters[name].copy_(value)
+            for name, saved in scalings.items():
+                scaling = transformer.get_submodule(name).scaling
+                for key, value in saved.items():
+                    if isinstance(scaling.get(key), torch.Tensor) and isinstance(value, torch.Tensor):
+                        scaling[key].copy_(value)
+                    else:
+                        scaling[key] = value
+
+        return restore
 
     def _load_hotswap(self, state: StateDict, rank: int) -> None:
         transformer = self.pipe.transformer
@@ -388,21 +278,71 @@ class LoraSlot:
         state = _pad_to_rank(state, transformer, self.prepared_modules, rank)
         device, dtype = transformer.device, transformer.dtype  # each property walks every module: read them once
         state = {key: value.to(device, dtype) for key, value in state.items()}
-        self.pipe.load_lora_weights(state, adapter_name=self.ADAPTER, hotswap=bool(self.loaded))
+        if not self.loaded:  # diffusers injects the adapter and pads it to the prepared rank
+            transformer.load_lora_adapter(state, prefix="transformer", adapter_name=self.ADAPTER)
+            return
+        # peft's own swap, not diffusers' wrapper around it: when a swap fails midway the wrapper deletes the adapter,
+        # which wedges every later load; peft leaves it in place for the slot to copy the previous LoRA back.
+        from peft import LoraConfig
+        from peft.utils.hotswap import hotswap_adapter_from_state_dict
 
-    def _load_fresh(self, transformer_state: StateDict, text_state: StateDict) -> None:
-        self.unload()
-        name = f"{self.ADAPTER}_{self.loaded}"
-        self.pipe.load_lora_weights({**transformer_state, **text_state}, adapter_name=name)
-        self.pipe.set_adapters(name)
+        named = {key.removeprefix("transformer.").removesuffix(".weight") + f".{self.ADAPTER}.weight": value for key, value in state.items()}
+        config = LoraConfig(r=rank, lora_alpha=rank, target_modules=list(self.prepared_modules))  # alpha is folded into B: scale 1
+        hotswap_adapter_from_state_dict(transformer, named, self.ADAPTER, config)
+
+    def _load_fresh(self, state: StateDict) -> None:
+        """A new adapter beside the old one, which is deleted once the new one is in: a failure deletes the new one."""
+        transformer, name = self.pipe.transformer, f"{self.ADAPTER}_{self.loaded}"
+        previous = list(getattr(transformer, "peft_config", {}) or {})
+        try:
+            with warnings.catch_warnings():  # peft warns that a second adapter now sits beside the first: that is the plan
+                warnings.filterwarnings("ignore", message="Already found a `peft_config` attribute")
+                transformer.load_lora_adapter(state, prefix="transformer", adapter_name=name)
+        except Exception as error:
+            if name in (getattr(transformer, "peft_config", {}) or {}):
+                with warnings.catch_warnings():  # peft notes that the previous adapter is active again: as intended
+                    warnings.filterwarnings("ignore", message="Adapter .* was active which is now deleted")
+                    transformer.delete_adapters(name)
+            raise LoraError(f"loading the LoRA failed inside the library ({error.__class__.__name__}: {error}); the previous LoRA is still active") from error
+        transformer.set_adapters(name)
+        if previous:
+            transformer.delete_adapters(previous)
+
+    def _load_text_encoder(self, state: StateDict) -> None:
+        """The CLIP part as a plain adapter (the text encoder is not compiled), replacing the previous one; a LoRA
+        without one removes the previous one."""
+        encoder = getattr(self.pipe, TEXT_ENCODER)
+        name = f"{self.ADAPTER}_text_{self.loaded}" if state else None
+        if state:
+            self.pipe.load_lora_into_text_encoder(state, network_alphas=None, text_encoder=encoder, prefix=TEXT_ENCODER, adapter_name=name, _pipeline=self.pipe)
+        if self.text_adapter is not None:
+            encoder.delete_adapter(self.text_adapter)
+        if name is not None:
+            encoder.set_adapter(name)
+        self.text_adapter = name
 
     def unload(self) -> None:
         """Remove every LoRA from the pipeline (the hot-swap preparation and folded weights too)."""
         with self.lock:
             if self.folded is not None:
                 self.folded.remove()
-                self.folded = None
-            if getattr(self.pipe.transformer, "peft_config", None):
-                self.pipe.unload_lora_weights()
+                self.folded, self.factors = None, {}
+            self.pipe.unload_lora_weights()
             self.pipe.transformer._prepare_lora_hotswap_kwargs = None
-            self.prepared_modules, self.loaded = (), 0
+            self.prepared_modules, self.loaded, self.text_adapter = (), 0, None
+
+
+def _checked_targets(transformer: torch.nn.Module, targets: Iterable[str]) -> tuple[str, ...]:
+    """`targets` as given, once each is known to be a full name of one of the transformer's linear layers."""
+    targets = tuple(targets)
+    for name in targets:
+        try:
+            layer = transformer.get_submodule(name)
+        except AttributeError:
+            layer = None
+        if not isinstance(getattr(layer, "base_layer", layer), (torch.nn.Linear, Fp8Linear)):
+            raise LoraError(
+                f"lora_targets names {name!r}, which is not a linear layer of this transformer; give full module names, "
+                "e.g. lora_fast.loras.target_modules(pipe.transformer, ('attn.to_q', 'proj_out'))"
+            )
+    return targets

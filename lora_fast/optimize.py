@@ -68,11 +68,12 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
 
 
 def optimize(
-    pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | None = None, *, lora_targets: Iterable[str] | None = None
+    pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | None = None, *, lora_targets: Iterable[str] | None = None,
+    allow_pickle: bool = False,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), quantization, attention kernel, offloading, compile (with CUDA graphs).
-    `lora_targets` names every module later LoRAs may touch.
+    `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
 
     Raises ConfigError before touching the pipeline when this machine cannot run `config`."""
     check_runnable(config)
@@ -84,7 +85,7 @@ def optimize(
     try:
         slot.prepare()
         if lora is not None:
-            slot.load(lora)
+            slot.load(lora, allow_pickle=allow_pickle)
         if config.quantization is not Quantization.NONE:
             optimized.undo.append(quantize(pipe.transformer, config.quantization))
         if config.attention is not Attention.SDPA:

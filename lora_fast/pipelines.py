@@ -13,6 +13,8 @@ from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxPipeli
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
 from transformers import CLIPTextConfig, CLIPTextModel, PreTrainedTokenizerFast, T5Config, T5EncoderModel
 
+from .hub import HUB_ERRORS
+
 TINY = "tiny"
 FLUX_DEV_RANDOM = "flux-dev-random"
 DEFAULT_PROMPT = "a lighthouse on a cliff at dusk, oil painting"  # what the benchmarks and `profile` generate
@@ -65,7 +67,7 @@ TINY_SHAPES = FluxShapes(
         vocab_size=300, d_model=32, d_ff=37, d_kv=8, num_layers=2, num_heads=4, relative_attention_num_buckets=8,
         feed_forward_proj="gated-gelu",
     ),
-    clip_max_length=77, t5_max_length=16, height=64, width=64, steps=4, guidance_scale=3.5,
+    clip_max_length=77, t5_max_length=64, height=64, width=64, steps=4, guidance_scale=3.5,
 )
 
 # FLUX.1-dev: 19 double + 38 single blocks of width 3072 (24 heads of 128), 16-channel VAE, CLIP-L and T5-XXL.
@@ -173,7 +175,7 @@ def _from_pretrained(source: str, dtype: torch.dtype) -> FluxPipeline:
         raise PipelineError(f"pipeline folder {source!r} does not exist; pass a saved Flux pipeline folder, a hub id, or 'tiny'")
     try:
         return FluxPipeline.from_pretrained(os.fspath(path) if path.exists() else source, torch_dtype=dtype)
-    except OSError as error:
+    except HUB_ERRORS as error:
         raise PipelineError(
             f"could not load Flux pipeline {source!r} ({error.__class__.__name__}: {str(error).splitlines()[0]}); "
             "check the hub id and your network or HF token, or pass a local folder or 'tiny'"

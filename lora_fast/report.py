@@ -8,7 +8,6 @@ import argparse
 import json
 import math
 import re
-import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path

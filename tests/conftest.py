@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+
 import pytest
 import torch
 
@@ -37,3 +40,23 @@ def generate():
 def lora_factory(tiny_pipe):
     """lora_factory(**spec) -> a synthetic LoRA state dict for the tiny transformer."""
     return lambda **spec: make_lora(tiny_pipe.transformer, LoraSpec(**spec))
+
+
+@pytest.fixture(scope="session")
+def deadline():
+    """deadline(seconds): a with-block that raises TimeoutError after `seconds`, so a hang fails a test, not the run."""
+
+    @contextlib.contextmanager
+    def limit(seconds: int):
+        def expire(signum, frame):
+            raise TimeoutError(f"still running after {seconds} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.alarm(seconds)
+        try:
+            yield
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limit

@@ -87,7 +87,8 @@ def test_cli_presets_lists_all(capsys):
 def test_cli_generate_writes_png_and_keeps_existing(tmp_path, capsys):
     from PIL import Image
 
-    from lora_fast.loras import LoraSpec, make_lora, save_lora
+    from lora_fast.lora_files import save_lora
+    from lora_fast.loras import LoraSpec, make_lora
     from lora_fast.pipelines import load_pipeline
 
     lora = save_lora(make_lora(load_pipeline("tiny").transformer, LoraSpec(rank=4)), tmp_path / "l.safetensors")

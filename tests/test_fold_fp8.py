@@ -107,7 +107,7 @@ def test_folded_fp8_swap_equals_a_fresh_folded_load(pipe, generate):
 
 
 def test_folding_takes_any_rank_but_only_prepared_layers(pipe, generate, lora_factory):
-    from lora_fast.loras import LoraError
+    from lora_fast.lora_files import LoraError
 
     optimize(pipe, OptimizationConfig(hotswap=True, fold_lora=True, max_rank=4), lora_factory(rank=4, targets=("attn.to_q",)))
     pipe.lora_fast.lora.load(lora_factory(rank=32, targets=("attn.to_q",)))  # no padding: any rank folds

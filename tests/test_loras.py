@@ -3,7 +3,8 @@ import torch
 from safetensors.torch import save_file
 
 from lora_fast.config import OptimizationConfig
-from lora_fast.loras import LoraError, LoraSpec, LoraSlot, make_lora, read_lora, save_lora, target_modules
+from lora_fast.lora_files import LoraError, read_lora, save_lora
+from lora_fast.loras import LoraSpec, LoraSlot, make_lora, target_modules
 from lora_fast.optimize import optimize, restore
 from lora_fast.pipelines import load_pipeline
 
@@ -120,7 +121,9 @@ def bad_sources(tmp_path, lora_factory):
         "other model width": (wide, "another width"),
         "rank above max": (lora_factory(rank=9), "exceeds the prepared maximum 8"),
         "targets outside prepared": (lora_factory(rank=4, targets=("proj_mlp", "ff.net.2")), "outside the prepared set"),
-        "text encoder weights": ({**good, "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight": torch.zeros(4, 32)}, "text-encoder"),
+        "text encoder weights of another width": ({**good, "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight": torch.zeros(4, 48),
+                                                   "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_B.weight": torch.zeros(32, 4)}, "another width"),
+        "text encoder weights without B": ({**good, "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight": torch.zeros(4, 32)}, "no lora_B"),
         "keys for another model": ({"unet.down_blocks.0.attentions.0.proj_in.lora_A.weight": torch.zeros(4, 32),
                                     "unet.down_blocks.0.attentions.0.proj_in.lora_B.weight": torch.zeros(32, 4)}, "another model"),
         "kohya keys for another model": ({"lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight": torch.zeros(4, 32),
@@ -134,7 +137,7 @@ def bad_sources(tmp_path, lora_factory):
 
 BAD = [
     "missing file", "empty file", "truncated file", "pickle file", "other model width", "rank above max", "targets outside prepared",
-    "text encoder weights", "keys for another model", "kohya keys for another model", "A without B", "B rank differs from A",
+    "text encoder weights of another width", "text encoder weights without B", "keys for another model", "kohya keys for another model", "A without B", "B rank differs from A",
     "NaN weights", "inf weights",
 ]
 

@@ -1,0 +1,334 @@
+"""LoRA files and state dicts: reading (.safetensors, pickle only when allowed, hub ids) and writing, checking
+every value, and turning kohya or diffusers keys into checked diffusers keys for the transformer and the CLIP
+text encoder, every tensor accounted for. Nothing a file holds reaches peft or diffusers unchecked.
+
+kohya keys are converted here rather than by diffusers: its converter loops forever on a negative alpha and
+drops keys it does not know with only a log line."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+import safetensors
+import torch
+from safetensors.torch import save_file
+
+from .hub import HUB_ERRORS
+from .quantize import Fp8Linear
+
+if TYPE_CHECKING:
+    from .loras import LoraSpec
+
+StateDict = dict[str, torch.Tensor]
+LoraSource = Union[str, Path, Mapping[str, torch.Tensor]]
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+WEIGHT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+# A trained LoRA changes a layer by about the layer's own size or less (|B A| / |W|, Frobenius); far beyond it the
+# image turns to NaN or noise, so a file asking for that is broken or has a wrong alpha.
+MAX_UPDATE = 100.0
+TEXT_ENCODER = "text_encoder"  # the one text encoder diffusers' Flux pipeline loads LoRAs into (CLIP)
+
+# kohya (sd-scripts) layers of the Flux transformer, named after BFL's modules, and the diffusers modules each one
+# holds: grouped layers share one down matrix and stack their up matrices, in this order.
+KOHYA_DOUBLE = {
+    "img_attn_qkv": ("attn.to_q", "attn.to_k", "attn.to_v"),
+    "img_attn_proj": ("attn.to_out.0",),
+    "img_mlp_0": ("ff.net.0.proj",),
+    "img_mlp_2": ("ff.net.2",),
+    "img_mod_lin": ("norm1.linear",),
+    "txt_attn_qkv": ("attn.add_q_proj", "attn.add_k_proj", "attn.add_v_proj"),
+    "txt_attn_proj": ("attn.to_add_out",),
+    "txt_mlp_0": ("ff_context.net.0.proj",),
+    "txt_mlp_2": ("ff_context.net.2",),
+    "txt_mod_lin": ("norm1_context.linear",),
+}
+KOHYA_SINGLE = {"linear1": ("attn.to_q", "attn.to_k", "attn.to_v", "proj_mlp"), "linear2": ("proj_out",), "modulation_lin": ("norm.linear",)}
+KOHYA_OUTSIDE_BLOCKS = {
+    "img_in": "x_embedder", "txt_in": "context_embedder",
+    "time_in_in_layer": "time_text_embed.timestep_embedder.linear_1", "time_in_out_layer": "time_text_embed.timestep_embedder.linear_2",
+    "vector_in_in_layer": "time_text_embed.text_embedder.linear_1", "vector_in_out_layer": "time_text_embed.text_embedder.linear_2",
+    "guidance_in_in_layer": "time_text_embed.guidance_embedder.linear_1", "guidance_in_out_layer": "time_text_embed.guidance_embedder.linear_2",
+    "final_layer_linear": "proj_out", "final_layer_adaLN_modulation_1": "norm_out.linear",
+}
+SWAPPED_HALVES = ("norm_out.linear",)  # BFL orders this layer's outputs (shift, scale), diffusers (scale, shift)
+KOHYA_PARTS = (".lora_down.weight", ".lora_up.weight", ".alpha")
+
+
+class LoraError(ValueError):
+    """A LoRA that cannot be used as asked; the message names the problem and the fix."""
+
+
+def save_lora(state_dict: Mapping[str, torch.Tensor], path: str | Path, *, spec: LoraSpec | None = None, overwrite: bool = False) -> Path:
+    """Write a LoRA as .safetensors (with the spec as metadata); refuses to replace an existing file unless `overwrite`."""
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        raise LoraError(f"{path}: LoRAs are saved as .safetensors only; change the suffix")
+    if path.exists() and not overwrite:
+        raise LoraError(f"{path} already exists; pick another name or pass overwrite=True")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metadata = {"lora_fast_spec": json.dumps(asdict(spec))} if spec else None
+    temporary = path.with_name(f".{path.name}.partial")
+    save_file({key: value.contiguous() for key, value in state_dict.items()}, temporary, metadata=metadata)
+    temporary.replace(path)
+    return path
+
+
+def read_lora(source: LoraSource, *, allow_pickle: bool = False) -> StateDict:
+    """A LoRA's state dict from a .safetensors file, a hub id ("org/name" or "org/name/file.safetensors") or a dict,
+    with every value checked (`check_values`).
+
+    Pickle files (.bin, .pt, ...) can run code when read, so they are refused unless `allow_pickle` is set,
+    and even then are read with torch.load(weights_only=True). Nothing is written back to the source.
+    """
+    if isinstance(source, Mapping):
+        state = dict(source)
+    else:
+        path = Path(source).expanduser()
+        if path.suffix in PICKLE_SUFFIXES:
+            state = _read_pickle(path, allow_pickle)
+        elif path.exists() or path.suffix == ".safetensors" or path.is_absolute() or str(source).startswith("."):
+            state = _read_safetensors(path)
+        else:
+            state = _read_hub(str(source))
+    check_values(state, str(source) if not isinstance(source, Mapping) else "the given state dict")
+    return state
+
+
+def _read_safetensors(path: Path) -> StateDict:
+    if path.is_dir():
+        raise LoraError(f"{path} is a folder; pass the .safetensors file inside it")
+    if not path.is_file():
+        raise LoraError(f"LoRA file {path} not found; check the path (hub ids look like 'org/name')")
+    try:
+        with safetensors.safe_open(path, framework="pt") as handle:
+            return {key: handle.get_tensor(key) for key in handle.keys()}
+    except (safetensors.SafetensorError, OSError, ValueError, TypeError) as error:
+        raise LoraError(f"{path} is not a readable .safetensors file ({error}); it may be empty, truncated or of another format") from None
+
+
+def _read_pickle(path: Path, allow_pickle: bool) -> StateDict:
+    if not allow_pickle:
+        raise LoraError(
+            f"{path} is a pickle file, which can run code when loaded; convert it to .safetensors, "
+            "or pass allow_pickle=True (CLI: --allow-pickle) if you trust its source"
+        )
+    if not path.is_file():
+        raise LoraError(f"LoRA file {path} not found; check the path")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch.load raises many types for a bad file; all mean the same to the caller
+        raise LoraError(f"{path} could not be read as a weights-only pickle ({error.__class__.__name__}); convert it to .safetensors") from None
+    if not isinstance(state, Mapping) or not all(isinstance(value, torch.Tensor) for value in state.values()):
+        raise LoraError(f"{path} does not hold a dict of tensors; it is not a LoRA state dict")
+    return dict(state)
+
+
+def _read_hub(repo_and_file: str) -> StateDict:
+    from diffusers import FluxPipeline
+
+    parts = repo_and_file.split("/")
+    if len(parts) < 2 or not all(parts):
+        raise LoraError(f"LoRA {repo_and_file!r} is neither an existing file nor a hub id like 'org/name'")
+    repo, weight_name = "/".join(parts[:2]), "/".join(parts[2:]) or None
+    try:
+        state = FluxPipeline.lora_state_dict(repo, weight_name=weight_name)
+    except HUB_ERRORS as error:
+        raise LoraError(
+            f"could not fetch LoRA {repo_and_file!r} from the hub ({error.__class__.__name__}); check the id and the network, or use a local file"
+        ) from None
+    return dict(state)
+
+
+def check_values(state: Mapping[str, object], origin: str) -> None:
+    """Refuse, naming the first offending key: no tensors, a value that is not a tensor, a dtype that is not a
+    float weight type, NaN or inf, an alpha that is not one finite positive number."""
+    for check in VALUE_CHECKS:
+        check(state, origin)
+
+
+def _check_named_tensors(state: Mapping[str, object], origin: str) -> None:
+    if not state:
+        raise LoraError(f"{origin} holds no tensors; it is not a LoRA")
+    for key, value in state.items():
+        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
+            raise LoraError(f"{origin}: {key!r} is not a named tensor; a LoRA state dict maps names to tensors")
+
+
+def _check_dtypes(state: Mapping[str, torch.Tensor], origin: str) -> None:
+    for key, value in state.items():
+        if value.dtype not in WEIGHT_DTYPES:
+            raise LoraError(f"{origin}: {key} has dtype {str(value.dtype).removeprefix('torch.')}; LoRA weights are float16, bfloat16 or float32, re-export it")
+
+
+def _check_finite(state: Mapping[str, torch.Tensor], origin: str) -> None:
+    bad = [key for key, value in state.items() if not torch.isfinite(value).all()]
+    if bad:
+        raise LoraError(f"{origin} has NaN or inf values in {len(bad)} tensors (first: {bad[0]}); the file is broken, re-export it")
+
+
+def _check_alphas(state: Mapping[str, torch.Tensor], origin: str) -> None:
+    """A zero alpha would turn the LoRA off without a word and a negative one flip it (and loop diffusers' own kohya
+    converter forever)."""
+    for key, value in state.items():
+        if key.endswith(".alpha") and (value.numel() != 1 or not value.item() > 0):
+            what = f"{value.numel()} values" if value.numel() != 1 else f"{value.item():g}"
+            raise LoraError(f"{origin}: {key} is {what}; an alpha is one positive number (alpha / rank scales the LoRA), fix or remove it")
+
+
+VALUE_CHECKS = (_check_named_tensors, _check_dtypes, _check_finite, _check_alphas)
+
+
+def to_diffusers_keys(state: Mapping[str, torch.Tensor], pipe) -> tuple[StateDict, StateDict]:
+    """Split a checked state dict into (transformer, CLIP text encoder) parts with diffusers keys
+    (`transformer.<module>.lora_A.weight`), alphas folded into B. kohya keys are converted (layer sizes come
+    from `pipe`). A key that lands in neither part is refused by name: nothing is dropped silently."""
+    state = dict(state)
+    if any(key.startswith(("lora_unet_", "lora_te")) or key.endswith((".lora_down.weight", ".lora_up.weight")) for key in state):
+        state = _from_kohya(state, pipe)
+    for alpha_key in [key for key in state if key.endswith(".alpha")]:
+        module, alpha = alpha_key.removesuffix(".alpha"), state.pop(alpha_key)
+        down, up = state.get(f"{module}.lora_A.weight"), state.get(f"{module}.lora_B.weight")
+        if down is None or up is None:
+            raise LoraError(f"alpha {alpha_key} has no matching lora_A/lora_B pair; the file is malformed")
+        if down.ndim != 2:
+            raise LoraError(f"LoRA module {module}'s lora_A has {down.ndim} dimensions, not 2; the file is broken, re-export it")
+        _check_rank(module, down)
+        state[f"{module}.lora_B.weight"] = up * (alpha.item() / down.shape[0])
+    transformer = {key: value for key, value in state.items() if key.startswith("transformer.")}
+    text_encoder = {_text_encoder_key(key, pipe): value for key, value in state.items() if key.startswith(f"{TEXT_ENCODER}.")}
+    unknown = sorted(key for key in state if not key.startswith(("transformer.", f"{TEXT_ENCODER}.")))
+    if unknown:
+        other = [key for key in unknown if key.startswith("text_encoder_2.")]
+        if other:
+            raise LoraError(f"the LoRA has T5 (text_encoder_2) weights (first: {other[0]}), which diffusers' Flux pipeline cannot load; remove them")
+        raise LoraError(f"{len(unknown)} keys are not Flux LoRA keys (first: {unknown[0]}); this LoRA is for another model")
+    return transformer, text_encoder
+
+
+def _from_kohya(state: StateDict, pipe) -> StateDict:
+    """kohya keys (`lora_unet_<BFL layer>.lora_down.weight`, `.lora_up.weight`, `.alpha`; `lora_te1_...` for CLIP)
+    as diffusers keys; alpha / rank folded into B. Every kohya layer must map to modules of `pipe`."""
+    layers: dict[str, dict[str, torch.Tensor]] = {}
+    for key, value in state.items():
+        part = next((part for part in KOHYA_PARTS if key.endswith(part)), None)
+        if part is None or not key.startswith(("lora_unet_", "lora_te")):
+            raise LoraError(f"{key} is not a kohya LoRA key (lora_unet_<layer>.lora_down.weight, .lora_up.weight, .alpha); the file mixes formats or is for another model")
+        layers.setdefault(key.removesuffix(part), {})[part] = value
+    text_modules = _kohya_text_encoder_names(pipe)
+    converted: StateDict = {}
+    for layer, parts in layers.items():
+        modules = _kohya_modules(layer, text_modules)
+        if ".lora_down.weight" not in parts or ".lora_up.weight" not in parts:
+            missing = "lora_up" if ".lora_down.weight" in parts else "lora_down"
+            raise LoraError(f"kohya layer {layer} has no {missing} weight; the file is incomplete, re-export it")
+        down, up = parts[".lora_down.weight"], parts[".lora_up.weight"]
+        if down.ndim != 2 or up.ndim != 2 or up.shape[1] != down.shape[0]:
+            raise LoraError(f"kohya layer {layer} has factors of shapes {tuple(down.shape)} and {tuple(up.shape)}, not a pair; re-export it")
+        _check_rank(layer, down)
+        scale = parts[".alpha"].item() / down.shape[0] if ".alpha" in parts else 1.0
+        component = TEXT_ENCODER if layer.startswith("lora_te") else "transformer"
+        root = getattr(pipe, component)
+        sizes = [root.get_submodule(module).out_features for module in modules]
+        if sum(sizes) != up.shape[0]:
+            raise LoraError(f"kohya layer {layer} has {up.shape[0]} output rows, the Flux layers it holds have {sum(sizes)}; the LoRA is for a model of another width")
+        for module, chunk in zip(modules, torch.split(up, sizes)):
+            if module in SWAPPED_HALVES:
+                chunk = torch.cat(chunk.chunk(2)[::-1])
+            converted[f"{component}.{module}.lora_A.weight"] = down
+            converted[f"{component}.{module}.lora_B.weight"] = chunk * scale
+    return converted
+
+
+def _text_encoder_key(key: str, pipe) -> str:
+    """A CLIP key as the loaded text encoder names it: transformers 5 dropped the `text_model.` level that LoRA
+    files (trained on earlier versions) still carry."""
+    stripped = key.replace(f"{TEXT_ENCODER}.text_model.", f"{TEXT_ENCODER}.", 1)
+    encoder = getattr(pipe, TEXT_ENCODER, None)
+    return stripped if stripped != key and encoder is not None and not hasattr(encoder, "text_model") else key
+
+
+def _kohya_text_encoder_names(pipe) -> dict[str, str]:
+    """kohya's names of the CLIP text encoder's linear layers (dots as underscores, `text_model_` first, as
+    kohya writes them whatever the transformers version) -> the loaded model's module names."""
+    encoder = getattr(pipe, TEXT_ENCODER, None)
+    if encoder is None:
+        return {}
+    level = "" if hasattr(encoder, "text_model") else "text_model_"
+    return {level + name.replace(".", "_"): name for name, module in encoder.named_modules() if isinstance(module, torch.nn.Linear)}
+
+
+def _kohya_modules(layer: str, text_modules: dict[str, str]) -> tuple[str, ...]:
+    """The diffusers modules a kohya layer holds, or LoraError naming it."""
+    if layer.startswith(("lora_te_", "lora_te1_")):
+        name = text_modules.get(layer.split("_", 2)[2] if layer.startswith("lora_te1_") else layer.removeprefix("lora_te_"))
+        if name is not None:
+            return (name,)
+    elif layer.startswith("lora_te2_"):
+        raise LoraError(f"kohya layer {layer} is a T5 (text_encoder_2) weight, which diffusers' Flux pipeline cannot load; remove the lora_te2_ keys")
+    match = re.fullmatch(r"lora_unet_(double|single)_blocks_(\d+)_(\w+)", layer)
+    if match:
+        kind, index, group = match.groups()
+        groups, prefix = (KOHYA_DOUBLE, "transformer_blocks") if kind == "double" else (KOHYA_SINGLE, "single_transformer_blocks")
+        if group in groups:
+            return tuple(f"{prefix}.{index}.{target}" for target in groups[group])
+    elif layer.removeprefix("lora_unet_") in KOHYA_OUTSIDE_BLOCKS:
+        return (KOHYA_OUTSIDE_BLOCKS[layer.removeprefix("lora_unet_")],)
+    raise LoraError(f"kohya layer {layer} is not a layer of Flux.1 (or its CLIP text encoder) that lora-fast knows; the LoRA is for another model")
+
+
+def check_layers(root: torch.nn.Module, state: Mapping[str, torch.Tensor], prefix: str) -> dict[str, int]:
+    """Check a LoRA part with diffusers keys (`<prefix>.<module>.lora_A.weight`) against the modules of `root`:
+    known linear layers, complete A/B pairs of rank >= 1 that fit the layer, a change of at most MAX_UPDATE times
+    the layer's own size, no other keys. Returns the rank of each module."""
+    modules = {key.removeprefix(f"{prefix}.").rsplit(".", 2)[0] for key in state}
+    ranks = {}
+    for module in sorted(modules):
+        down, up = state.get(f"{prefix}.{module}.lora_A.weight"), state.get(f"{prefix}.{module}.lora_B.weight")
+        if down is None or up is None:
+            missing = "lora_B" if up is None else "lora_A"
+            raise LoraError(f"LoRA module {module} has no {missing} weight; the file is incomplete, re-export it")
+        try:
+            layer = root.get_submodule(module)
+        except AttributeError:
+            raise LoraError(f"LoRA targets {prefix} module {module}, which this model does not have; the LoRA is for another model") from None
+        layer = getattr(layer, "base_layer", layer)
+        if not isinstance(layer, (torch.nn.Linear, Fp8Linear)):
+            raise LoraError(f"LoRA targets {module}, which is not a linear layer; the LoRA is for another model")
+        if down.ndim != 2 or up.ndim != 2 or down.shape[1] != layer.in_features or up.shape[0] != layer.out_features or up.shape[1] != down.shape[0]:
+            raise LoraError(
+                f"LoRA shapes for {module} (A {tuple(down.shape)}, B {tuple(up.shape)}) do not fit the layer "
+                f"({layer.in_features} -> {layer.out_features}); the LoRA was made for a model of another width"
+            )
+        _check_rank(module, down)
+        _check_update_size(module, layer, down, up)
+        ranks[module] = down.shape[0]
+    extra = sorted(set(state) - {f"{prefix}.{m}.lora_{k}.weight" for m in modules for k in "AB"})
+    if extra:
+        raise LoraError(f"unexpected LoRA keys (first: {extra[0]}); only lora_A/lora_B weights are supported")
+    return ranks
+
+
+def _check_rank(module: str, down: torch.Tensor) -> None:
+    """peft divides by the rank: a rank-0 LoRA would fail inside it, half-loaded."""
+    if down.shape[0] < 1:
+        raise LoraError(f"LoRA module {module} has rank 0 (its factors are empty); the file is broken, re-export it")
+
+
+@torch.no_grad()
+def _check_update_size(module: str, layer: torch.nn.Module, down: torch.Tensor, up: torch.Tensor) -> None:
+    """|B A| / |W| (Frobenius) at most MAX_UPDATE, computed on the layer's device without forming B A."""
+    weight = layer.dense_weight() if isinstance(layer, Fp8Linear) else layer.weight
+    down, up = (tensor.to(weight.device, torch.float32) for tensor in (down, up))
+    update = ((up.T @ up) * (down @ down.T)).sum().clamp(min=0).sqrt().item()
+    ratio = update / max(weight.float().norm().item(), math.ulp(0.0))
+    if not ratio <= MAX_UPDATE:
+        raise LoraError(
+            f"LoRA module {module} changes its layer by {ratio:.3g} times the layer's own size (|B A| / |W|); trained LoRAs "
+            f"stay near 1 and above {MAX_UPDATE:g} the image turns to noise or NaN: the file is broken or its alpha is wrong"
+        )
