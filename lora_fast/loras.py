@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import warnings
@@ -16,6 +17,7 @@ from .lora_files import (
     KOHYA_DOUBLE, KOHYA_SINGLE, TEXT_ENCODER, LoraError, LoraSource, StateDict, check_layers, read_lora, to_diffusers_keys,
 )
 from .quantize import Fp8Linear
+from .quiet import quiet_logger
 
 # Linear layers of the Flux transformer a LoRA may target, by their name inside a block.
 DOUBLE_BLOCK_TARGETS = (
@@ -201,24 +203,27 @@ class LoraSlot:
         if self.hotswap:
             self._check_swappable(shape)
         with self.lock:
-            if self.fold:
-                self._transaction(self._snapshot_folded, lambda: self._load_folded(transformer_state))
-            elif self.hotswap:
-                self._transaction(self._snapshot_adapter, lambda: self._load_hotswap(transformer_state, shape.max_rank))
-            else:
-                self._load_fresh(transformer_state)
-            self._load_text_encoder(text_state)
+            previous = self._adapters()
+            restore = (self._snapshot_folded if self.fold else self._snapshot_adapter if self.hotswap else self._snapshot_fresh)()
+            try:  # a transaction: the new LoRA in full, or the previous one back
+                if self.fold:
+                    self._load_folded(transformer_state)
+                elif self.hotswap:
+                    self._load_hotswap(transformer_state, shape.max_rank)
+                else:
+                    self._load_fresh(transformer_state)
+                text_adapter = self._load_text_encoder(text_state)
+            except Exception as error:
+                restore()
+                raise LoraError(f"loading the LoRA failed inside the library ({error.__class__.__name__}: {error}); the previous LoRA is active again") from error
+            if not self.hotswap and previous:  # the fresh adapter is in: the one it replaces can go
+                self.pipe.transformer.delete_adapters(previous)
+            self._switch_text_adapter(text_adapter)
             self.loaded += 1
         return shape
 
-    def _transaction(self, snapshot, change) -> None:
-        """Run `change`; if it raises, put back what `snapshot()` saved (its return value restores it) and say so."""
-        restore = snapshot()
-        try:
-            change()
-        except Exception as error:
-            restore()
-            raise LoraError(f"loading the LoRA failed inside the library ({error.__class__.__name__}: {error}); the previous LoRA is active again") from error
+    def _adapters(self) -> list[str]:
+        return list(getattr(self.pipe.transformer, "peft_config", {}) or {})
 
     def _check_swappable(self, shape: LoraShape) -> None:
         if shape.max_rank > self.max_rank and not self.fold:  # a folded LoRA of any rank fits the weights it is added to
@@ -279,7 +284,8 @@ class LoraSlot:
         device, dtype = transformer.device, transformer.dtype  # each property walks every module: read them once
         state = {key: value.to(device, dtype) for key, value in state.items()}
         if not self.loaded:  # diffusers injects the adapter and pads it to the prepared rank
-            transformer.load_lora_adapter(state, prefix="transformer", adapter_name=self.ADAPTER)
+            with quiet_logger("diffusers.loaders.peft", logging.CRITICAL):  # a failure is reported once, by `load`
+                transformer.load_lora_adapter(state, prefix="transformer", adapter_name=self.ADAPTER)
             return
         # peft's own swap, not diffusers' wrapper around it: when a swap fails midway the wrapper deletes the adapter,
         # which wedges every later load; peft leaves it in place for the slot to copy the previous LoRA back.
@@ -290,31 +296,46 @@ class LoraSlot:
         config = LoraConfig(r=rank, lora_alpha=rank, target_modules=list(self.prepared_modules))  # alpha is folded into B: scale 1
         hotswap_adapter_from_state_dict(transformer, named, self.ADAPTER, config)
 
-    def _load_fresh(self, state: StateDict) -> None:
-        """A new adapter beside the old one, which is deleted once the new one is in: a failure deletes the new one."""
-        transformer, name = self.pipe.transformer, f"{self.ADAPTER}_{self.loaded}"
-        previous = list(getattr(transformer, "peft_config", {}) or {})
-        try:
-            with warnings.catch_warnings():  # peft warns that a second adapter now sits beside the first: that is the plan
-                warnings.filterwarnings("ignore", message="Already found a `peft_config` attribute")
-                transformer.load_lora_adapter(state, prefix="transformer", adapter_name=name)
-        except Exception as error:
-            if name in (getattr(transformer, "peft_config", {}) or {}):
-                with warnings.catch_warnings():  # peft notes that the previous adapter is active again: as intended
-                    warnings.filterwarnings("ignore", message="Adapter .* was active which is now deleted")
-                    transformer.delete_adapters(name)
-            raise LoraError(f"loading the LoRA failed inside the library ({error.__class__.__name__}: {error}); the previous LoRA is still active") from error
-        transformer.set_adapters(name)
-        if previous:
-            transformer.delete_adapters(previous)
+    def _snapshot_fresh(self):
+        """Which adapters exist now; restoring deletes any other (a new one half made) and reactivates them."""
+        transformer, previous = self.pipe.transformer, self._adapters()
 
-    def _load_text_encoder(self, state: StateDict) -> None:
-        """The CLIP part as a plain adapter (the text encoder is not compiled), replacing the previous one; a LoRA
-        without one removes the previous one."""
-        encoder = getattr(self.pipe, TEXT_ENCODER)
-        name = f"{self.ADAPTER}_text_{self.loaded}" if state else None
-        if state:
+        def restore() -> None:
+            added = [name for name in self._adapters() if name not in previous]
+            with warnings.catch_warnings():  # peft notes that the previous adapter is active again: as intended
+                warnings.filterwarnings("ignore", message="Adapter .* was active which is now deleted")
+                if added:
+                    transformer.delete_adapters(added)
+            if previous:
+                transformer.set_adapters(previous)
+
+        return restore
+
+    def _load_fresh(self, state: StateDict) -> None:
+        """A new adapter beside the old one (deleted by `load` once everything is in), made the active one."""
+        name = f"{self.ADAPTER}_{self.loaded}"
+        with warnings.catch_warnings(), quiet_logger("diffusers.loaders.peft", logging.CRITICAL):  # a failure is reported once, by `load`
+            warnings.filterwarnings("ignore", message="Already found a `peft_config` attribute")  # a second adapter beside the first: the plan
+            self.pipe.transformer.load_lora_adapter(state, prefix="transformer", adapter_name=name)
+        self.pipe.transformer.set_adapters(name)
+
+    def _load_text_encoder(self, state: StateDict) -> str | None:
+        """The CLIP part as a plain adapter beside the current one (the text encoder is not compiled); its name,
+        or None for a LoRA without one. A failure removes what it made."""
+        if not state:
+            return None
+        encoder, name = getattr(self.pipe, TEXT_ENCODER), f"{self.ADAPTER}_text_{self.loaded}"
+        try:
             self.pipe.load_lora_into_text_encoder(state, network_alphas=None, text_encoder=encoder, prefix=TEXT_ENCODER, adapter_name=name, _pipeline=self.pipe)
+        except Exception:
+            if name in (getattr(encoder, "peft_config", {}) or {}):
+                encoder.delete_adapter(name)
+            raise
+        return name
+
+    def _switch_text_adapter(self, name: str | None) -> None:
+        """Make `name` the CLIP adapter (None: none) and delete the previous one."""
+        encoder = getattr(self.pipe, TEXT_ENCODER)
         if self.text_adapter is not None:
             encoder.delete_adapter(self.text_adapter)
         if name is not None:
