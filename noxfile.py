@@ -11,6 +11,10 @@ FULL_SIZE = ["--model", "flux-dev-random", "--resolution", "1024", "--steps", "2
 
 
 def install(session: nox.Session, gpu: bool = False) -> None:
+    """The pinned set (and the GPU kernels), unless the session runs in the current environment (`nox --no-venv`,
+    as the GPU workflow does after installing the CUDA build of torch itself)."""
+    if session.venv_backend == "none":
+        return
     session.install("-r", "requirements.txt")
     if gpu:
         session.install("--no-deps", "-r", "requirements-gpu.txt")
@@ -34,7 +38,7 @@ def bench(session: nox.Session) -> None:
 def h100(session: nox.Session) -> None:
     """Hopper presets (FA3, FP8) on the full-size architecture; results under .benchmarks/<GPU name>."""
     install(session, gpu=True)
-    session.run("pytest", "benchmarks", "-m", "h100 or cpu", *FULL_SIZE, "--benchmark-autosave", *session.posargs)
+    session.run("pytest", "benchmarks", "-m", "h100 or cpu", *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
 
 
 @nox.session

@@ -134,16 +134,16 @@ _EAGER = dict(hotswap=True, fold_lora=True)
 PRESETS: dict[str, OptimizationConfig] = {
     preset.name: preset
     for preset in (
-        _preset("baseline", "eager bf16, SDPA, LoRAs loaded without hot-swap"),
+        _preset("baseline", "eager, SDPA, each LoRA a new peft adapter (no hot-swap)"),
         _preset(
             "optimized", "FP8 linears + FA3 FP8 + regional compile + CUDA graphs + LoRA folded into the weights",
             attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, **_FAST,
         ),
-        _preset("no_fp8", "optimized without FP8 (linears and FA3 in bf16)", attention=Attention.FA3, **_FAST),
+        _preset("no_fp8", "optimized without FP8 (linears and FA3 in the model's dtype: bf16 on a GPU)", attention=Attention.FA3, **_FAST),
         _preset("no_fa3", "optimized without FA3 (SDPA)", quantization=Quantization.FP8_ROWWISE, **_FAST),
         _preset("baseline_compile", "compile without hot-swap: every new LoRA recompiles", compile=Compile.REGIONAL, recompile_is_error=False),
-        _preset("no_fa3_fp8", "bf16, SDPA, regional compile, CUDA graphs, folded LoRA", **_FAST),
-        _preset("no_compile_fp8", "bf16, FA3, eager, folded LoRA", attention=Attention.FA3, **_EAGER),
+        _preset("no_fa3_fp8", "no FP8, SDPA, regional compile, CUDA graphs, folded LoRA", **_FAST),
+        _preset("no_compile_fp8", "no FP8, FA3, eager, folded LoRA", attention=Attention.FA3, **_EAGER),
         _preset(
             "no_compile", "FP8 linears + FA3 FP8 without compile (FP8 is slow eager)",
             attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, **_EAGER,
@@ -155,10 +155,10 @@ PRESETS: dict[str, OptimizationConfig] = {
         _preset("rtx4090_fp8", "24 GB card: FP8 transformer resident, SDPA, compile, CUDA graphs, folded LoRA", quantization=Quantization.FP8_ROWWISE, **_FAST),
         _preset(
             "rtx4090_offload",
-            "24 GB card: bf16 with model offload, compile without fullgraph",
+            "24 GB card: model offload, compile without fullgraph",
             compile=Compile.REGIONAL, hotswap=True, offload=Offload.MODEL, fullgraph=False, recompile_is_error=False,
         ),
-        _preset("rtx4090_offload_eager", "24 GB card: bf16 with model offload, eager", hotswap=True, offload=Offload.MODEL),
+        _preset("rtx4090_offload_eager", "24 GB card: model offload, eager", hotswap=True, offload=Offload.MODEL),
     )
 }
 

@@ -27,7 +27,7 @@ DOUBLE_BLOCK_TARGETS = (
 )
 SINGLE_BLOCK_TARGETS = ("attn.to_q", "attn.to_k", "attn.to_v", "proj_mlp", "proj_out")
 ALL_TARGETS = tuple(dict.fromkeys(DOUBLE_BLOCK_TARGETS + SINGLE_BLOCK_TARGETS))
-# What the measured rank-128 workload targets (../shared/measurements.md): attention q/k/v/out, proj_mlp, proj_out.
+# What the benchmarks' rank-128 workload targets: attention q/k/v/out, proj_mlp and proj_out of every block.
 DEFAULT_TARGETS = ("attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0", "proj_mlp", "proj_out")
 
 @dataclass(frozen=True)

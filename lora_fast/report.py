@@ -1,5 +1,5 @@
-"""Tables, a chart and a regression gate from stored pytest-benchmark JSON, reading nothing but those files:
-`python -m lora_fast.report FILES [--png P] [--readme R]`, `python -m lora_fast.report --gate STORAGE FILE`;
+"""Tables, charts, a regression gate and the history from stored pytest-benchmark JSON, reading nothing but those
+files: `python -m lora_fast.report FILES [--png P] [--readme R]`, `... --gate STORAGE FILE`, `... --history FILES`;
 and the table of where a profiled image spends its GPU time."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import argparse
 import json
 import math
 import re
+import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,6 +238,99 @@ def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_roun
     return GateResult(sorted(references), failures, notes)
 
 
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One stored run of one configuration, for the history."""
+
+    when: str  # when the run was made (pytest-benchmark's datetime)
+    commit: str
+    median_s: float
+    cv: float
+    lora_error: float | None
+    source: str
+
+
+def history(paths: list[Path]) -> dict[tuple[str, str, str], list[HistoryPoint]]:
+    """Per (configuration, GPU, workload): its stored runs in the order they were made."""
+    series: dict[tuple[str, str, str], list[HistoryPoint]] = {}
+    for path in paths:
+        data = read_json(path)
+        for row in file_rows(path, data):
+            commit = (row.revision or {}).get("commit") or data.get("commit_info", {}).get("id") or "?"
+            point = HistoryPoint(str(data.get("datetime", "")), str(commit)[:10], row.median_s, row.cv, row.lora_error, Path(path).name)
+            series.setdefault((row.name, row.gpu, row.workload), []).append(point)
+    return {key: sorted(points, key=lambda point: point.when) for key, points in series.items()}
+
+
+def steps(points: list[HistoryPoint], window: int = 3, min_change: float = 0.02, sigmas: float = 3.0) -> dict[int, float]:
+    """Where a series changes level for good, in the spirit of asv's step detection: index -> relative change.
+
+    At each run the `window` runs from it on are compared with the `window` runs before it. A change of the
+    median level larger than `min_change` and than `sigmas` times the runs' own noise (their CVs) makes a
+    candidate: a single outlier cannot move a median of three. Of the candidates within a window, the one with
+    the largest change of the mean level wins: the run where the new level starts."""
+    def change(index: int, level) -> float:
+        before, after = points[max(0, index - window):index], points[index:index + window]
+        return level([run.median_s for run in after]) / level([run.median_s for run in before]) - 1
+
+    def noise(index: int) -> float:
+        runs = (points[max(0, index - window):index], points[index:index + window])
+        return math.sqrt(sum(sum(run.cv**2 for run in side) / len(side) ** 2 for side in runs))
+
+    candidates = {
+        index: change(index, lambda values: sum(values) / len(values)) for index in range(1, len(points))
+        if abs(change(index, statistics.median)) > max(min_change, sigmas * noise(index))
+    }
+    return {
+        index: shift for index, shift in candidates.items()
+        if all(abs(shift) >= abs(other) for near, other in candidates.items() if abs(near - index) < window and near != index)
+    }
+
+
+def _workload_text(key: str) -> str:
+    if key == "unrecorded":
+        return "workload unrecorded"
+    workload = json.loads(key)
+    lora = f"LoRA rank {workload['lora_rank']}" if workload.get("lora_rank") else f"{workload.get('lora_count')} LoRA files"
+    return f"{workload['model']} {workload['width']}x{workload['height']}, {workload['steps']} steps, {lora}"
+
+
+def history_markdown(series: dict[tuple[str, str, str], list[HistoryPoint]]) -> str:
+    """One table per configuration and workload: each run's median, CV and LoRA error, and the steps."""
+    sections = []
+    for (name, gpu, workload), points in series.items():
+        found = steps(points)
+        lines = [f"### {name} on {gpu}, {_workload_text(workload)}", "", "| run | file | commit | median (s) | CV | LoRA error | step |", "|---|---|---|---|---|---|---|"]
+        lines += [
+            f"| {point.when[:19]} | {point.source} | {point.commit} | {point.median_s:.3f} | {100 * point.cv:.2f}% | {_number(point.lora_error, 3)} | "
+            f"{f'⚠ {100 * found[index]:+.1f}%' if index in found else ''} |"
+            for index, point in enumerate(points)
+        ]
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def history_chart(series: dict[tuple[str, str, str], list[HistoryPoint]], path: Path) -> Path:
+    """Median seconds per image against run, one line per configuration and workload, steps marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 5))
+    for (name, gpu, _), points in series.items():
+        line = axes.plot(range(len(points)), [point.median_s for point in points], marker="o", label=f"{name} ({gpu})")[0]
+        for index in steps(points):
+            axes.annotate("step", (index, points[index].median_s), color=line.get_color(), textcoords="offset points", xytext=(0, 8))
+    axes.set_xlabel("stored run, in the order made")
+    axes.set_ylabel("median seconds per image")
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
 # Kernel families, first match wins: attention before "triton" (SageAttention's kernels are Triton kernels too).
 KERNEL_FAMILIES = (
     ("attention", ("flash", "fmha", "sdpa", "attn", "attention")),
@@ -319,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--section", default="", help="name of the README section (<!-- report:NAME:start -->); default: the unnamed one")
     parser.add_argument("--baseline", default="baseline", help="configuration the speedups are relative to")
     parser.add_argument("--gate", type=Path, metavar="STORAGE", help="compare the one given file with the last run stored under STORAGE")
+    parser.add_argument("--history", action="store_true", help="each configuration's median and LoRA error across the files, with steps flagged")
     parser.add_argument("--max-slowdown", type=float, default=GATE_SLOWDOWN, help="fraction a median may grow before the gate fails")
     args = parser.parse_args(argv)
     try:
@@ -329,6 +424,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"regression gate: {args.files[0]} against {', '.join(result.references) or 'nothing stored'}")
             print("\n".join([*(f"FAIL {line}" for line in result.failures), *(f"  ok {line}" for line in result.notes)]))
             return 0 if result.passed else 1
+        if args.history:
+            series = history(args.files)
+            print(history_markdown(series))
+            if args.png:
+                history_chart(series, args.png)
+            return 0
         rows = read_rows(args.files)
         if not rows:
             raise ReportError("no whole-pipeline results in the given files")

@@ -187,3 +187,42 @@ def test_speedups_come_from_the_baseline_of_the_same_process(tmp_path):
     assert "| optimized | 2.99" in table and "| 2.00× |" in table  # 6.0 / 3.0, not 5.0 / 3.0
     assert "| slow |" in table and table.count("| 1.00× |") == 2  # baseline (file 2) and slow against it
     assert next(line for line in table.splitlines() if line.startswith("| alone |")).split(" | ")[4] == "–"  # no baseline in its process
+
+
+def series_of_runs(tmp_path, medians: list[float], spread: float = 0.003) -> list[Path]:
+    paths = []
+    for index, median in enumerate(medians):
+        path = stored_run(tmp_path, index + 1, [case("optimized", median, seed=index, spread=spread)])
+        data = json.loads(path.read_text())
+        data["datetime"] = f"2026-11-{index + 1:02d}T00:00:00"
+        data["benchmarks"][0]["extra_info"]["revision"]["commit"] = f"{index:040x}"
+        path.write_text(json.dumps(data))
+        paths.append(path)
+    return paths
+
+
+def test_history_flags_a_planted_step_at_its_commit(tmp_path):
+    generator = random.Random(1)
+    medians = [2.5 * (1 + 0.002 * generator.gauss(0, 1)) for _ in range(12)]
+    medians = medians[:7] + [median * 1.10 for median in medians[7:]]  # 10% slower from the 8th run on
+    series = report.history(series_of_runs(tmp_path, medians))
+    (points,) = series.values()
+    assert list(report.steps(points)) == [7] and report.steps(points)[7] == pytest.approx(0.10, abs=0.01)
+    assert points[7].commit == f"{7:040x}"[:10]
+    table = report.history_markdown(series)
+    assert table.count("⚠") == 1 and f"{7:040x}"[:10] + " | 2.7" in table
+    assert report.history_chart(series, tmp_path / "history.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_history_of_pure_noise_flags_nothing(tmp_path, seed):
+    generator = random.Random(seed)
+    medians = [2.5 * (1 + 0.004 * generator.gauss(0, 1)) for _ in range(15)]  # H200-like noise, twice its CV
+    (points,) = report.history(series_of_runs(tmp_path, medians)).values()
+    assert report.steps(points) == {}
+
+
+def test_history_ignores_a_single_outlier(tmp_path):
+    medians = [2.5] * 6 + [2.5 * 1.08] + [2.5] * 6  # one slow run (a busy host), then back
+    (points,) = report.history(series_of_runs(tmp_path, medians)).values()
+    assert report.steps(points) == {}
