@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pytest_benchmark.utils import safe_dumps
 
-from .config import PRESETS, VARIANTS, OptimizationConfig, attention_variant, requirements, unmet_requirements
+from .config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, requirements, unmet_requirements
 from .measure import gpu_info, library_versions, storage_folder_name
 from .pipelines import TINY
 from .provenance import source_revision
@@ -87,7 +87,8 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
 
 
 def case_config(item: pytest.Item) -> OptimizationConfig | None:
-    """The configuration a parametrized case runs: its `preset`, `variant` or `hotswap_case`, or `no_fp8` with its `attention`."""
+    """The configuration a parametrized case runs: its `preset`, `variant` or `hotswap_case`; for an `attention`
+    parameter, `no_fp8` with that kernel in a whole-pipeline case, the kernel alone in a kernel case."""
     params = getattr(item, "callspec", None) and item.callspec.params or {}
     if "preset" in params:
         return PRESETS[params["preset"]]
@@ -95,7 +96,8 @@ def case_config(item: pytest.Item) -> OptimizationConfig | None:
         if name in params:
             return {**PRESETS, **VARIANTS}[params[name]]
     if "attention" in params:
-        return attention_variant(params["attention"])
+        attention = Attention(params["attention"])
+        return attention_variant(attention) if "run_case" in item.fixturenames else OptimizationConfig(name=attention.value, attention=attention)
     return None
 
 

@@ -56,3 +56,13 @@ def test_a_save_that_fails_half_way_leaves_nothing_behind(tmp_path):
     assert sorted(tmp_path.rglob("*")) == stored
     assert {path: path.read_bytes() for path in stored if path.is_file()} == before
     assert json.loads(next(iter(before.values()))) == {"benchmarks": [], "machine_info": {}}
+
+
+def test_attention_cases_are_the_kernel_alone_or_its_pipeline():
+    """A kernel case needs only what its kernel needs (SDPA runs on a CPU); a whole-pipeline case is `no_fp8` with it."""
+    def item(fixtures):
+        return SimpleNamespace(callspec=SimpleNamespace(params={"attention": "sdpa"}), fixturenames=fixtures)
+
+    kernel, pipeline = suite.case_config(item(["benchmark"])), suite.case_config(item(["benchmark", "run_case"]))
+    assert kernel.name == "sdpa" and not kernel.compiled and "cpu" in suite.requirements(kernel).markers
+    assert pipeline.name == "no_fp8+sdpa" and pipeline.cuda_graphs
