@@ -13,8 +13,8 @@ import torch
 from lora_fast.config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant
 from lora_fast.cudagraphs import recorded_graphs
 from lora_fast.measure import (
-    GpuMemoryError, RoundClock, distances, gpu_memory_cap, peak_memory_gib, profile_call, reset_peak_memory, similarity, slowed_down,
-    synced_timer,
+    GpuMemoryError, RoundClock, distances, gpu_memory_cap, peak_host_memory_gib, peak_memory_gib, profile_call, reset_peak_host_memory,
+    reset_peak_memory, similarity, slowed_down, synced_timer,
 )
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 from lora_fast.provenance import compile_cache_probe, source_revision
@@ -42,6 +42,7 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
         clock = RoundClock()
         timed = clock.wrap(slowed_down(render, planted) if planted else render)
         clean_slate()
+        host_window = reset_peak_host_memory()
         try:
             with optimized(base_pipe, config, loras[0]) as pipe, gpu_memory_cap(cap, config.name):
                 with compile_cache_probe() as cache:
@@ -53,7 +54,7 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
                 with recompile_guard(config):
                     output = benchmark.pedantic(timed, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
                 recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
-                peak = peak_memory_gib()
+                peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
                 if request.config.getoption("--profile-kernels") and torch.cuda.is_available():
                     with recompile_guard(config):
                         benchmark.extra_info["kernels"] = kernel_summary(profile_call(render, pipe))
@@ -67,6 +68,7 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, planted_slowdown=planted,
             rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
             first_call_s=first_call_s, first_call_cache=cache, gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, recompiles=recompiles,
+            peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far",
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
             **similarity(output.image, reference.image), **measured, within_limits=within, calibration=calibration.to_dict(),
         )

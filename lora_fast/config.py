@@ -44,11 +44,12 @@ class Quantization(str, enum.Enum):
 
 
 class Offload(str, enum.Enum):
-    """Where the weights live between uses (diffusers offloading hooks)."""
+    """Where a component's weights live between uses (accelerate's and diffusers' offloading hooks)."""
 
-    NONE = "none"
-    MODEL = "model"  # whole components moved to the GPU when used
-    SEQUENTIAL = "sequential"  # submodule by submodule: least memory, slowest
+    NONE = "none"  # resident on the GPU
+    MODEL = "model"  # the whole component moves to the GPU when used and back when the next one runs
+    GROUP = "group"  # block by block, transfers overlapped with compute on a CUDA stream (diffusers' group offload)
+    SEQUENTIAL = "sequential"  # submodule by submodule, every component: least memory, slowest
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ class OptimizationConfig:
     quantization: Quantization = Quantization.NONE
     hotswap: bool = False
     max_rank: int = 128
-    offload: Offload = Offload.NONE
+    offload: Offload = Offload.NONE  # the transformer's
+    text_encoder_offload: Offload = Offload.NONE  # CLIP's and T5's (T5-XXL is 9.5 GB in bf16 and runs once per image)
+    fits_gpu_memory_gib: float | None = None  # the card memory this configuration is made for (None: any)
     cuda_graphs: bool = False  # compile with mode="reduce-overhead": each compiled block replays as one CUDA graph
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fullgraph: bool = True
@@ -69,7 +72,8 @@ class OptimizationConfig:
     notes: str = ""
 
     def __post_init__(self) -> None:
-        for name, kind in (("attention", Attention), ("compile", Compile), ("quantization", Quantization), ("offload", Offload)):
+        enums = (("attention", Attention), ("compile", Compile), ("quantization", Quantization), ("offload", Offload), ("text_encoder_offload", Offload))
+        for name, kind in enums:
             value = getattr(self, name)
             try:
                 object.__setattr__(self, name, kind(value))
@@ -78,11 +82,18 @@ class OptimizationConfig:
                 raise ConfigError(f"{name}={value!r} is not known; choose one of: {choices}") from None
         if self.max_rank < 1:
             raise ConfigError(f"max_rank={self.max_rank} must be at least 1: it is the largest LoRA rank hot-swap will accept")
-        if self.quantization is not Quantization.NONE and self.offload is not Offload.NONE:
+        if self.quantization is Quantization.TORCHAO_FP8_ROWWISE and self.offload is not Offload.NONE:
             raise ConfigError(
-                f"quantization={self.quantization.value} with offload={self.offload.value}: FP8 weights are not "
-                "moved by the offloading hooks; drop one of the two"
+                f"quantization={self.quantization.value} with offload={self.offload.value}: torchao's FP8 weights are tensor "
+                "subclasses the offloading hooks do not move; use quantization=fp8_rowwise (ours) or offload=none"
             )
+        if Offload.SEQUENTIAL in (self.offload, self.text_encoder_offload) and self.offload is not self.text_encoder_offload:
+            raise ConfigError(
+                "sequential offload moves every component, submodule by submodule; set offload and text_encoder_offload "
+                "both to sequential, or pick model or group offload per component"
+            )
+        if self.offload is Offload.GROUP and self.compiled:
+            raise ConfigError("offload=group with compile: group offloading swaps weights in and out under the compiled blocks; use compile=none or offload=model")
         if self.cuda_graphs and not self.compiled:
             raise ConfigError("cuda_graphs=True needs compile=regional or full: torch.compile records the graphs")
         if self.cuda_graphs and self.offload is not Offload.NONE:
@@ -97,11 +108,11 @@ class OptimizationConfig:
                 "fold_lora=True with torchao FP8: torchao's weights are tensor subclasses that cannot be rewritten in "
                 "place; use quantization=fp8_rowwise (ours) or fold_lora=False"
             )
-        if self.offload is Offload.SEQUENTIAL and self.compile is not Compile.NONE:
+        if self.offload is Offload.SEQUENTIAL and self.compiled:
             raise ConfigError(
                 "offload=sequential with compile: the per-submodule hooks break every graph; use offload=model or compile=none"
             )
-        if self.offload is not Offload.NONE and self.compile is not Compile.NONE and self.recompile_is_error and self.fullgraph:
+        if self.offload is not Offload.NONE and self.compiled and self.recompile_is_error and self.fullgraph:
             raise ConfigError(
                 f"offload={self.offload.value} with a fullgraph compile that errors on recompiles: moving weights "
                 "between devices recompiles; set fullgraph=False and recompile_is_error=False, or offload=none"
@@ -127,6 +138,7 @@ def _preset(name: str, notes: str, **settings) -> OptimizationConfig:
 
 _FAST = dict(compile=Compile.REGIONAL, hotswap=True, fold_lora=True, cuda_graphs=True)
 _EAGER = dict(hotswap=True, fold_lora=True)
+_24GB = dict(fits_gpu_memory_gib=24.0)  # an RTX 4090's memory; peak at most 22 GiB leaves room for the CUDA context
 
 # The reference's eight rows (huggingface/lora-fast README) as ablations of our `optimized`, its own recipe
 # replicated, then settings for 24 GB consumer GPUs. "FP8" switches both the linears and FA3 to FP8 (the
@@ -152,13 +164,24 @@ PRESETS: dict[str, OptimizationConfig] = {
             "reference_recipe", "the reference's optimized: torchao FP8, FA3 on unscaled FP8 casts, peft hot-swap, regional compile",
             attention=Attention.FA3_FP8_UNSCALED, quantization=Quantization.TORCHAO_FP8_ROWWISE, compile=Compile.REGIONAL, hotswap=True,
         ),
-        _preset("rtx4090_fp8", "24 GB card: FP8 transformer resident, SDPA, compile, CUDA graphs, folded LoRA", quantization=Quantization.FP8_ROWWISE, **_FAST),
         _preset(
-            "rtx4090_offload",
-            "24 GB card: model offload, compile without fullgraph",
-            compile=Compile.REGIONAL, hotswap=True, offload=Offload.MODEL, fullgraph=False, recompile_is_error=False,
+            "rtx4090_baseline", "24 GB card: eager, SDPA, each LoRA a new adapter, every component offloaded between uses",
+            offload=Offload.MODEL, text_encoder_offload=Offload.MODEL, **_24GB,
         ),
-        _preset("rtx4090_offload_eager", "24 GB card: model offload, eager", hotswap=True, offload=Offload.MODEL),
+        _preset(
+            "rtx4090_optimized", "24 GB card: FP8 transformer resident, SDPA, compile, CUDA graphs, peft hot-swap; text encoders offloaded",
+            quantization=Quantization.FP8_ROWWISE, compile=Compile.REGIONAL, cuda_graphs=True, hotswap=True,
+            text_encoder_offload=Offload.MODEL, **_24GB,
+        ),
+        _preset(
+            "rtx4090_group_offload", "24 GB card: bf16, eager, hot-swap, transformer and text encoders group-offloaded on CUDA streams",
+            hotswap=True, offload=Offload.GROUP, text_encoder_offload=Offload.GROUP, **_24GB,
+        ),
+        _preset(
+            "rtx4090_offload", "24 GB card: model offload, compile without fullgraph, hot-swap",
+            compile=Compile.REGIONAL, hotswap=True, offload=Offload.MODEL, text_encoder_offload=Offload.MODEL, fullgraph=False,
+            recompile_is_error=False, **_24GB,
+        ),
     )
 }
 
@@ -219,7 +242,8 @@ def requirements(config: OptimizationConfig) -> Requirements:
     """What `config` needs: CUDA, a compute capability, optional packages. Feeds skip markers and checks."""
     capability: tuple[int, int] | None = None
     packages: list[tuple[str, ...]] = []
-    cuda = config.cuda_graphs or config.offload is not Offload.NONE or config.quantization is Quantization.TORCHAO_FP8_ROWWISE
+    offloads = (config.offload, config.text_encoder_offload) != (Offload.NONE, Offload.NONE)
+    cuda = config.cuda_graphs or offloads or config.quantization is Quantization.TORCHAO_FP8_ROWWISE
     if config.attention in _ATTENTION_NEEDS:
         capability, modules = _ATTENTION_NEEDS[config.attention]
         packages += modules
@@ -231,8 +255,7 @@ def requirements(config: OptimizationConfig) -> Requirements:
     markers = ["gpu"] if cuda else ["cpu"]
     if capability is not None and capability >= (9, 0):
         markers.append("h100")
-    # Fits a 24 GB card: FP8 keeps the transformer at about 12 GB, offload keeps it off the GPU.
-    if config.quantization is not Quantization.NONE or config.offload is not Offload.NONE:
+    if config.fits_gpu_memory_gib is not None and config.fits_gpu_memory_gib <= 24:
         markers.append("rtx4090")
     return Requirements(cuda=cuda, min_capability=capability, packages=tuple(packages), markers=tuple(markers))
 

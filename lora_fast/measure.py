@@ -312,6 +312,25 @@ def reset_peak_memory() -> None:
         torch.cuda.reset_peak_memory_stats()
 
 
+def reset_peak_host_memory() -> bool:
+    """Start a new window for this process's peak resident memory (Linux: /proc/self/clear_refs); False if it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_host_memory_gib() -> float | None:
+    """This process's peak resident memory (VmHWM) since the last reset, in GiB; None where /proc cannot say."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    line = next((line for line in status.splitlines() if line.startswith("VmHWM:")), None)
+    return int(line.split()[1]) / 2**20 if line else None
+
+
 def peak_memory_gib() -> float | None:
     """Peak GPU memory allocated since the last reset, in GiB; None without CUDA."""
     return torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None

@@ -90,7 +90,7 @@ def optimize(
             optimized.undo.append(quantize(pipe.transformer, config.quantization))
         if config.attention is not Attention.SDPA:
             optimized.undo.append(set_attention(pipe.transformer, config.attention))
-        optimized.undo.append(enable_offload(pipe, config.offload))
+        optimized.undo.append(enable_offload(pipe, config))
         if config.compiled:
             optimized.undo.append(compile_transformer(pipe.transformer, config))
     except BaseException:

@@ -41,12 +41,16 @@ def test_configs_are_frozen_data():
 @pytest.mark.parametrize(
     "settings, conflict",
     [
-        (dict(quantization="fp8_rowwise", offload="model"), "FP8 weights are not moved"),
+        (dict(quantization="torchao_fp8_rowwise", offload="model"), "tensor subclasses the offloading hooks do not move"),
+        (dict(offload="sequential"), "set offload and text_encoder_offload both to sequential"),
+        (dict(text_encoder_offload="sequential", offload="model"), "both to sequential"),
+        (dict(offload="group", compile="regional", fullgraph=False, recompile_is_error=False), "offload=group with compile"),
+        (dict(text_encoder_offload="disk"), "text_encoder_offload='disk' is not known"),
         (dict(cuda_graphs=True), "cuda_graphs=True needs compile"),
         (dict(cuda_graphs=True, compile="regional", offload="model", fullgraph=False, recompile_is_error=False), "fixed weight addresses"),
         (dict(fold_lora=True), "set hotswap=True"),
         (dict(fold_lora=True, hotswap=True, quantization="torchao_fp8_rowwise"), "cannot be rewritten in place"),
-        (dict(offload="sequential", compile="regional"), "sequential"),
+        (dict(offload="sequential", text_encoder_offload="sequential", compile="regional"), "sequential with compile"),
         (dict(offload="model", compile="full"), "recompiles"),
         (dict(attention="flash9"), "attention='flash9' is not known"),
         (dict(max_rank=0), "max_rank"),
@@ -105,3 +109,26 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["generate", "--prompt", "x", "--lora", str(tmp_path / "no.safetensors"), "--out", str(tmp_path / "b.png")]) == 2
     err = capsys.readouterr().err
     assert "unknown preset 'turbo'" in err and "not found" in err and "Traceback" not in err
+
+
+def test_24gb_presets_place_each_component_and_carry_the_marker():
+    from lora_fast.offload import placements
+
+    rtx = {name: config for name, config in PRESETS.items() if "rtx4090" in requirements(config).markers}
+    assert set(rtx) == {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_group_offload", "rtx4090_offload"}
+    assert all(config.fits_gpu_memory_gib == 24 and config.attention is Attention.SDPA for config in rtx.values())  # no FA3 on sm_89
+    assert placements(PRESETS["rtx4090_optimized"]) == {"text_encoder": "model", "text_encoder_2": "model", "transformer": "none", "vae": "none"}
+    assert PRESETS["rtx4090_optimized"].quantization is Quantization.FP8_ROWWISE and requirements(PRESETS["rtx4090_optimized"]).min_capability == (8, 9)
+    assert set(placements(PRESETS["rtx4090_group_offload"]).values()) == {"group", "none"}
+    assert placements(PRESETS["rtx4090_baseline"]) == {"text_encoder": "model", "text_encoder_2": "model", "transformer": "model", "vae": "model"}
+    assert not PRESETS["rtx4090_baseline"].compiled
+    assert "rtx4090" not in requirements(PRESETS["optimized"]).markers  # FP8 alone is not a 24 GB preset
+
+
+def test_offloading_without_cuda_is_refused_and_none_is_a_no_op(pipe):
+    from lora_fast.offload import enable_offload
+
+    enable_offload(pipe, OptimizationConfig())()  # nothing to do, nothing to undo
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="needs a CUDA GPU"):
+            enable_offload(pipe, OptimizationConfig(text_encoder_offload="model"))

@@ -226,3 +226,17 @@ def test_history_ignores_a_single_outlier(tmp_path):
     medians = [2.5] * 6 + [2.5 * 1.08] + [2.5] * 6  # one slow run (a busy host), then back
     (points,) = report.history(series_of_runs(tmp_path, medians)).values()
     assert report.steps(points) == {}
+
+
+def test_peak_host_memory_window():
+    from lora_fast.measure import peak_host_memory_gib, reset_peak_host_memory
+
+    if not reset_peak_host_memory():
+        pytest.skip("this kernel cannot reset the peak resident memory (/proc/self/clear_refs)")
+    before = peak_host_memory_gib()
+    block = bytearray(512 * 2**20)  # touch 512 MiB
+    block[::4096] = b"x" * len(block[::4096])
+    assert peak_host_memory_gib() >= before + 0.45
+    del block
+    reset_peak_host_memory()
+    assert peak_host_memory_gib() < before + 0.45
