@@ -1,4 +1,4 @@
-"""Command line: `python -m lora_fast generate ...`, `python -m lora_fast profile ...` and `python -m lora_fast presets`."""
+"""Command line (`lora-fast`, or `python -m lora_fast`): `generate`, `profile`, `warm` and `presets`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from .compile_cache import CompileCacheError, load_compile_cache
 from .config import PRESETS, Attention, ConfigError, attention_variant, check_runnable, get_preset, requirements, unmet_requirements
 from .lora_files import LoraError
 from .measure import GpuMemoryError
@@ -142,6 +143,29 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warm(args: argparse.Namespace) -> int:
+    """Compile a preset with one image and save the compile cache a server can ship (`--compile-cache` loads it)."""
+    import torch
+
+    from .compile_cache import save_compile_cache
+    from .loras import LoraSpec, make_lora
+    from .optimize import optimize
+    from .pipelines import load_pipeline
+
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise UsageError(f"{out} already exists; pick another --out or pass --overwrite")
+    config = _config(args)
+    if not config.compiled:
+        raise UsageError(f"preset {config.name} compiles nothing, so there is no compile cache to save; pick a compiled preset")
+    pipe = load_pipeline(args.model, device=checked_device(args.device), seed=args.seed)
+    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle)
+    pipe(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
+    size = save_compile_cache(out, overwrite=args.overwrite)
+    print(f"saved {out} ({size / 2**20:.1f} MiB): the compile cache of {config.name} on {args.model}; load it with --compile-cache {out}")
+    return 0
+
+
 def _profile(args: argparse.Namespace) -> int:
     import torch
 
@@ -191,7 +215,15 @@ def parser() -> argparse.ArgumentParser:
     profile.add_argument("--rounds", type=whole_number(1), default=3, help="timed images after the first call")
     profile.add_argument("--top", type=whole_number(1), default=25, help="kernels listed")
     profile.set_defaults(run=_profile)
-    for command in (generate, profile):
+    warm = commands.add_parser("warm", help="compile a preset once and save its compile cache, for servers to load at start")
+    warm.add_argument("--out", required=True, help="compile-cache file to write")
+    warm.add_argument("--overwrite", action="store_true")
+    warm.add_argument("--lora", help=".safetensors file or hub id (default: a synthetic LoRA of --lora-rank)")
+    warm.add_argument("--lora-rank", type=whole_number(1), default=8)
+    warm.add_argument("--prompt", default=DEFAULT_PROMPT)
+    warm.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    warm.set_defaults(run=_warm)
+    for command in (generate, profile, warm):
         command.add_argument("--model", default=TINY, help="'tiny' (embedded), 'flux-dev-random', a hub id or a local folder")
         command.add_argument("--preset", default="baseline", help=f"one of: {', '.join(PRESETS)}")
         command.add_argument("--attention", choices=[member.value for member in Attention], help="replace the preset's attention kernel")
@@ -200,6 +232,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--height", type=whole_number(16, multiple=16), help="pixels, a multiple of 16 (Flux works on 16-pixel patches)")
         command.add_argument("--width", type=whole_number(16, multiple=16), help="pixels, a multiple of 16")
         command.add_argument("--allow-pickle", action="store_true", help="read a pickle (.bin, .pt) LoRA: only for files you trust, pickle can run code")
+        command.add_argument("--compile-cache", help="a compile-cache file (lora-fast warm) to load first: the first image compiles from a warm cache")
     presets = commands.add_parser("presets", help="list presets and what each needs")
     presets.set_defaults(run=_presets)
     return root
@@ -212,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # --help, or an argument refused in one line by Parser.error
         return stop.code
     try:
+        if getattr(args, "compile_cache", None):
+            load_compile_cache(args.compile_cache)
         return args.run(args)
-    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError) as error:
+    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError, CompileCacheError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pytest_benchmark.utils import safe_dumps
 
+from .compile_cache import CompileCacheError, load_compile_cache
 from .config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, requirements, unmet_requirements
 from .measure import gpu_info, library_versions, storage_folder_name
 from .pipelines import TINY
@@ -17,6 +18,7 @@ from .provenance import source_revision
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 CASES = pytest.StashKey[dict]()  # configuration name -> "ran", "skipped: <reason>" or "deselected"
+COMPILE_CACHE = pytest.StashKey[dict]()  # the compile-cache file loaded at start, and how many artifacts it held
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,6 +34,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gpu-memory-gb", type=float, help="cap GPU memory while each case runs (its reference images run uncapped), to stand in for a smaller card")
     group.addoption("--reverse-cases", action="store_true", help="run the cases in reverse order (to show the order moves no figure)")
     group.addoption("--plant-slowdown", type=float, default=0.0, help="make every timed image this fraction slower (to show the gate catches it)")
+    group.addoption("--compile-cache", type=Path, help="load this compile-cache file before the first case (lora-fast warm makes one)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -55,6 +58,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     benchmark_session = getattr(config, "_benchmarksession", None)
     if benchmark_session is not None and hasattr(benchmark_session.storage, "save"):
         save_atomically_to(benchmark_session.storage)
+    if config.getoption("--compile-cache"):
+        try:
+            config.stash[COMPILE_CACHE] = {"file": str(config.getoption("--compile-cache")), "artifacts": load_compile_cache(config.getoption("--compile-cache"))}
+        except CompileCacheError as error:
+            raise pytest.UsageError(str(error)) from None
 
 
 def save_atomically_to(storage) -> None:
@@ -84,6 +92,7 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["case_order"] = "reversed" if config.getoption("--reverse-cases") else "as declared"
     # Every configuration the suite defines, so a report can name the ones this run left out.
     machine_info["cases"] = {**{name: "not selected" for name in {**PRESETS, **VARIANTS}}, **config.stash.get(CASES, {})}
+    machine_info["compile_cache_loaded"] = config.stash.get(COMPILE_CACHE, None)
 
 
 def case_config(item: pytest.Item) -> OptimizationConfig | None:
