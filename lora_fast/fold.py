@@ -9,18 +9,9 @@ from collections.abc import Iterable, Mapping
 
 import torch
 
-from .quantize import Fp8Linear
+from .quantize import Fp8Linear, dense_weight, lora_layer
 
 Factors = Mapping[str, tuple[torch.Tensor, torch.Tensor]]  # module name -> (A: rank x in, B: out x rank)
-
-
-def _layer(transformer: torch.nn.Module, name: str) -> torch.nn.Module:
-    layer = transformer.get_submodule(name)
-    return getattr(layer, "base_layer", layer)
-
-
-def _dense_weight(layer: torch.nn.Module) -> torch.Tensor:
-    return layer.dense_weight() if isinstance(layer, Fp8Linear) else layer.weight.detach()
 
 
 @torch.no_grad()
@@ -37,7 +28,7 @@ class FoldedLora:
     def __init__(self, transformer: torch.nn.Module, modules: Iterable[str]) -> None:
         """Keep a copy of the current weight of every layer in `modules`: the layers any later LoRA may change."""
         self.transformer = transformer
-        self.base = {name: _dense_weight(_layer(transformer, name)).clone() for name in modules}
+        self.base = {name: dense_weight(lora_layer(transformer, name)).clone() for name in modules}
         self.active: frozenset[str] = frozenset()
 
     @torch.no_grad()
@@ -53,7 +44,7 @@ class FoldedLora:
             if name in factors:
                 down, up = factors[name]
                 weight = weight.addmm(up.to(weight), down.to(weight))
-            _write_weight(_layer(self.transformer, name), weight)
+            _write_weight(lora_layer(self.transformer, name), weight)
         self.active = frozenset(factors)
 
     def remove(self) -> None:

@@ -20,7 +20,7 @@ import torch
 from safetensors.torch import save_file
 
 from .hub import HUB_ERRORS
-from .quantize import Fp8Linear
+from .quantize import dense_weight, lora_layer
 
 if TYPE_CHECKING:
     from .loras import LoraSpec
@@ -293,13 +293,9 @@ def check_layers(root: torch.nn.Module, state: Mapping[str, torch.Tensor], prefi
         if down is None or up is None:
             missing = "lora_B" if up is None else "lora_A"
             raise LoraError(f"LoRA module {module} has no {missing} weight; the file is incomplete, re-export it")
-        try:
-            layer = root.get_submodule(module)
-        except AttributeError:
-            raise LoraError(f"LoRA targets {prefix} module {module}, which this model does not have; the LoRA is for another model") from None
-        layer = getattr(layer, "base_layer", layer)
-        if not isinstance(layer, (torch.nn.Linear, Fp8Linear)):
-            raise LoraError(f"LoRA targets {module}, which is not a linear layer; the LoRA is for another model")
+        layer = lora_layer(root, module)
+        if layer is None:
+            raise LoraError(f"LoRA targets {prefix} module {module}, which is not a linear layer of this model; the LoRA is for another model")
         if down.ndim != 2 or up.ndim != 2 or down.shape[1] != layer.in_features or up.shape[0] != layer.out_features or up.shape[1] != down.shape[0]:
             raise LoraError(
                 f"LoRA shapes for {module} (A {tuple(down.shape)}, B {tuple(up.shape)}) do not fit the layer "
@@ -323,7 +319,7 @@ def _check_rank(module: str, down: torch.Tensor) -> None:
 @torch.no_grad()
 def _check_update_size(module: str, layer: torch.nn.Module, down: torch.Tensor, up: torch.Tensor) -> None:
     """|B A| / |W| (Frobenius) at most MAX_UPDATE, computed on the layer's device without forming B A."""
-    weight = layer.dense_weight() if isinstance(layer, Fp8Linear) else layer.weight
+    weight = dense_weight(layer)
     down, up = (tensor.to(weight.device, torch.float32) for tensor in (down, up))
     update = ((up.T @ up) * (down @ down.T)).sum().clamp(min=0).sqrt().item()
     ratio = update / max(weight.float().norm().item(), math.ulp(0.0))

@@ -16,7 +16,7 @@ from .fold import FoldedLora
 from .lora_files import (
     KOHYA_DOUBLE, KOHYA_SINGLE, TEXT_ENCODER, LoraError, LoraSource, StateDict, check_layers, read_lora, to_diffusers_keys,
 )
-from .quantize import Fp8Linear
+from .quantize import lora_layer
 from .quiet import quiet_logger
 
 # Linear layers of the Flux transformer a LoRA may target, by their name inside a block.
@@ -149,8 +149,7 @@ def _pad_to_rank(state: StateDict, transformer: torch.nn.Module, modules: Iterab
     peft hot-swaps only between adapters of one uniform rank layout, and zeros the modules a new LoRA leaves out."""
     padded = dict(state)
     for module in modules:
-        layer = transformer.get_submodule(module)
-        layer = getattr(layer, "base_layer", layer)
+        layer = lora_layer(transformer, module)
         down = padded.get(f"transformer.{module}.lora_A.weight", torch.zeros(0, layer.in_features))
         up = padded.get(f"transformer.{module}.lora_B.weight", torch.zeros(layer.out_features, 0))
         extra = rank - down.shape[0]
@@ -207,9 +206,9 @@ class LoraSlot:
             restore = (self._snapshot_folded if self.fold else self._snapshot_adapter if self.hotswap else self._snapshot_fresh)()
             try:  # a transaction: the new LoRA in full, or the previous one back
                 if self.fold:
-                    self._load_folded(transformer_state)
+                    self._load_folded(transformer_state, shape)
                 elif self.hotswap:
-                    self._load_hotswap(transformer_state, shape.max_rank)
+                    self._load_hotswap(transformer_state, shape)
                 else:
                     self._load_fresh(transformer_state)
                 text_adapter = self._load_text_encoder(text_state)
@@ -236,19 +235,19 @@ class LoraSlot:
                 "touch as optimize(..., lora_targets=...), full names as lora_fast.loras.target_modules(pipe.transformer, targets) gives"
             )
 
-    def _first_modules(self, state: StateDict) -> tuple[str, ...]:
-        return tuple(self.targets or sorted({key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}))
+    def _first_modules(self, shape: LoraShape) -> tuple[str, ...]:
+        """What the first load prepares: the given targets, or the first LoRA's modules."""
+        return self.targets or tuple(sorted(shape.ranks))
 
     def _snapshot_folded(self):
         factors = dict(self.factors)
         return lambda: self.folded is not None and self.folded.apply(factors)
 
-    def _load_folded(self, state: StateDict) -> None:
+    def _load_folded(self, state: StateDict, shape: LoraShape) -> None:
         if self.folded is None:
-            self.prepared_modules = self._first_modules(state)
+            self.prepared_modules = self._first_modules(shape)
             self.folded = FoldedLora(self.pipe.transformer, self.prepared_modules)
-        modules = {key.removeprefix("transformer.").rsplit(".", 2)[0] for key in state}
-        factors = {module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"]) for module in modules}
+        factors = {module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"]) for module in shape.ranks}
         self.folded.apply(factors)
         self.factors = factors
 
@@ -276,10 +275,10 @@ class LoraSlot:
 
         return restore
 
-    def _load_hotswap(self, state: StateDict, rank: int) -> None:
-        transformer = self.pipe.transformer
+    def _load_hotswap(self, state: StateDict, shape: LoraShape) -> None:
+        transformer, rank = self.pipe.transformer, shape.max_rank
         if not self.loaded:
-            self.prepared_modules = self._first_modules(state)
+            self.prepared_modules = self._first_modules(shape)
         state = _pad_to_rank(state, transformer, self.prepared_modules, rank)
         device, dtype = transformer.device, transformer.dtype  # each property walks every module: read them once
         state = {key: value.to(device, dtype) for key, value in state.items()}
@@ -357,11 +356,7 @@ def _checked_targets(transformer: torch.nn.Module, targets: Iterable[str]) -> tu
     """`targets` as given, once each is known to be a full name of one of the transformer's linear layers."""
     targets = tuple(targets)
     for name in targets:
-        try:
-            layer = transformer.get_submodule(name)
-        except AttributeError:
-            layer = None
-        if not isinstance(getattr(layer, "base_layer", layer), (torch.nn.Linear, Fp8Linear)):
+        if lora_layer(transformer, name) is None:
             raise LoraError(
                 f"lora_targets names {name!r}, which is not a linear layer of this transformer; give full module names, "
                 "e.g. lora_fast.loras.target_modules(pipe.transformer, ('attn.to_q', 'proj_out'))"

@@ -67,6 +67,22 @@ class Fp8Linear(torch.nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, e4m3 rowwise"
 
 
+def lora_layer(root: torch.nn.Module, name: str) -> torch.nn.Module | None:
+    """The linear layer a LoRA on module `name` changes (the base layer under a peft wrapper, ours FP8 included),
+    or None when `root` has no such linear layer."""
+    try:
+        layer = root.get_submodule(name)
+    except AttributeError:
+        return None
+    layer = getattr(layer, "base_layer", layer)
+    return layer if isinstance(layer, (torch.nn.Linear, Fp8Linear)) else None
+
+
+def dense_weight(layer: torch.nn.Module) -> torch.Tensor:
+    """The weight a linear layer computes with (dequantized to float32 for ours FP8)."""
+    return layer.dense_weight() if isinstance(layer, Fp8Linear) else layer.weight.detach()
+
+
 def base_linears(transformer: torch.nn.Module) -> list[str]:
     """Names of the linear layers FP8 applies to: every nn.Linear whose sizes the FP8 matmul takes (multiples of
     16), LoRA factors excepted (they stay in the model's dtype so hot-swap can copy into them)."""
