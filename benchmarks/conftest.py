@@ -73,14 +73,14 @@ def loras(request, base_pipe, model) -> list:
 
 
 @pytest.fixture(scope="session")
-def workload(request, model, settings, loras, base_pipe) -> Workload:
+def workload(request, model, settings, loras, max_rank, base_pipe) -> Workload:
     """What every case of this session generates, stored with each result."""
     synthetic = not request.config.getoption("--lora")
     return Workload(
         model=model, height=settings["height"], width=settings["width"], steps=settings["num_inference_steps"],
         guidance_scale=settings["guidance_scale"], max_sequence_length=settings["max_sequence_length"], prompt=settings["prompt"],
         dtype=str(base_pipe.transformer.dtype).removeprefix("torch."), lora_count=len(loras),
-        lora_rank=max(value.shape[0] for lora in loras for key, value in lora.items() if "lora_A" in key or "lora_down" in key) if synthetic else None,
+        lora_rank=max_rank if synthetic else None,
         lora_strength=(request.config.getoption("--lora-strength") or LoraSpec().strength) if synthetic else None,
         lora_files=tuple(request.config.getoption("--lora")),
     )

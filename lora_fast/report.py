@@ -202,9 +202,9 @@ def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_roun
     if not rows:
         raise ReportError(f"{current} holds no whole-pipeline results to gate")
     stored = _stored_runs(storage)
-    current_path = Path(current).resolve()
-    if current_path in [path.resolve() for path in stored]:
-        stored = stored[: [path.resolve() for path in stored].index(current_path)]
+    resolved = [path.resolve() for path in stored]
+    if Path(current).resolve() in resolved:
+        stored = stored[: resolved.index(Path(current).resolve())]
     history: dict[str, tuple[Path, Row]] = {}  # configuration -> its last stored run
     for path in stored:
         for row in file_rows(path):

@@ -17,7 +17,7 @@ from .pipelines import TINY
 from .provenance import source_revision
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-CASES = pytest.StashKey[dict]()  # configuration name -> "ran", "skipped: <reason>" or "deselected"
+CASES = pytest.StashKey[dict]()  # configuration name -> "selected", "skipped: <reason>" or "deselected"
 COMPILE_CACHE = pytest.StashKey[dict]()  # the compile-cache file loaded at start, and how many artifacts it held
 
 
