@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from .atomic import write_atomically
 from .quiet import quiet_logger
 
 
@@ -25,10 +26,8 @@ def save_compile_cache(path: str | Path, *, overwrite: bool = False) -> int:
     if artifacts is None or not artifacts[0]:
         raise CompileCacheError("nothing was compiled in this process yet: make one image with a compiled preset first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(artifacts[0])
-    partial.replace(path)
-    return path.stat().st_size
+    write_atomically(path, artifacts[0])
+    return len(artifacts[0])
 
 
 def load_compile_cache(path: str | Path) -> int:

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Union
 
 import safetensors
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import save
 
+from .atomic import write_atomically
 from .hub import HUB_ERRORS
 from .quantize import dense_weight, lora_layer
 
@@ -73,10 +74,7 @@ def save_lora(state_dict: Mapping[str, torch.Tensor], path: str | Path, *, spec:
         raise LoraError(f"{path} already exists; pick another name or pass overwrite=True")
     path.parent.mkdir(parents=True, exist_ok=True)
     metadata = {"lora_fast_spec": json.dumps(asdict(spec))} if spec else None
-    temporary = path.with_name(f".{path.name}.partial")
-    save_file({key: value.contiguous() for key, value in state_dict.items()}, temporary, metadata=metadata)
-    temporary.replace(path)
-    return path
+    return write_atomically(path, save({key: value.contiguous() for key, value in state_dict.items()}, metadata=metadata))
 
 
 def read_lora(source: LoraSource, *, allow_pickle: bool = False) -> StateDict:

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_atomically
 from .measure import CallProfile
 from .provenance import Workload
 
@@ -398,9 +399,7 @@ def replace_readme_section(readme: Path, table: str, section: str = "") -> None:
         raise ReportError(f"{readme} has no {start} ... {end} section to fill")
     head, rest = text.split(start, 1)
     tail = rest.split(end, 1)[1]
-    partial = readme.with_name(f".{readme.name}.partial")  # an interrupted write must not truncate the README
-    partial.write_text(f"{head}{start}\n{table}\n{end}{tail}")
-    partial.replace(readme)
+    write_atomically(readme, f"{head}{start}\n{table}\n{end}{tail}".encode())  # an interrupted write must not truncate the README
 
 
 def main(argv: list[str] | None = None) -> int:

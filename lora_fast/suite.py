@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pytest_benchmark.utils import safe_dumps
 
+from .atomic import write_atomically
 from .compile_cache import CompileCacheError, load_compile_cache
 from .config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, requirements, unmet_requirements
 from .measure import gpu_info, library_versions, storage_folder_name
@@ -76,12 +77,7 @@ def save_atomically(storage, output_json: dict, save: str) -> None:
     target = storage.get(f"{storage._next_num}_{save}.json")
     if target.exists():
         raise FileExistsError(f"{target} exists; stored results are never overwritten")
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        partial.write_bytes(safe_dumps(output_json, ensure_ascii=True, indent=4).encode())  # pytest-benchmark's own format
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_atomically(target, safe_dumps(output_json, ensure_ascii=True, indent=4).encode())  # pytest-benchmark's own format
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
