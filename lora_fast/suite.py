@@ -19,7 +19,7 @@ from .provenance import source_revision
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 CASES = pytest.StashKey[dict]()  # configuration name -> "selected", "skipped: <reason>" or "deselected"
-COMPILE_CACHE = pytest.StashKey[dict]()  # the compile-cache file loaded at start, and how many artifacts it held
+COMPILE_CACHE = pytest.StashKey[list]()  # the compile-cache files loaded at start, and how many artifacts each held
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gpu-memory-gb", type=float, help="cap GPU memory while each case runs (its reference images run uncapped), to stand in for a smaller card")
     group.addoption("--reverse-cases", action="store_true", help="run the cases in reverse order (to show the order moves no figure)")
     group.addoption("--plant-slowdown", type=float, default=0.0, help="make every timed image this fraction slower (to show the gate catches it)")
-    group.addoption("--compile-cache", type=Path, help="load this compile-cache file before the first case (lora-fast warm makes one)")
+    group.addoption("--compile-cache", type=Path, action="append", default=[], help="load this compile-cache file before the first case (lora-fast warm makes one; repeat for several)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,11 +59,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     benchmark_session = getattr(config, "_benchmarksession", None)
     if benchmark_session is not None and hasattr(benchmark_session.storage, "save"):
         save_atomically_to(benchmark_session.storage)
-    if config.getoption("--compile-cache"):
-        try:
-            config.stash[COMPILE_CACHE] = {"file": str(config.getoption("--compile-cache")), "artifacts": load_compile_cache(config.getoption("--compile-cache"))}
-        except CompileCacheError as error:
-            raise pytest.UsageError(str(error)) from None
+    try:
+        loaded = [{"file": str(path), "artifacts": load_compile_cache(path)} for path in config.getoption("--compile-cache")]
+    except CompileCacheError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[COMPILE_CACHE] = loaded or None
 
 
 def save_atomically_to(storage) -> None:
