@@ -68,3 +68,4 @@ def report(session: nox.Session) -> None:
     files = session.posargs or [f"{stored}/0019_rest.json", f"{stored}/0016_headline.json"]
     session.run("python", "-m", "lora_fast.report", *files, "--png", "results.png", "--readme", "README.md")
     session.run("python", "-m", "lora_fast.report", f"{stored}/0020_variants.json", "--baseline", "optimized", "--readme", "README.md", "--section", "levers")
+    session.run("python", "-m", "lora_fast.report", f"{stored}/0021_remaining_ci_h100.json", "--readme", "README.md", "--section", "recipe")

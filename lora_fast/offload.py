@@ -21,8 +21,9 @@ Undo = Callable[[], None]
 
 def placements(config: OptimizationConfig) -> dict[str, Offload]:
     """Where each component of a Flux pipeline lives under `config`, in the order the pipeline runs them. A
-    model-offloaded transformer takes the small VAE into the chain, so the transformer leaves as decoding starts."""
-    vae = Offload.MODEL if config.offload is Offload.MODEL else Offload.NONE
+    model-offloaded transformer takes the small VAE into the chain, so the transformer leaves as decoding starts;
+    sequential offload takes every component."""
+    vae = config.offload if config.offload in (Offload.MODEL, Offload.SEQUENTIAL) else Offload.NONE
     return {"text_encoder": config.text_encoder_offload, "text_encoder_2": config.text_encoder_offload, "transformer": config.offload, "vae": vae}
 
 
@@ -55,6 +56,10 @@ def enable_offload(pipe: FluxPipeline, config: OptimizationConfig) -> Undo:
     if leaving and "transformer" not in hooks:  # a resident transformer: the text encoders leave as denoising starts
         handle = pipe.transformer.register_forward_pre_hook(lambda module, args: _offload_all(leaving))
         undo.append(handle.remove)
+    if hooks:  # diffusers frees its own offloading hooks as each call ends; ours join that step, so nothing stays
+        free = pipe.maybe_free_model_hooks
+        pipe.maybe_free_model_hooks = lambda: (free(), _offload_all(list(hooks.values())))
+        undo.append(lambda: delattr(pipe, "maybe_free_model_hooks"))
 
     def undo_all() -> None:
         for step in reversed(undo):

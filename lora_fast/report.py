@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import write_atomically
+from .config import OptimizationConfig
 from .measure import CallProfile
 from .provenance import Workload
 
@@ -192,6 +193,11 @@ def _stored_runs(storage: Path) -> list[Path]:
     return sorted(Path(storage).rglob("*.json"), key=number)
 
 
+def _settings(config: dict) -> dict:
+    """What a stored config makes the code do: its notes left out, and the fields a file predates at their defaults."""
+    return {**OptimizationConfig().to_dict(), **config, "notes": None}
+
+
 def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_rounds: int = GATE_ROUNDS) -> GateResult:
     """Compare each configuration of the run in `current` with its last stored run under `storage` of the same
     GPU, workload and config (stored before `current` when `current` is itself stored there; planted runs never count).
@@ -206,9 +212,11 @@ def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_roun
     resolved = [path.resolve() for path in stored]
     if Path(current).resolve() in resolved:
         stored = stored[: resolved.index(Path(current).resolve())]
+    made = read_json(current).get("datetime")  # a copy of this run stored under another name (--benchmark-autosave) is not its reference
+    runs = [(path, data) for path, data in ((path, read_json(path)) for path in stored) if made is None or data.get("datetime") != made]
     history: dict[str, tuple[Path, Row]] = {}  # configuration -> its last stored run
-    for path in stored:
-        for row in file_rows(path):
+    for path, data in runs:
+        for row in file_rows(path, data):
             if (row.gpu, row.workload) == (rows[0].gpu, rows[0].workload) and not row.planted_slowdown:
                 history[row.name] = (path, row)
     failures, notes, references = [], [], set()
@@ -217,7 +225,7 @@ def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_roun
         notes.append("CPU: times are noise here and are not gated; recompiles and similarity are")
     for row in rows:
         path, old = history.get(row.name, (None, None))
-        if old is None or old.config != row.config:
+        if old is None or _settings(old.config) != _settings(row.config):
             notes.append(f"{row.name}: no stored run of {row.gpu} with this workload and config under {storage}; nothing to compare")
             continue
         references.add(path.name)

@@ -91,6 +91,17 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     machine_info["compile_cache_loaded"] = config.stash.get(COMPILE_CACHE, None)
 
 
+def pytest_benchmark_generate_commit_info(config: pytest.Config) -> dict | None:
+    """The `commit_info` of each stored file from the runner's LORA_FAST_COMMIT when it sets one (a copied tree's .git
+    may be stale, as on the GPU machine); None lets pytest-benchmark ask git. (Autosave's file name still comes from
+    git: pytest-benchmark makes it before any hook runs.)"""
+    revision = source_revision()
+    if revision["from"] != "environment":
+        return None
+    dirty = revision["clean"] is False
+    return {"id": revision["commit"], "time": None, "author_time": None, "dirty": dirty, "project": "lora-fast", "branch": "(LORA_FAST_COMMIT)"}
+
+
 def case_config(item: pytest.Item) -> OptimizationConfig | None:
     """The configuration a parametrized case runs: its `preset`, `variant` or `hotswap_case`; for an `attention`
     parameter, `no_fp8` with that kernel in a whole-pipeline case, the kernel alone in a kernel case."""

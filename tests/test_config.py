@@ -122,6 +122,8 @@ def test_24gb_presets_place_each_component_and_carry_the_marker():
     assert set(placements(PRESETS["rtx4090_group_offload"]).values()) == {"group", "none"}
     assert placements(PRESETS["rtx4090_baseline"]) == {"text_encoder": "model", "text_encoder_2": "model", "transformer": "model", "vae": "model"}
     assert not PRESETS["rtx4090_baseline"].compiled
+    sequential = OptimizationConfig(offload="sequential", text_encoder_offload="sequential")
+    assert set(placements(sequential).values()) == {"sequential"}  # diffusers' sequential offload takes the VAE too
     assert "rtx4090" not in requirements(PRESETS["optimized"]).markers  # FP8 alone is not a 24 GB preset
 
 

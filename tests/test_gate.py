@@ -36,9 +36,10 @@ def case(name: str, median: float, *, rounds: int = 10, spread: float = 0.002, s
     }
 
 
-def stored_run(folder: Path, number: int, cases: list[dict], gpu: str = "NVIDIA H200", listed: dict | None = None) -> Path:
-    path = folder / f"{number:04d}_run.json"
-    path.write_text(json.dumps({"machine_info": {"gpu": gpu, "cases": listed or {}}, "benchmarks": cases}))
+def stored_run(folder: Path, number: int, cases: list[dict], gpu: str = "NVIDIA H200", listed: dict | None = None, name: str = "run") -> Path:
+    path = folder / f"{number:04d}_{name}.json"
+    made = f"2026-11-29T00:{number // 60 % 60:02d}:{number % 60:02d}"
+    path.write_text(json.dumps({"machine_info": {"gpu": gpu, "cases": listed or {}}, "datetime": made, "benchmarks": cases}))
     return path
 
 
@@ -63,6 +64,25 @@ def test_gate_fails_a_planted_five_percent_slowdown(storage, tmp_path):
     result = report.gate(slower, storage)
     assert not result.passed and len(result.failures) == 1 and result.failures[0].startswith("optimized: median")
     assert report.main([str(slower), "--gate", str(storage)]) == 1
+
+
+def test_a_stored_copy_of_the_run_is_not_its_reference(storage, tmp_path):
+    """--benchmark-autosave stores the run under .benchmarks as well: gated against that copy, any slowdown would pass."""
+    slower = stored_run(tmp_path, 3, [case("baseline", 5.6, seed=7), case("optimized", 2.5 * 1.05, seed=7)])
+    copy = next(storage.iterdir()) / "0003_autosaved.json"
+    copy.write_text(slower.read_text())
+    result = report.gate(slower, storage)
+    assert result.references == ["0002_run.json"] and not result.passed, result
+
+
+def test_gate_sees_through_reworded_notes_and_fields_a_file_predates(storage, tmp_path):
+    """Notes are prose and a field added later takes its default in older files: neither makes a config new."""
+    rerun = case("optimized", 2.5 * 1.05, seed=7)
+    rerun["extra_info"]["config"] = {"name": "optimized", "notes": "reworded", "text_encoder_offload": "none"}
+    result = report.gate(stored_run(tmp_path, 3, [rerun]), storage)
+    assert result.references == ["0002_run.json"] and not result.passed, result
+    rerun["extra_info"]["config"]["cuda_graphs"] = True  # a real change of settings has no reference
+    assert report.gate(stored_run(tmp_path, 4, [rerun]), storage).passed
 
 
 def test_pure_noise_never_fails_the_gate(storage, tmp_path):

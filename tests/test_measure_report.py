@@ -116,3 +116,7 @@ def test_readme_tables_are_the_stored_runs():
     assert report.markdown(rows, missing=report.missing_cases(main_files, rows)) in readme
     assert report.markdown(report.read_rows([folder / "0020_variants.json"]), baseline="optimized") in readme
     assert all(not row.flags for row in rows)  # published clean: 10 rounds, CV and clocks within 2%
+    recipe = [folder / "0021_remaining_ci_h100.json"]  # the host-bound presets, published with their flags
+    recipe_rows = report.read_rows(recipe)
+    assert report.markdown(recipe_rows, missing=report.missing_cases(recipe, recipe_rows)) in readme
+    assert {row.name for row in recipe_rows if row.flags} == {"no_compile", "reference_recipe"} and "⚠ CV 15.0% > 2%" in readme

@@ -66,3 +66,14 @@ def test_attention_cases_are_the_kernel_alone_or_its_pipeline():
     kernel, pipeline = suite.case_config(item(["benchmark"])), suite.case_config(item(["benchmark", "run_case"]))
     assert kernel.name == "sdpa" and not kernel.compiled and "cpu" in suite.requirements(kernel).markers
     assert pipeline.name == "no_fp8+sdpa" and pipeline.cuda_graphs
+
+
+def test_commit_record_follows_the_runner_not_a_stale_git(monkeypatch):
+    """A stored file's commit_info: on the GPU machine the copied .git is stale, LORA_FAST_COMMIT is not."""
+    monkeypatch.setenv("LORA_FAST_COMMIT", "0123abc")
+    monkeypatch.setenv("LORA_FAST_TREE_CLEAN", "1")
+    assert {"id": "0123abc", "dirty": False}.items() <= suite.pytest_benchmark_generate_commit_info(None).items()
+    monkeypatch.setenv("LORA_FAST_TREE_CLEAN", "0")
+    assert suite.pytest_benchmark_generate_commit_info(None)["dirty"] is True
+    monkeypatch.delenv("LORA_FAST_COMMIT")
+    assert suite.pytest_benchmark_generate_commit_info(None) is None  # pytest-benchmark asks git itself
