@@ -49,6 +49,17 @@ def rtx4090(session: nox.Session) -> None:
 
 
 @nox.session
+def multigpu(session: nox.Session) -> None:
+    """Two GPUs or more: `optimized` on one GPU against `context_parallel` (Ulysses over 2 ranks) in one torchrun job
+    (rank 0 times and stores, under .benchmarks/<GPU>-x2), then the throughput mode on every visible GPU."""
+    install(session, gpu=True)
+    presets = "benchmarks/test_presets.py"
+    cases = [f"{presets}::test_preset[optimized]", f"{presets}::test_preset[context_parallel]", f"{presets}::test_hotswap_sequence[context_parallel]"]
+    session.run("torchrun", "--nproc-per-node", "2", "-m", "pytest", *cases, *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
+    session.run("pytest", "benchmarks/test_multigpu.py", *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
+
+
+@nox.session
 def compare(session: nox.Session) -> None:
     """Regression gate: run the suite (10 rounds; extra arguments pick the cases, e.g. `-m h100 --model
     flux-dev-random`), then compare each configuration with its last stored run of this GPU and workload under

@@ -12,6 +12,7 @@ from .compile_cache import CompileCacheError, load_compile_cache
 from .config import PRESETS, Attention, ConfigError, attention_variant, check_runnable, get_preset, requirements, unmet_requirements
 from .lora_files import LoraError
 from .measure import GpuMemoryError
+from .parallel import ParallelError
 from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
 
 MAX_SEED = 2**63 - 1  # torch generators take seeds up to here
@@ -248,6 +249,6 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "compile_cache", None):
             load_compile_cache(args.compile_cache)
         return args.run(args)
-    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError, CompileCacheError) as error:
+    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError, CompileCacheError, ParallelError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

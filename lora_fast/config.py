@@ -69,6 +69,8 @@ class OptimizationConfig:
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fullgraph: bool = True
     recompile_is_error: bool = True
+    ulysses_degree: int = 1  # context parallelism: ranks that split attention heads after an all-to-all (Ulysses)
+    ring_degree: int = 1  # ranks that pass key/value chunks around a ring; the job needs ulysses x ring ranks
     notes: str = ""
 
     def __post_init__(self) -> None:
@@ -80,6 +82,10 @@ class OptimizationConfig:
             except ValueError:
                 choices = ", ".join(member.value for member in kind)
                 raise ConfigError(f"{name}={value!r} is not known; choose one of: {choices}") from None
+        if min(self.ulysses_degree, self.ring_degree) < 1:
+            raise ConfigError(f"ulysses_degree={self.ulysses_degree}, ring_degree={self.ring_degree}: each degree is a number of ranks, at least 1")
+        if self.context_parallel > 1:
+            self._check_context_parallel()
         if self.max_rank < 1:
             raise ConfigError(f"max_rank={self.max_rank} must be at least 1: it is the largest LoRA rank hot-swap will accept")
         if self.quantization is Quantization.TORCHAO_FP8_ROWWISE and self.offload is not Offload.NONE:
@@ -118,6 +124,28 @@ class OptimizationConfig:
                 "between devices recompiles; set fullgraph=False and recompile_is_error=False, or offload=none"
             )
 
+    def _check_context_parallel(self) -> None:
+        if self.attention not in CONTEXT_PARALLEL_ATTENTION:
+            choices = ", ".join(attention.value for attention in CONTEXT_PARALLEL_ATTENTION)
+            raise ConfigError(
+                f"context parallelism runs attention through diffusers' Ulysses/ring path, which calls diffusers' own "
+                f"backends; attention={self.attention.value} is not one of them: use attention={choices}"
+            )
+        if self.ring_degree > 1 and self.attention is Attention.SDPA:
+            raise ConfigError(
+                "ring attention merges each rank's partial attention by its log-sum-exp, which diffusers' native SDPA "
+                "backend does not return; use attention=sdpa_cudnn or sdpa_flash (GPU), or ulysses_degree instead"
+            )
+        if self.offload is not Offload.NONE or self.text_encoder_offload is not Offload.NONE:
+            raise ConfigError("context parallelism with offload: each rank holds its whole model; set offload and text_encoder_offload to none")
+        if self.cuda_graphs:
+            raise ConfigError("context parallelism with cuda_graphs=True: collectives inside recorded graphs are not validated here; set cuda_graphs=False")
+
+    @property
+    def context_parallel(self) -> int:
+        """How many ranks one image is split over (1: no context parallelism)."""
+        return self.ulysses_degree * self.ring_degree
+
     @property
     def compiled(self) -> bool:
         return self.compile is not Compile.NONE
@@ -130,6 +158,10 @@ class OptimizationConfig:
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (enums as their values)."""
         return {key: value.value if isinstance(value, enum.Enum) else value for key, value in asdict(self).items()}
+
+
+# The attention kernels diffusers' context-parallel path can call (its backends native, _native_flash, _native_cudnn).
+CONTEXT_PARALLEL_ATTENTION = (Attention.SDPA, Attention.SDPA_FLASH, Attention.SDPA_CUDNN)
 
 
 def _preset(name: str, notes: str, **settings) -> OptimizationConfig:
@@ -181,6 +213,10 @@ PRESETS: dict[str, OptimizationConfig] = {
             "rtx4090_offload", "24 GB card: model offload, compile without fullgraph, hot-swap",
             compile=Compile.REGIONAL, hotswap=True, offload=Offload.MODEL, text_encoder_offload=Offload.MODEL, fullgraph=False,
             recompile_is_error=False, **_24GB,
+        ),
+        _preset(
+            "context_parallel", "2 GPUs, one image: FP8 linears, cuDNN SDPA, regional compile, folded LoRA, Ulysses over 2 ranks (torchrun)",
+            quantization=Quantization.FP8_ROWWISE, attention=Attention.SDPA_CUDNN, ulysses_degree=2, **{**_FAST, "cuda_graphs": False},
         ),
     )
 }
@@ -257,6 +293,8 @@ def requirements(config: OptimizationConfig) -> Requirements:
         markers.append("h100")
     if config.fits_gpu_memory_gib is not None and config.fits_gpu_memory_gib <= 24:
         markers.append("rtx4090")
+    if config.context_parallel > 1:
+        markers.append("multigpu")
     return Requirements(cuda=cuda, min_capability=capability, packages=tuple(packages), markers=tuple(markers))
 
 
@@ -280,11 +318,23 @@ def unmet_requirements(config: OptimizationConfig) -> list[str]:
     elif needs.min_capability and capability is not None and capability < needs.min_capability:
         want = ".".join(map(str, needs.min_capability))
         reasons.append(f"{config.name!r} needs compute capability >= {want}, this GPU has {capability[0]}.{capability[1]}")
+    if config.context_parallel > 1 and job_ranks() != config.context_parallel:
+        reasons.append(
+            f"{config.name!r} splits each image over ulysses_degree x ring_degree = {config.ulysses_degree} x {config.ring_degree} = "
+            f"{config.context_parallel} ranks, this process is in a job of {job_ranks()}: launch it with `torchrun --nproc-per-node "
+            f"{config.context_parallel}` after lora_fast.parallel.init_distributed()"
+        )
     for alternatives in needs.packages:
         if not any(module_available(name) for name in alternatives):
             installs = " or ".join(INSTALL_NAMES.get(name, name) for name in alternatives)
             reasons.append(f"{config.name!r} needs {' or '.join(alternatives)} (pip install {installs})")
     return reasons
+
+
+def job_ranks() -> int:
+    """How many ranks the torch.distributed job of this process has (1 outside a job)."""
+    distributed = torch.distributed
+    return distributed.get_world_size() if distributed.is_available() and distributed.is_initialized() else 1
 
 
 def check_runnable(config: OptimizationConfig) -> None:

@@ -9,6 +9,7 @@ import importlib.metadata
 import math
 import os
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -359,7 +360,16 @@ def gpu_info() -> dict[str, object]:
         "gpu_memory_GiB": round(properties.total_memory / 2**30, 1),
         "cuda": torch.version.cuda,
         "driver": _driver_version(),
+        **({"gpu_topology": _topology()} if torch.cuda.device_count() > 1 else {}),
     }
+
+
+def _topology() -> str | None:
+    """`nvidia-smi topo -m`: how the GPUs are linked (NVLink, PCIe), which sets what context parallelism costs."""
+    try:
+        return subprocess.run(["nvidia-smi", "topo", "-m"], capture_output=True, text=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def _driver_version() -> str | None:

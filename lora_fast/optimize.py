@@ -15,6 +15,7 @@ from .config import Attention, Compile, OptimizationConfig, Quantization, check_
 from .cudagraphs import mark_step_per_call
 from .loras import LoraSlot, LoraSource
 from .offload import enable_offload
+from .parallel import enable_context_parallel
 from .quantize import quantize
 
 Undo = Callable[[], None]
@@ -72,7 +73,8 @@ def optimize(
     allow_pickle: bool = False,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
-    bf16 weights when `fold_lora`), quantization, attention kernel, offloading, compile (with CUDA graphs).
+    bf16 weights when `fold_lora`), quantization, attention kernel, context parallelism over the job's ranks,
+    offloading, compile (with CUDA graphs).
     `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
 
     Raises ConfigError before touching the pipeline when this machine cannot run `config`."""
@@ -90,6 +92,7 @@ def optimize(
             optimized.undo.append(quantize(pipe.transformer, config.quantization))
         if config.attention is not Attention.SDPA:
             optimized.undo.append(set_attention(pipe.transformer, config.attention))
+        optimized.undo.append(enable_context_parallel(pipe.transformer, config))
         optimized.undo.append(enable_offload(pipe, config))
         if config.compiled:
             optimized.undo.append(compile_transformer(pipe.transformer, config))

@@ -5,15 +5,18 @@ from `requirements()`, and the list of every case with what happened to it, so n
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import pytest
+import torch
 from pytest_benchmark.utils import safe_dumps
 
 from .atomic import write_atomically
 from .compile_cache import CompileCacheError, load_compile_cache
-from .config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, requirements, unmet_requirements
+from .config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, job_ranks, requirements, unmet_requirements
 from .measure import gpu_info, library_versions, storage_folder_name
+from .parallel import init_distributed
 from .pipelines import TINY
 from .provenance import source_revision
 
@@ -39,9 +42,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Each GPU (or the CPU) stores its results in its own folder unless --benchmark-storage says otherwise.
+    # Under torchrun every rank runs the suite, so context-parallel cases find their job; only rank 0 stores.
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
+        init_distributed()
+        if torch.distributed.get_rank() > 0:
+            config.option.benchmark_json, config.option.benchmark_autosave, config.option.benchmark_save = None, False, None
+    # Each GPU (or the CPU), and each size of job, stores its results in its own folder unless --benchmark-storage says otherwise.
     if getattr(config.option, "benchmark_storage", None) == "file://./.benchmarks":
-        config.option.benchmark_storage = f"file://./.benchmarks/{storage_folder_name(gpu_info())}"
+        ranks = f"-x{job_ranks()}" if job_ranks() > 1 else ""
+        config.option.benchmark_storage = f"file://./.benchmarks/{storage_folder_name(gpu_info())}{ranks}"
     config.stash[CASES] = {}
 
 
@@ -89,6 +98,7 @@ def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: di
     # Every configuration the suite defines, so a report can name the ones this run left out.
     machine_info["cases"] = {**{name: "not selected" for name in {**PRESETS, **VARIANTS}}, **config.stash.get(CASES, {})}
     machine_info["compile_cache_loaded"] = config.stash.get(COMPILE_CACHE, None)
+    machine_info["ranks"] = job_ranks()
 
 
 def pytest_benchmark_generate_commit_info(config: pytest.Config) -> dict | None:
@@ -130,6 +140,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker in requirements(case).markers:
             item.add_marker(marker)
         reasons = unmet_requirements(case)
+        if case.context_parallel == 1 and job_ranks() > 1 and torch.distributed.get_rank() > 0:
+            reasons.append(f"rank {torch.distributed.get_rank()} of a torchrun job: one-GPU cases are timed on rank 0 alone")
         if reasons:
             item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))
         if "run_case" in item.fixturenames:  # whole-pipeline cases: what the report's table is made of
