@@ -50,12 +50,22 @@ def rtx4090(session: nox.Session) -> None:
 
 @nox.session
 def multigpu(session: nox.Session) -> None:
-    """Two GPUs or more: `optimized` on one GPU against `context_parallel` (Ulysses over 2 ranks) in one torchrun job
-    (rank 0 times and stores, under .benchmarks/<GPU>-x2), then the throughput mode on every visible GPU."""
+    """Every visible GPU: `optimized` on one GPU against each context-parallel config of that many ranks, in one
+    torchrun job (rank 0 times and stores, under .benchmarks/<GPU>-x<N>), then the throughput mode on every GPU."""
     install(session, gpu=True)
-    presets = "benchmarks/test_presets.py"
-    cases = [f"{presets}::test_preset[optimized]", f"{presets}::test_preset[context_parallel]", f"{presets}::test_hotswap_sequence[context_parallel]"]
-    session.run("torchrun", "--nproc-per-node", "2", "-m", "pytest", *cases, *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
+    import torch
+
+    from lora_fast.config import PRESETS, VARIANTS
+
+    gpus = torch.cuda.device_count()
+    cases = ["benchmarks/test_presets.py::test_preset[optimized]"]
+    for name, config in {**PRESETS, **VARIANTS}.items():
+        if config.context_parallel == gpus:
+            kind = "test_preset" if name in PRESETS else "test_variant"
+            cases += [f"benchmarks/test_presets.py::{kind}[{name}]", f"benchmarks/test_presets.py::test_hotswap_sequence[{name}]"]
+    if len(cases) == 1:
+        session.error(f"no context-parallel config splits an image over {gpus} GPUs (lora_fast.config has 2, 4 and 8)")
+    session.run("torchrun", "--nproc-per-node", str(gpus), "-m", "pytest", *cases, *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
     session.run("pytest", "benchmarks/test_multigpu.py", *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
 
 

@@ -229,6 +229,12 @@ VARIANTS: dict[str, OptimizationConfig] = {
         dataclasses.replace(PRESETS["optimized"], name="optimized-graphs", cuda_graphs=False, notes="optimized without CUDA graphs"),
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
+        dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-4", ulysses_degree=4, notes="context_parallel with Ulysses over 4 ranks"),
+        dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-8", ulysses_degree=8, notes="context_parallel with Ulysses over 8 ranks"),
+        dataclasses.replace(
+            PRESETS["context_parallel"], name="context_parallel-ring2x4", ulysses_degree=4, ring_degree=2,
+            notes="context_parallel over 8 ranks: rings of 2 across groups of 4 Ulysses ranks",
+        ),
     )
 }
 
