@@ -61,7 +61,7 @@ class ThroughputServer:
 
         def take(worker: int) -> int | None:
             with lock:
-                if not pending:
+                if not pending or errors:  # after a failure the other pipelines stop too: the caller gets the error, not a stream's worth of images
                     return None
                 same = [index for index in pending if requests[index].lora == self.holding[worker]]
                 index = (same or pending)[0]

@@ -116,3 +116,15 @@ def test_the_suite_under_torchrun_times_one_gpu_cases_on_rank_zero_and_stores_on
     assert "1 passed" in stdout["0"] and "rank 1 of a torchrun job" in stdout["1"] and "1 skipped" in stdout["1"], stdout
     stored = json.loads(results.read_text())
     assert stored["machine_info"]["ranks"] == 2 and [case["name"] for case in stored["benchmarks"]] == ["test_preset[baseline]"]
+
+
+def test_a_broken_lora_in_the_stream_reaches_the_caller_as_the_librarys_error():
+    from lora_fast.lora_files import LoraError
+
+    pipe = load_pipeline("tiny")
+    good = make_lora(pipe.transformer, LoraSpec(rank=4, seed=1))
+    broken = {key: tensor.clone() for key, tensor in good.items()}
+    next(iter(broken.values()))[0, 0] = float("nan")
+    with optimized(pipe, OptimizationConfig(hotswap=True)):
+        with pytest.raises(LoraError, match="NaN or inf"):
+            ThroughputServer([pipe], {"good": good, "broken": broken}, **CALL).serve([Request("a cube", "broken"), Request("a cube", "good")])
