@@ -136,7 +136,7 @@ class OptimizationConfig:
                 "ring attention merges each rank's partial attention by its log-sum-exp, which diffusers' native SDPA "
                 "backend does not return; use attention=sdpa_cudnn or sdpa_flash (GPU), or ulysses_degree instead"
             )
-        if self.offload is not Offload.NONE or self.text_encoder_offload is not Offload.NONE:
+        if self.offloaded:
             raise ConfigError("context parallelism with offload: each rank holds its whole model; set offload and text_encoder_offload to none")
         if self.cuda_graphs:
             raise ConfigError("context parallelism with cuda_graphs=True: collectives inside recorded graphs are not validated here; set cuda_graphs=False")
@@ -145,6 +145,11 @@ class OptimizationConfig:
     def context_parallel(self) -> int:
         """How many ranks one image is split over (1: no context parallelism)."""
         return self.ulysses_degree * self.ring_degree
+
+    @property
+    def offloaded(self) -> bool:
+        """True when some component moves between the CPU and the GPU."""
+        return (self.offload, self.text_encoder_offload) != (Offload.NONE, Offload.NONE)
 
     @property
     def compiled(self) -> bool:
@@ -284,8 +289,7 @@ def requirements(config: OptimizationConfig) -> Requirements:
     """What `config` needs: CUDA, a compute capability, optional packages. Feeds skip markers and checks."""
     capability: tuple[int, int] | None = None
     packages: list[tuple[str, ...]] = []
-    offloads = (config.offload, config.text_encoder_offload) != (Offload.NONE, Offload.NONE)
-    cuda = config.cuda_graphs or offloads or config.quantization is Quantization.TORCHAO_FP8_ROWWISE
+    cuda = config.cuda_graphs or config.offloaded or config.quantization is Quantization.TORCHAO_FP8_ROWWISE
     if config.attention in _ATTENTION_NEEDS:
         capability, modules = _ATTENTION_NEEDS[config.attention]
         packages += modules
