@@ -39,7 +39,9 @@ class ServeStats:
 
 
 class ThroughputServer:
-    """Serve requests on `pipes` (each passed through `optimize` with hot-swap, one per device), with LoRAs by name."""
+    """Serve requests on `pipes` (each passed through `optimize` with hot-swap, one per device), with LoRAs by name.
+    Optimize each pipe with `lora_targets`, or a first LoRA, covering every module the LoRAs touch: the first load
+    fixes the modules a hot-swap may change."""
 
     def __init__(self, pipes: Sequence[FluxPipeline], loras: Mapping[str, LoraSource], **call_kwargs) -> None:
         if not pipes:
