@@ -8,6 +8,7 @@ import dataclasses
 from dataclasses import asdict, dataclass
 
 import torch
+import torch._inductor.config
 
 
 class ConfigError(ValueError):
@@ -64,8 +65,11 @@ class OptimizationConfig:
     max_rank: int = 128
     offload: Offload = Offload.NONE  # the transformer's
     text_encoder_offload: Offload = Offload.NONE  # CLIP's and T5's (T5-XXL is 9.5 GB in bf16 and runs once per image)
+    text_stream_fp8: bool = True  # False keeps the joint blocks' text-stream attention projections (512 tokens) in the model's dtype
     fits_gpu_memory_gib: float | None = None  # the card memory this configuration is made for (None: any)
     cuda_graphs: bool = False  # compile with mode="reduce-overhead": each compiled block replays as one CUDA graph
+    inductor_options: tuple[tuple[str, bool | int], ...] = ()  # torch.compile's inductor options for the transformer, as (name, value) pairs
+    compile_vae: bool = False  # torch.compile the VAE decoder too (one image size per run: it compiles once)
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fullgraph: bool = True
     recompile_is_error: bool = True
@@ -82,6 +86,8 @@ class OptimizationConfig:
             except ValueError:
                 choices = ", ".join(member.value for member in kind)
                 raise ConfigError(f"{name}={value!r} is not known; choose one of: {choices}") from None
+        object.__setattr__(self, "inductor_options", tuple((str(name), value) for name, value in self.inductor_options))
+        self._check_compile_settings()
         if min(self.ulysses_degree, self.ring_degree) < 1:
             raise ConfigError(f"ulysses_degree={self.ulysses_degree}, ring_degree={self.ring_degree}: each degree is a number of ranks, at least 1")
         if self.context_parallel > 1:
@@ -124,6 +130,23 @@ class OptimizationConfig:
                 "between devices recompiles; set fullgraph=False and recompile_is_error=False, or offload=none"
             )
 
+    def _check_compile_settings(self) -> None:
+        if self.inductor_options and not self.compiled:
+            raise ConfigError("inductor_options apply to the compiled transformer: set compile=regional or full, or drop them")
+        known = torch._inductor.config.get_config_copy()
+        for name, _ in self.inductor_options:
+            if name == "triton.cudagraphs":
+                raise ConfigError("inductor_options=triton.cudagraphs: CUDA graphs are the cuda_graphs field; set cuda_graphs=True instead")
+            if name not in known:
+                raise ConfigError(f"inductor_options: {name!r} is not one of torch._inductor.config's options; see torch/_inductor/config.py")
+        if not self.text_stream_fp8 and self.quantization is Quantization.NONE:
+            raise ConfigError("text_stream_fp8=False keeps some linears out of FP8, and quantization=none has none in it; pick an FP8 quantization or drop it")
+        if self.compile_vae and self.offload in (Offload.MODEL, Offload.SEQUENTIAL):
+            raise ConfigError(
+                f"compile_vae=True with offload={self.offload.value}: the VAE moves with the transformer and a compiled "
+                "decoder recompiles when its weights change device; set compile_vae=False or offload=none"
+            )
+
     def _check_context_parallel(self) -> None:
         if self.attention not in CONTEXT_PARALLEL_ATTENTION:
             choices = ", ".join(attention.value for attention in CONTEXT_PARALLEL_ATTENTION)
@@ -162,7 +185,10 @@ class OptimizationConfig:
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (enums as their values)."""
-        return {key: value.value if isinstance(value, enum.Enum) else value for key, value in asdict(self).items()}
+        def plain(value):
+            return value.value if isinstance(value, enum.Enum) else [list(item) for item in value] if isinstance(value, tuple) else value
+
+        return {key: plain(value) for key, value in asdict(self).items()}
 
 
 # The attention kernels diffusers' context-parallel path can call (its backends native, _native_flash, _native_cudnn).
@@ -232,6 +258,18 @@ VARIANTS: dict[str, OptimizationConfig] = {
     for variant in (
         dataclasses.replace(PRESETS["optimized"], name="optimized+unfused", fold_lora=False, notes="optimized with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["optimized"], name="optimized-graphs", cuda_graphs=False, notes="optimized without CUDA graphs"),
+        dataclasses.replace(
+            PRESETS["optimized"], name="optimized+multi_kernel", inductor_options=(("triton.multi_kernel", 1),),
+            notes="optimized with inductor's multi-kernel: persistent reductions benchmarked against looped ones",
+        ),
+        dataclasses.replace(
+            PRESETS["optimized"], name="optimized+descent", inductor_options=(("coordinate_descent_tuning", True),),
+            notes="optimized with inductor's coordinate-descent tuning of its own kernels",
+        ),
+        dataclasses.replace(PRESETS["optimized"], name="optimized+vae", compile_vae=True, notes="optimized with the VAE decoder compiled"),
+        dataclasses.replace(
+            PRESETS["optimized"], name="optimized-text_fp8", text_stream_fp8=False, notes="optimized with the text stream's attention projections in bf16",
+        ),
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-4", ulysses_degree=4, notes="context_parallel with Ulysses over 4 ranks"),

@@ -44,7 +44,9 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     The undo drops what this compiled and nothing else: the compiled calls, dynamo's cache for the compiled
     classes' forward code, and, with CUDA graphs, torch's graph trees (process-wide: torch has no finer handle)."""
     modules = [transformer]
-    options = dict(fullgraph=config.fullgraph, mode="reduce-overhead" if config.cuda_graphs else None)
+    # mode="reduce-overhead" is the inductor option triton.cudagraphs; torch.compile takes a mode or options, not both
+    inductor = {**dict(config.inductor_options), **({"triton.cudagraphs": True} if config.cuda_graphs else {})}
+    options = dict(fullgraph=config.fullgraph, options=inductor or None)
     if config.compile is Compile.REGIONAL:
         names = set(transformer._repeated_blocks)
         modules = [module for module in transformer.modules() if module.__class__.__name__ in names]
@@ -68,13 +70,25 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     return undo
 
 
+def compile_decoder(vae: torch.nn.Module) -> Undo:
+    """torch.compile the VAE's decoder (inductor fuses its group norms and activations); the undo drops it."""
+    decoder = vae.decoder
+    decoder.compile(fullgraph=True)
+
+    def undo() -> None:
+        decoder._compiled_call_impl = None
+        torch._dynamo.reset_code(type(decoder).forward.__code__)
+
+    return undo
+
+
 def optimize(
     pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | None = None, *, lora_targets: Iterable[str] | None = None,
     allow_pickle: bool = False,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), quantization, attention kernel, context parallelism over the job's ranks,
-    offloading, compile (with CUDA graphs).
+    offloading, compile (with CUDA graphs), the VAE decoder's compile.
     `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
 
     Raises ConfigError before touching the pipeline when this machine cannot run `config`."""
@@ -89,13 +103,15 @@ def optimize(
         if lora is not None:
             slot.load(lora, allow_pickle=allow_pickle)
         if config.quantization is not Quantization.NONE:
-            optimized.undo.append(quantize(pipe.transformer, config.quantization))
+            optimized.undo.append(quantize(pipe.transformer, config.quantization, config.text_stream_fp8))
         if config.attention is not Attention.SDPA:
             optimized.undo.append(set_attention(pipe.transformer, config.attention))
         optimized.undo.append(enable_context_parallel(pipe.transformer, config))
         optimized.undo.append(enable_offload(pipe, config))
         if config.compiled:
             optimized.undo.append(compile_transformer(pipe.transformer, config))
+        if config.compile_vae:
+            optimized.undo.append(compile_decoder(pipe.vae))
     except BaseException:
         restore(pipe)
         raise

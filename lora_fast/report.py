@@ -355,7 +355,7 @@ def kernel_family(name: str) -> str:
     return next((family for family, words in KERNEL_FAMILIES if any(word in lowered for word in words)), "other")
 
 
-def kernel_summary(profile: CallProfile, top: int = 10) -> dict:
+def kernel_summary(profile: CallProfile, top: int = 40) -> dict:
     """JSON-ready: wall and GPU-busy seconds, seconds per kernel family (longest first), the `top` longest kernels."""
     kernels = profile.kernels
     families: dict[str, float] = {}

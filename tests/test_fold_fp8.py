@@ -160,3 +160,48 @@ def test_hotswap_under_cuda_graphs_changes_the_image_like_a_fresh_load(fold):
         restore(pipe)
     assert relative_error(first, expected[0]) < 1e-2 and relative_error(second, expected[1]) < 1e-2
     assert relative_error(second, first) > 0.05
+
+
+def test_text_stream_projections_stay_in_bf16_when_asked(pipe, generate):
+    """text_stream_fp8=False: the joint blocks' add_q/k/v_proj and to_add_out stay nn.Linear, the rest is FP8,
+    and the image stays as close to the all-FP8 one as FP8 is to bf16."""
+    joint = [name for name, module in pipe.transformer.named_modules() if getattr(module, "added_kv_proj_dim", None) is not None]
+    text = {f"{block}.{part}" for block in joint for part in ("add_q_proj", "add_k_proj", "add_v_proj", "to_add_out")}
+    exact = image_with(pipe, generate, OptimizationConfig(name="exact"), None)
+    all_fp8 = image_with(pipe, generate, OptimizationConfig(name="fp8", quantization="fp8_rowwise"), None)
+    config = OptimizationConfig(name="text_bf16", quantization="fp8_rowwise", text_stream_fp8=False)
+    optimize(pipe, config)
+    try:
+        kinds = {name: type(module) for name, module in pipe.transformer.named_modules()}
+        mixed = generate(pipe)
+    finally:
+        restore(pipe)
+    assert text and all(kinds[name] is torch.nn.Linear for name in text)
+    assert all(kinds[f"{block}.attn.to_q"] is Fp8Linear for block in {name.rsplit(".attn", 1)[0] for name in text})
+    assert 0 < relative_error(mixed, all_fp8) < 2 * relative_error(all_fp8, exact)
+
+
+def test_compiled_vae_decoder_gives_the_same_image_and_undoes(pipe, generate):
+    decoder = pipe.vae.decoder
+    eager = generate(pipe, output_type="pt")
+    optimize(pipe, OptimizationConfig(name="vae", compile_vae=True))
+    try:
+        assert decoder._compiled_call_impl is not None
+        compiled = generate(pipe, output_type="pt")
+    finally:
+        restore(pipe)
+    assert decoder._compiled_call_impl is None
+    assert relative_error(compiled, eager) < 1e-4
+
+
+def test_inductor_options_reach_the_compiled_blocks(pipe, generate, monkeypatch):
+    seen = []
+    real = torch.compile
+    monkeypatch.setattr(torch, "compile", lambda *args, **kwargs: (seen.append(kwargs.get("options")), real(*args, **kwargs))[1])
+    config = OptimizationConfig(name="tuned", compile="regional", inductor_options=(("triton.multi_kernel", 1),))
+    optimize(pipe, config)
+    try:
+        generate(pipe)
+    finally:
+        restore(pipe)
+    assert seen and all(options == {"triton.multi_kernel": 1} for options in seen)
