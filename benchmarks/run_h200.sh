@@ -3,8 +3,8 @@
 # publish). Each job writes $OUT/<job>.json and $OUT/<job>.log; the presets of one ratio share a process.
 # Usage (on the GPU machine, after installing the GPU wheels): OUT=/some/folder bash benchmarks/run_h200.sh JOB...
 # Jobs: gpu_tests, headline, rest, reversed, planted (the runs behind 0016 to 0019), remaining (no_compile and the
-# reference's recipe, whose torchao compile takes minutes), levers and descent (issue 12's levers against optimized,
-# profiled), rtx4090 (the 24 GB presets under a 24 GB cap).
+# reference's recipe, whose torchao compile takes minutes), levers (issue 12's kept levers, each
+# against optimized, profiled; the first lever batch is this job at commit 687c117), rtx4090 (the 24 GB presets under a 24 GB cap).
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
 set -u
 FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
@@ -23,9 +23,8 @@ for job in "$@"; do
     reversed) bench reversed 400 --rounds 10 --reverse-cases $(cases test_preset baseline optimized no_fp8);;
     planted) bench planted 200 --rounds 10 --plant-slowdown 0.05 $(cases test_preset baseline);;
     remaining) bench remaining 570 --rounds 10 $(cases test_preset baseline no_compile reference_recipe);;
-    levers) bench levers 570 --rounds 5 --profile-kernels $(cases test_preset optimized) \
-      $(cases test_variant optimized+multi_kernel optimized+vae optimized-text_fp8) $(cases test_hotswap_sequence optimized);;
-    descent) bench descent 400 --rounds 5 --profile-kernels $(cases test_variant optimized+descent);;
+    levers) bench levers 575 --rounds 10 --profile-kernels $(cases test_preset baseline optimized no_fp8) \
+      $(cases test_variant optimized-vae optimized-sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
     rtx4090) bench rtx4090 570 --rounds 5 --gpu-memory-gb 24 $(cases test_preset rtx4090_baseline rtx4090_optimized rtx4090_group_offload rtx4090_offload);;
     *) echo "unknown job $job"; exit 2;;
   esac

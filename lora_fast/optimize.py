@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import torch
 from diffusers import FluxPipeline
 
+from .activations import use_sigmoid_gelu
 from .attention import set_attention
 from .config import Attention, Compile, OptimizationConfig, Quantization, check_runnable
 from .cudagraphs import mark_step_per_call
@@ -87,7 +88,7 @@ def optimize(
     allow_pickle: bool = False,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
-    bf16 weights when `fold_lora`), quantization, attention kernel, context parallelism over the job's ranks,
+    bf16 weights when `fold_lora`), quantization, attention kernel, GELU as a sigmoid, context parallelism over the job's ranks,
     offloading, compile (with CUDA graphs), the VAE decoder's compile.
     `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
 
@@ -106,6 +107,8 @@ def optimize(
             optimized.undo.append(quantize(pipe.transformer, config.quantization, config.text_stream_fp8))
         if config.attention is not Attention.SDPA:
             optimized.undo.append(set_attention(pipe.transformer, config.attention))
+        if config.sigmoid_gelu:
+            optimized.undo.append(use_sigmoid_gelu(pipe.transformer))
         optimized.undo.append(enable_context_parallel(pipe.transformer, config))
         optimized.undo.append(enable_offload(pipe, config))
         if config.compiled:
