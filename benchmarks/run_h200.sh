@@ -24,8 +24,9 @@ for job in "$@"; do
     planted) bench planted 200 --rounds 10 --plant-slowdown 0.05 $(cases test_preset baseline);;
     remaining) bench remaining 570 --rounds 10 $(cases test_preset baseline no_compile reference_recipe);;
     levers) bench levers 575 --rounds 10 --profile-kernels $(cases test_preset baseline optimized no_fp8) \
-      $(cases test_variant optimized-vae optimized-sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
-    rtx4090) bench rtx4090 570 --rounds 5 --gpu-memory-gb 24 $(cases test_preset rtx4090_baseline rtx4090_optimized rtx4090_group_offload rtx4090_offload);;
+      $(cases test_variant optimized-vae optimized+sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
+    rtx4090) bench rtx4090 510 --rounds 5 --gpu-memory-gb 24 --timeout 110 \
+      $(cases test_preset rtx4090_optimized rtx4090_baseline rtx4090_group_offload rtx4090_offload);;
     *) echo "unknown job $job"; exit 2;;
   esac
 done
