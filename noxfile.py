@@ -86,7 +86,9 @@ def report(session: nox.Session) -> None:
     """The README's results tables and a bar chart from stored runs (default: the H200 runs the README shows)."""
     install(session)
     stored = ".benchmarks/NVIDIA-H200/Linux-CPython-3.12-64bit"
-    files = session.posargs or [f"{stored}/0019_rest.json", f"{stored}/0016_headline.json"]
-    session.run("python", "-m", "lora_fast.report", *files, "--png", "results.png", "--readme", "README.md")
-    session.run("python", "-m", "lora_fast.report", f"{stored}/0020_variants.json", "--baseline", "optimized", "--readme", "README.md", "--section", "levers")
+    files = session.posargs or [f"{stored}/0019_rest.json", f"{stored}/0016_headline.json", f"{stored}/0023_levers_kept.json"]
+    session.run("python", "-m", "lora_fast.report", *files, "--presets-only", "--png", "results.png", "--readme", "README.md")
+    levers = {"levers": "0020_variants", "levers_first_batch": "0022_levers_first_batch", "levers_kept": "0023_levers_kept"}
+    for section, run in levers.items():
+        session.run("python", "-m", "lora_fast.report", f"{stored}/{run}.json", "--baseline", "optimized", "--readme", "README.md", "--section", section)
     session.run("python", "-m", "lora_fast.report", f"{stored}/0021_remaining_ci_h100.json", "--readme", "README.md", "--section", "recipe")

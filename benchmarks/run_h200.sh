@@ -4,7 +4,7 @@
 # Usage (on the GPU machine, after installing the GPU wheels): OUT=/some/folder bash benchmarks/run_h200.sh JOB...
 # Jobs: gpu_tests, headline, rest, reversed, planted (the runs behind 0016 to 0019), remaining (no_compile and the
 # reference's recipe, whose torchao compile takes minutes), levers (issue 12's kept levers, each
-# against optimized, profiled; the first lever batch is this job at commit 687c117), rtx4090 (the 24 GB presets under a 24 GB cap).
+# against optimized, profiled; the first lever batch is this job at commit 687c117), rtx4090 and rtx4090_more (the 24 GB presets under a 24 GB cap; they need pytest-timeout).
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
 set -u
 FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
@@ -24,9 +24,11 @@ for job in "$@"; do
     planted) bench planted 200 --rounds 10 --plant-slowdown 0.05 $(cases test_preset baseline);;
     remaining) bench remaining 570 --rounds 10 $(cases test_preset baseline no_compile reference_recipe);;
     levers) bench levers 575 --rounds 10 --profile-kernels $(cases test_preset baseline optimized no_fp8) \
-      $(cases test_variant optimized-vae optimized+sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
-    rtx4090) bench rtx4090 510 --rounds 5 --gpu-memory-gb 24 --timeout 110 \
-      $(cases test_preset rtx4090_optimized rtx4090_baseline rtx4090_group_offload rtx4090_offload);;
+      $(cases test_variant optimized-vae optimized-sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
+    # the 24 GB presets: the ratio pair in one process, the other two in another; a per-case limit (test function
+    # only: the first case also pays the session's setup) keeps each file when one case is too slow
+    rtx4090) bench rtx4090 400 --rounds 3 --gpu-memory-gb 24 --timeout 150 -o timeout_func_only=true $(cases test_preset rtx4090_optimized rtx4090_baseline);;
+    rtx4090_more) bench rtx4090_more 450 --rounds 3 --gpu-memory-gb 24 --timeout 190 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload rtx4090_offload);;
     *) echo "unknown job $job"; exit 2;;
   esac
 done

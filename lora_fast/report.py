@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import write_atomically
-from .config import OptimizationConfig
+from .config import PRESETS, OptimizationConfig
 from .measure import CallProfile
 from .provenance import Workload
 
@@ -123,6 +123,11 @@ def missing_cases(paths: list[Path], rows: list[Row]) -> dict[str, str]:
         listed.update(read_json(path).get("machine_info", {}).get("cases", {}))
     present = {row.name for row in rows}
     return {name: status for name, status in listed.items() if name not in present}
+
+
+def only_presets(rows: list[Row], missing: dict[str, str]) -> tuple[list[Row], dict[str, str]]:
+    """The rows and missing cases that are presets (variants left out)."""
+    return [row for row in rows if row.name in PRESETS], {name: why for name, why in missing.items() if name in PRESETS}
 
 
 def _number(value: float | None, digits: int) -> str:
@@ -418,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--png", type=Path, help="also draw a bar chart here")
     parser.add_argument("--readme", type=Path, help="write the table into this file's report section")
     parser.add_argument("--section", default="", help="name of the README section (<!-- report:NAME:start -->); default: the unnamed one")
+    parser.add_argument("--presets-only", action="store_true", help="leave out the variants (rows not named after a preset)")
     parser.add_argument("--baseline", default="baseline", help="configuration the speedups are relative to")
     parser.add_argument("--gate", type=Path, metavar="STORAGE", help="compare the one given file with the last run stored under STORAGE")
     parser.add_argument("--history", action="store_true", help="each configuration's median and LoRA error across the files, with steps flagged")
@@ -440,7 +446,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = read_rows(args.files)
         if not rows:
             raise ReportError("no whole-pipeline results in the given files")
-        table = markdown(rows, args.baseline, missing_cases(args.files, rows))
+        missing = missing_cases(args.files, rows)
+        if args.presets_only:
+            rows, missing = only_presets(rows, missing)
+        table = markdown(rows, args.baseline, missing)
         print(table)
         if args.png:
             bar_chart(rows, args.png)

@@ -118,7 +118,7 @@ def test_24gb_presets_place_each_component_and_carry_the_marker():
     rtx = {name: config for name, config in PRESETS.items() if "rtx4090" in requirements(config).markers}
     assert set(rtx) == {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_group_offload", "rtx4090_offload"}
     assert all(config.fits_gpu_memory_gib == 24 and config.attention is Attention.SDPA for config in rtx.values())  # no FA3 on sm_89
-    assert placements(PRESETS["rtx4090_optimized"]) == {"text_encoder": "model", "text_encoder_2": "model", "transformer": "none", "vae": "none"}
+    assert placements(PRESETS["rtx4090_optimized"]) == {"text_encoder": "group", "text_encoder_2": "group", "transformer": "none", "vae": "none"}
     assert PRESETS["rtx4090_optimized"].quantization is Quantization.FP8_ROWWISE and requirements(PRESETS["rtx4090_optimized"]).min_capability == (8, 9)
     assert set(placements(PRESETS["rtx4090_group_offload"]).values()) == {"group", "none"}
     assert placements(PRESETS["rtx4090_baseline"]) == {"text_encoder": "model", "text_encoder_2": "model", "transformer": "model", "vae": "model"}
