@@ -12,7 +12,7 @@ import torch
 
 from lora_fast.config import PRESETS, Attention
 from lora_fast.lora_files import read_lora
-from lora_fast.loras import LoraSpec, make_lora
+from lora_fast.loras import LoraSpec, make_lora, pinned
 from lora_fast.measure import Calibration, Render
 from lora_fast.measure import render as render_with_latents
 from lora_fast.optimize import optimized
@@ -57,9 +57,10 @@ def base_pipe(model, device):
 
 @pytest.fixture(scope="session")
 def loras(request, base_pipe, model) -> list:
-    """LoRAs for the cases: the --lora files, or five synthetic ones of mixed ranks and target subsets."""
+    """LoRAs for the cases: the --lora files, or five synthetic ones of mixed ranks and target subsets, held in
+    page-locked memory on a GPU machine as a server holds the LoRAs it swaps between."""
     if request.config.getoption("--lora"):
-        return [read_lora(source) for source in request.config.getoption("--lora")]
+        return [pinned(read_lora(source)) for source in request.config.getoption("--lora")]
     rank = request.config.getoption("--lora-rank") or (8 if model == TINY else 128)
     strength = {"strength": request.config.getoption("--lora-strength")} if request.config.getoption("--lora-strength") else {}
     specs = [
@@ -69,7 +70,7 @@ def loras(request, base_pipe, model) -> list:
         LoraSpec(rank=max(1, rank // 4), seed=3, **strength),
         LoraSpec(rank=max(1, (3 * rank) // 4), seed=4, targets=("attn.to_out.0", "proj_mlp"), **strength),
     ]
-    return [make_lora(base_pipe.transformer, spec) for spec in specs]
+    return [pinned(make_lora(base_pipe.transformer, spec)) for spec in specs]
 
 
 @pytest.fixture(scope="session")

@@ -102,6 +102,15 @@ def make_lora(transformer: torch.nn.Module, spec: LoraSpec = LoraSpec()) -> Stat
     }
 
 
+def pinned(state: StateDict) -> StateDict:
+    """`state` with its tensors in page-locked host memory, for the LoRAs a server holds: a swap then copies them
+    to the GPU at DMA speed instead of pageable memory's (about 2.7 GB/s on the H200 host, where a rank-128
+    float32 LoRA of 1.25 GB took 0.46 s to swap). Unchanged without CUDA, which has no page-locked memory."""
+    if not torch.cuda.is_available():
+        return dict(state)
+    return {key: tensor.pin_memory() for key, tensor in state.items()}
+
+
 def _kohya_group(name: str) -> str:
     """`transformer_blocks.3.attn.to_k` -> `double_blocks_3_img_attn_qkv`: the kohya layer holding a module."""
     kind, index, target = name.split(".", 2)
@@ -197,7 +206,7 @@ class LoraSlot:
         if not transformer_state:
             raise LoraError("the LoRA has no transformer weights; LoRAs for the text encoder alone are not supported")
         device = self.pipe.transformer.device  # one copy to where the weights are, which the checks and the load share
-        transformer_state = {key: tensor.to(device) for key, tensor in transformer_state.items()}
+        transformer_state = {key: tensor.to(device, non_blocking=tensor.is_pinned()) for key, tensor in transformer_state.items()}
         shape = check_against(self.pipe.transformer, transformer_state)
         if text_state:
             check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER)

@@ -8,7 +8,7 @@ import torch
 
 from lora_fast.config import OptimizationConfig
 from lora_fast.cudagraphs import mark_step_per_call, recorded_graphs
-from lora_fast.loras import LoraSpec, make_lora, target_modules
+from lora_fast.loras import LoraSpec, make_lora, pinned, target_modules
 from lora_fast.measure import relative_error
 from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
 from lora_fast.quantize import E4M3_MAX, Fp8Linear, quantize, quantize_rows
@@ -205,3 +205,29 @@ def test_inductor_options_reach_the_compiled_blocks(pipe, generate, monkeypatch)
     finally:
         restore(pipe)
     assert seen and all(options == {"triton.multi_kernel": 1} for options in seen)
+
+
+def test_pinned_is_the_same_lora_on_a_cpu(lora_factory):
+    lora = lora_factory(rank=4, seed=5)
+    held = pinned(lora)
+    assert held.keys() == lora.keys() and all(torch.equal(held[key], lora[key]) for key in lora)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="page-locked memory needs CUDA")
+def test_a_pinned_lora_folds_into_the_same_weights():
+    """A swap from page-locked memory copies without blocking: the weights it folds must equal a pageable load's."""
+    from lora_fast.pipelines import load_pipeline
+
+    pipe = load_pipeline("tiny", device="cuda")
+    lora = make_lora(pipe.transformer, LoraSpec(rank=8, seed=3))
+    held = pinned(lora)
+    assert all(tensor.is_pinned() for tensor in held.values())
+    weights = []
+    for source in (lora, held):
+        optimize(pipe, FOLDED, source)
+        try:
+            weights.append({name: tensor.clone() for name, tensor in pipe.transformer.state_dict().items()})
+        finally:
+            restore(pipe)
+    assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
