@@ -134,7 +134,7 @@ class OptimizationConfig:
     def _check_compile_settings(self) -> None:
         if self.inductor_options and not self.compiled:
             raise ConfigError("inductor_options apply to the compiled transformer: set compile=regional or full, or drop them")
-        known = torch._inductor.config.get_config_copy()
+        known = torch._inductor.config.get_config_copy() if self.inductor_options else {}  # a copy of every option: only when asked
         for name, _ in self.inductor_options:
             if name == "triton.cudagraphs":
                 raise ConfigError("inductor_options=triton.cudagraphs: CUDA graphs are the cuda_graphs field; set cuda_graphs=True instead")

@@ -55,7 +55,6 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     else:
         transformer.compile(**options)
     unmark = mark_step_per_call(transformer) if config.cuda_graphs else None
-    codes = {type(module).forward.__code__ for module in modules}
 
     def undo() -> None:
         if unmark is not None:
@@ -63,24 +62,23 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
             from torch._inductor.cudagraph_trees import reset_cudagraph_trees
 
             reset_cudagraph_trees()
-        for module in modules:
-            module._compiled_call_impl = None
-        for code in codes:
-            torch._dynamo.reset_code(code)
+        _drop_compiled(modules)
 
     return undo
 
 
 def compile_decoder(vae: torch.nn.Module) -> Undo:
     """torch.compile the VAE's decoder (inductor fuses its group norms and activations); the undo drops it."""
-    decoder = vae.decoder
-    decoder.compile(fullgraph=True)
+    vae.decoder.compile(fullgraph=True)
+    return lambda: _drop_compiled([vae.decoder])
 
-    def undo() -> None:
-        decoder._compiled_call_impl = None
-        torch._dynamo.reset_code(type(decoder).forward.__code__)
 
-    return undo
+def _drop_compiled(modules: list[torch.nn.Module]) -> None:
+    """Undo `Module.compile` on `modules`: their compiled calls and dynamo's cache for their classes' forward code."""
+    for module in modules:
+        module._compiled_call_impl = None
+    for code in {type(module).forward.__code__ for module in modules}:
+        torch._dynamo.reset_code(code)
 
 
 def optimize(

@@ -91,7 +91,7 @@ def base_linears(transformer: torch.nn.Module, text_stream: bool = True) -> list
 
     def is_base(name: str, module: torch.nn.Module) -> bool:
         lora_factor = ".lora_A." in f".{name}." or ".lora_B." in f".{name}."
-        sizes_fit = module.in_features % 16 == 0 and module.out_features % 16 == 0 if isinstance(module, torch.nn.Linear) else False
+        sizes_fit = isinstance(module, torch.nn.Linear) and module.in_features % 16 == 0 and module.out_features % 16 == 0
         return sizes_fit and not lora_factor and module not in skipped
 
     return [name for name, module in transformer.named_modules() if is_base(name, module)]
