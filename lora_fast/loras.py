@@ -202,11 +202,11 @@ class LoraSlot:
 
     def load(self, source: LoraSource, *, allow_pickle: bool = False) -> LoraShape:
         """Read, check and activate a LoRA; returns its transformer ranks. On any error the previous LoRA stays active."""
-        transformer_state, text_state = to_diffusers_keys(read_lora(source, allow_pickle=allow_pickle), self.pipe)
+        # one copy to where the weights are, which the checks and the load share
+        state = read_lora(source, allow_pickle=allow_pickle, device=self.pipe.transformer.device)
+        transformer_state, text_state = to_diffusers_keys(state, self.pipe)
         if not transformer_state:
             raise LoraError("the LoRA has no transformer weights; LoRAs for the text encoder alone are not supported")
-        device = self.pipe.transformer.device  # one copy to where the weights are, which the checks and the load share
-        transformer_state = {key: tensor.to(device, non_blocking=tensor.is_pinned()) for key, tensor in transformer_state.items()}
         shape = check_against(self.pipe.transformer, transformer_state)
         if text_state:
             check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER)

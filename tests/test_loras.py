@@ -172,3 +172,24 @@ def test_hotswap_prepared_after_load_is_refused(pipe, lora_factory):
     slot.loaded = 1
     with pytest.raises(LoraError, match="before the first LoRA"):
         slot.prepare()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_the_finite_check_names_each_broken_tensor_among_empty_and_good_ones(bad):
+    state = {"a.lora_A.weight": torch.ones(2, 3), "b.lora_A.weight": torch.ones(0, 3), "c.lora_A.weight": torch.ones(2, 3), "d.lora_A.weight": torch.ones(2, 3)}
+    state["c.lora_A.weight"][1, 2] = bad
+    with pytest.raises(LoraError, match=r"NaN or inf values in 1 tensors \(first: c\.lora_A\.weight\)"):
+        read_lora(state)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="reading a LoRA to a GPU needs one")
+def test_a_lora_read_to_the_gpu_arrives_whole_and_is_checked_there():
+    from lora_fast.loras import pinned
+
+    lora = {"transformer.x.lora_A.weight": torch.randn(4, 8), "transformer.x.lora_B.weight": torch.randn(8, 4)}
+    state = read_lora(pinned(lora), device="cuda")
+    assert all(tensor.is_cuda for tensor in state.values()) and all(torch.equal(state[key].cpu(), lora[key]) for key in lora)
+    lora["transformer.x.lora_B.weight"][3, 1] = float("nan")
+    with pytest.raises(LoraError, match=r"NaN or inf values in 1 tensors \(first: transformer\.x\.lora_B\.weight\)"):
+        read_lora(pinned(lora), device="cuda")
