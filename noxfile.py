@@ -92,3 +92,4 @@ def report(session: nox.Session) -> None:
     for section, run in levers.items():
         session.run("python", "-m", "lora_fast.report", f"{stored}/{run}.json", "--baseline", "optimized", "--readme", "README.md", "--section", section)
     session.run("python", "-m", "lora_fast.report", f"{stored}/0021_remaining_ci_h100.json", "--readme", "README.md", "--section", "recipe")
+    session.run("python", "-m", "lora_fast.report", f"{stored}/0025_rtx4090_capped_24gb.json", "--baseline", "rtx4090_baseline", "--readme", "README.md", "--section", "rtx4090")

@@ -4,7 +4,7 @@
 # Usage (on the GPU machine, after installing the GPU wheels): OUT=/some/folder bash benchmarks/run_h200.sh JOB...
 # Jobs: gpu_tests, headline, rest, reversed, planted (the runs behind 0016 to 0019), remaining (no_compile and the
 # reference's recipe, whose torchao compile takes minutes), levers (issue 12's kept levers, each
-# against optimized, profiled; the first lever batch is this job at commit 687c117), rtx4090 and rtx4090_more (the 24 GB presets under a 24 GB cap; they need pytest-timeout), swap (the hot-swap sequence alone),
+# against optimized, profiled; the first lever batch is this job at commit 687c117), rtx4090, rtx4090_group and rtx4090_offload (the 24 GB presets under a 24 GB cap; they need pytest-timeout), swap (the hot-swap sequence alone),
 # row_quant (a one-pass row quantization kernel against inductor's, 0024).
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
 set -u
@@ -26,11 +26,13 @@ for job in "$@"; do
     remaining) bench remaining 570 --rounds 10 $(cases test_preset baseline no_compile reference_recipe);;
     levers) bench levers 575 --rounds 10 --profile-kernels $(cases test_preset baseline optimized no_fp8) \
       $(cases test_variant optimized-vae optimized-sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
-    # the 24 GB presets: the ratio pair in one process, the other two in another; a per-case limit (test function
+    # the 24 GB presets: the ratio pair in one process; a per-case limit (test function
     # only: the first case also pays the session's setup) keeps each file when one case is too slow
     # (rtx4090_baseline needs about 170 s: a first call, three rounds, and moving 24 GB back in its restore)
     rtx4090) bench rtx4090 480 --rounds 3 --gpu-memory-gb 24 --timeout 260 -o timeout_func_only=true $(cases test_preset rtx4090_optimized rtx4090_baseline);;
-    rtx4090_more) bench rtx4090_more 560 --rounds 3 --gpu-memory-gb 24 --timeout 260 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload rtx4090_offload);;
+    # one process each: pytest-benchmark writes its file only when the process ends, so a stopped pair loses both
+    rtx4090_group) bench rtx4090_group 300 --rounds 3 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload);;
+    rtx4090_offload) bench rtx4090_offload 330 --rounds 3 --gpu-memory-gb 24 --timeout 250 -o timeout_func_only=true $(cases test_preset rtx4090_offload);;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
     row_quant) timeout 120 python3 -m pytest benchmarks/test_row_quant_speed.py -v -p no:warnings -rs --benchmark-json "$OUT/row_quant.json" >"$OUT/row_quant.log" 2>&1; echo "row_quant: exit $?";;
     *) echo "unknown job $job"; exit 2;;

@@ -44,6 +44,7 @@ class Row:
     first_call_s: float | None
     first_call_cache: str | None
     peak_mem_GiB: float | None
+    peak_host_rss_GiB: float | None  # the process's peak resident memory during the case
     ssim: float | None
     lora_error: float | None  # lora_error of the latents (see measure.lora_error)
     lora_error_limit: float | None
@@ -94,7 +95,8 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
         rows.append(Row(
             name=info["config"]["name"], config=info["config"], workload=Workload.key(info.get("workload")), median_s=stats["median"], cv=cv,
             rounds=stats["rounds"], clock_agreement=agreement, first_call_s=info.get("first_call_s"),
-            first_call_cache=info.get("first_call_cache", {}).get("state"), peak_mem_GiB=info.get("peak_mem_GiB"), ssim=info.get("ssim"),
+            first_call_cache=info.get("first_call_cache", {}).get("state"), peak_mem_GiB=info.get("peak_mem_GiB"),
+            peak_host_rss_GiB=info.get("peak_host_rss_GiB"), ssim=info.get("ssim"),
             lora_error=info.get("lora_error_latents"), lora_error_limit=info["calibration"].get("limits", {}).get("lora_error_latents"),
             within_limits=info.get("within_limits", {}), recompiles=info.get("recompiles"), planted_slowdown=planted, gpu=gpu, source=str(path),
             revision=info.get("revision"), flags=_flags(cv, stats["rounds"], agreement, planted),
@@ -143,7 +145,7 @@ def _revision_text(revision: dict | None) -> str:
 
 def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str] | None = None) -> str:
     """The table: median time and CV, the CUDA-event clock's agreement, speedup over `baseline` timed in the same
-    process (the same file), first call and the cache it met, peak memory, similarity, recompiles, flags; then the
+    process (the same file), first call and the cache it met, peak GPU and host memory, similarity, recompiles, flags; then the
     code each file ran. A flagged row is marked, not published clean.
 
     LoRA error: the share of the LoRA's effect on the latents the option gets wrong; its limit is calibrated per run."""
@@ -153,8 +155,8 @@ def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str
         if reference is not None:
             references[path] = reference.median_s
     lines = [
-        "| Option | Median (s) | CV | Clocks | Speedup | First call (s) | Peak GiB | SSIM | LoRA error (limit) | Recompiles | Notes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Option | Median (s) | CV | Clocks | Speedup | First call (s) | Peak GiB | Host GiB | SSIM | LoRA error (limit) | Recompiles | Notes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         speedup = f"{references[row.source] / row.median_s:.2f}×" if row.source in references else "–"
@@ -163,7 +165,7 @@ def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str
         lora_error = _number(row.lora_error, 3) + (f" ({row.lora_error_limit:.3f})" if row.lora_error_limit is not None else "")
         notes = "; ".join(f"⚠ {flag}" for flag in row.flags) or row.config.get("notes", "")
         lines.append(
-            f"| {row.name} | {row.median_s:.3f} | {100 * row.cv:.2f}% | {clocks} | {speedup} | {first} | {_number(row.peak_mem_GiB, 1)} | "
+            f"| {row.name} | {row.median_s:.3f} | {100 * row.cv:.2f}% | {clocks} | {speedup} | {first} | {_number(row.peak_mem_GiB, 1)} | {_number(row.peak_host_rss_GiB, 1)} | "
             f"{_number(row.ssim, 4)} | {lora_error} | {'–' if row.recompiles is None else row.recompiles} | {notes} |"
         )
     sources = sorted({row.source for row in rows})

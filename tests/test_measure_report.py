@@ -46,6 +46,8 @@ def test_stored_h200_results_have_what_the_report_needs():
             info = bench["extra_info"]
             if bench["name"].startswith("test_attention_kernel"):
                 assert info["tflops"] > 0 and info["rel_error"] < 0.06
+            elif bench["name"].startswith("test_row_quantization"):  # 0024: the one-pass kernel against inductor's
+                assert info["us"] > info["memory_bound_us"] > 0 and info["rel_error_vs_inductor"] < 0.02
             else:
                 assert info["recompiles"] == 0 and "config" in info
 
@@ -124,3 +126,8 @@ def test_readme_tables_are_the_stored_runs():
     recipe_rows = report.read_rows(recipe)
     assert report.markdown(recipe_rows, missing=report.missing_cases(recipe, recipe_rows)) in readme
     assert {row.name for row in recipe_rows if row.flags} == {"no_compile", "reference_recipe"} and "⚠ CV 15.0% > 2%" in readme
+    capped = [folder / "0025_rtx4090_capped_24gb.json"]  # the 24 GB pair, 3 rounds each: published with their flags
+    capped_rows = report.read_rows(capped)
+    assert report.markdown(capped_rows, baseline="rtx4090_baseline", missing=report.missing_cases(capped, capped_rows)) in readme
+    by_name = {row.name: row for row in capped_rows}
+    assert by_name["rtx4090_optimized"].peak_mem_GiB <= 22 and all(row.peak_host_rss_GiB for row in capped_rows)  # issue 14's goal
