@@ -5,7 +5,7 @@
 # Jobs: gpu_tests, headline, rest, reversed, planted (the runs behind 0016 to 0019), remaining (no_compile and the
 # reference's recipe, whose torchao compile takes minutes), levers (issue 12's kept levers, each
 # against optimized, profiled; the first lever batch is this job at commit 687c117), rtx4090, rtx4090_group and rtx4090_offload (the 24 GB presets under a 24 GB cap; they need pytest-timeout), swap (the hot-swap sequence alone),
-# row_quant (a one-pass row quantization kernel against inductor's, 0024).
+# artifact (optimized's first call from a shipped compile cache), row_quant (a one-pass row quantization kernel against inductor's, 0024).
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
 set -u
 FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
@@ -34,6 +34,14 @@ for job in "$@"; do
     rtx4090_group) bench rtx4090_group 300 --rounds 3 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload);;
     rtx4090_offload) bench rtx4090_offload 330 --rounds 3 --gpu-memory-gb 24 --timeout 250 -o timeout_func_only=true $(cases test_preset rtx4090_offload);;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
+    # issue 12's warm first call from a cache a server ships: `lora-fast warm` writes it in one process; a fresh
+    # process, whose on-disk compile caches are empty, loads it and times optimized (first call, then 3 rounds)
+    artifact) (
+      export TORCHINDUCTOR_CACHE_DIR=$(mktemp -d)
+      timeout 240 python3 -m lora_fast warm --model flux-dev-random --preset optimized --height 1024 --width 1024 --steps 2 \
+        --out "$OUT/optimized.cache" --overwrite >"$OUT/artifact_warm.log" 2>&1; echo "artifact warm: exit $?"
+      export TORCHINDUCTOR_CACHE_DIR=$(mktemp -d)
+      bench artifact 300 --rounds 3 --compile-cache "$OUT/optimized.cache" $(cases test_preset optimized));;
     row_quant) timeout 120 python3 -m pytest benchmarks/test_row_quant_speed.py -v -p no:warnings -rs --benchmark-json "$OUT/row_quant.json" >"$OUT/row_quant.log" 2>&1; echo "row_quant: exit $?";;
     *) echo "unknown job $job"; exit 2;;
   esac
