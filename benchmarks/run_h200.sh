@@ -2,10 +2,15 @@
 # Full-size runs on one H200, one pytest process at a time (a process timed beside another is not a figure we
 # publish). Each job writes $OUT/<job>.json and $OUT/<job>.log; the presets of one ratio share a process.
 # Usage (on the GPU machine, after installing the GPU wheels): OUT=/some/folder bash benchmarks/run_h200.sh JOB...
-# Jobs: gpu_tests, headline, rest, reversed, planted (the runs behind 0016 to 0019), remaining (no_compile and the
-# reference's recipe, whose torchao compile takes minutes), levers (issue 12's kept levers, each
-# against optimized, profiled; the first lever batch is this job at commit 687c117), rtx4090, rtx4090_group and rtx4090_offload (the 24 GB presets under a 24 GB cap; they need pytest-timeout), swap (the hot-swap sequence alone),
-# artifact (optimized's first call from a shipped compile cache), row_quant (a one-pass row quantization kernel against inductor's, 0024).
+# Jobs:
+#   gpu_tests, headline, rest, reversed, planted   the runs behind 0016 to 0019
+#   remaining        no_compile and the reference's recipe, whose torchao compile takes minutes
+#   levers           issue 12's kept levers, each against optimized, profiled (the first batch: this job at 687c117)
+#   swap             the hot-swap sequence of optimized alone
+#   artifact         optimized's first call in a fresh process from a compile cache `lora-fast warm` shipped
+#   row_quant        a one-pass row quantization kernel against inductor's (0024)
+#   rtx4090, rtx4090_group, rtx4090_offload, rtx4090_swap   the 24 GB presets and their hot-swap sequences under a
+#                    24 GB cap (they need pytest-timeout)
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
 set -u
 FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
@@ -32,7 +37,9 @@ for job in "$@"; do
     rtx4090) bench rtx4090 480 --rounds 3 --gpu-memory-gb 24 --timeout 260 -o timeout_func_only=true $(cases test_preset rtx4090_optimized rtx4090_baseline);;
     # one process each: pytest-benchmark writes its file only when the process ends, so a stopped pair loses both
     rtx4090_group) bench rtx4090_group 300 --rounds 3 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload);;
-    rtx4090_offload) bench rtx4090_offload 330 --rounds 3 --gpu-memory-gb 24 --timeout 250 -o timeout_func_only=true $(cases test_preset rtx4090_offload);;
+    rtx4090_offload) bench rtx4090_offload 570 --rounds 3 --gpu-memory-gb 24 --timeout 250 -o timeout_func_only=true $(cases test_preset rtx4090_offload) \
+      "$P::test_hotswap_sequence[rtx4090_offload]";;
+    rtx4090_swap) bench rtx4090_swap 300 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
     # issue 12's warm first call from a cache a server ships: `lora-fast warm` writes it in one process; a fresh
     # process, whose on-disk compile caches are empty, loads it and times optimized (first call, then 3 rounds)

@@ -105,13 +105,15 @@ HOTSWAP_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items(
 
 @pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
 @pytest.mark.parametrize("hotswap_case", list(HOTSWAP_CASES))
-def test_hotswap_sequence(benchmark, hotswap_case, base_pipe, loras, max_rank, render, workload, revision):
+def test_hotswap_sequence(benchmark, request, hotswap_case, base_pipe, loras, max_rank, render, workload, revision):
     """Serve the LoRAs one after another on the compiled pipeline: swap latency, steady time after each swap,
-    recompiles and CUDA-graph re-records (both must stay 0; a recompile raises). The benchmark's rounds are the
-    images after the swaps."""
+    recompiles and CUDA-graph re-records (both must stay 0; a recompile raises), peak GPU memory over the whole
+    sequence (under --gpu-memory-gb when given). The benchmark's rounds are the images after the swaps."""
     config = dataclasses.replace(HOTSWAP_CASES[hotswap_case], max_rank=max_rank)
+    cap = request.config.getoption("--gpu-memory-gb")
     clean_slate()
-    with optimized(base_pipe, config, loras[0]) as pipe:
+    reset_peak_memory()
+    with optimized(base_pipe, config, loras[0]) as pipe, gpu_memory_cap(cap, config.name):
         render(pipe)  # compile
         graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
         swap_s: list[float] = []
@@ -129,7 +131,7 @@ def test_hotswap_sequence(benchmark, hotswap_case, base_pipe, loras, max_rank, r
         benchmark.extra_info.update(
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, swap_s=swap_s,
             image_s_after_each_swap=list(benchmark.stats.stats.data) if benchmark.stats else [],  # None when disabled
-            recompiles=recompiles, cuda_graph_rerecords=rerecords, loras=len(loras),
+            recompiles=recompiles, cuda_graph_rerecords=rerecords, loras=len(loras), gpu_memory_cap_GiB=cap, peak_mem_GiB=peak_memory_gib(),
         )
         assert recompiles == 0 and rerecords == 0, f"{hotswap_case}: {recompiles} recompiles, {rerecords} CUDA-graph re-records over the swaps"
     clean_slate()
