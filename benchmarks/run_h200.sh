@@ -7,6 +7,7 @@
 #   remaining        no_compile and the reference's recipe, whose torchao compile takes minutes
 #   levers           issue 12's kept levers, each against optimized, profiled (the first batch: this job at 687c117)
 #   swap             the hot-swap sequence of optimized alone
+#   fused            the fused q/k/v projections against optimized, profiled
 #   artifact         optimized's first call in a fresh process from a compile cache `lora-fast warm` shipped
 #   row_quant        a one-pass row quantization kernel against inductor's (0024)
 #   rtx4090, rtx4090_group, rtx4090_offload, rtx4090_swap   the 24 GB presets and their hot-swap sequences under a
@@ -41,6 +42,7 @@ for job in "$@"; do
       "$P::test_hotswap_sequence[rtx4090_offload]";;
     rtx4090_swap) bench rtx4090_swap 300 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
+    fused) bench fused 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+fused_qkv);;
     # issue 12's warm first call from a cache a server ships: `lora-fast warm` writes it in one process; a fresh
     # process, whose on-disk compile caches are empty, loads it and times optimized (first call, then 3 rounds)
     artifact) (

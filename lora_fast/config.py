@@ -72,6 +72,7 @@ class OptimizationConfig:
     sigmoid_gelu: bool = False  # Flux's GELU(tanh) computed as x * sigmoid(2u): the same function in fewer instructions once compiled
     compile_vae: bool = False  # torch.compile the VAE decoder too (one image size per run: it compiles once)
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
+    fuse_qkv: bool = False  # one matmul for each attention's q, k and v (diffusers' fused projections); needs fold_lora
     fullgraph: bool = True
     recompile_is_error: bool = True
     ulysses_degree: int = 1  # context parallelism: ranks that split attention heads after an all-to-all (Ulysses)
@@ -116,6 +117,11 @@ class OptimizationConfig:
             )
         if self.fold_lora and not self.hotswap:
             raise ConfigError("fold_lora=True rewrites the weights in place on every load, which is a hot-swap: set hotswap=True")
+        if self.fuse_qkv and not self.fold_lora:
+            raise ConfigError(
+                "fuse_qkv=True without fold_lora: peft's LoRA layers wrap to_q, to_k and to_v, which the fused "
+                "projection bypasses, so the LoRA would be silently lost; set fold_lora=True (with hotswap=True) or fuse_qkv=False"
+            )
         if self.fold_lora and self.quantization is Quantization.TORCHAO_FP8_ROWWISE:
             raise ConfigError(
                 "fold_lora=True with torchao FP8: torchao's weights are tensor subclasses that cannot be rewritten in "
@@ -268,6 +274,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
         dataclasses.replace(
             PRESETS["optimized"], name="optimized-text_fp8", text_stream_fp8=False, notes="optimized with the text stream's attention projections in bf16",
         ),
+        dataclasses.replace(PRESETS["optimized"], name="optimized+fused_qkv", fuse_qkv=True, notes="optimized with q, k and v in one matmul per attention"),
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-4", ulysses_degree=4, notes="context_parallel with Ulysses over 4 ranks"),

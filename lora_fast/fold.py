@@ -9,17 +9,20 @@ from collections.abc import Iterable, Mapping
 
 import torch
 
+from .fuse import fused_rows
 from .quantize import Fp8Linear, dense_weight, lora_layer
 
 Factors = Mapping[str, tuple[torch.Tensor, torch.Tensor]]  # module name -> (A: rank x in, B: out x rank)
 
 
 @torch.no_grad()
-def _write_weight(layer: torch.nn.Module, weight: torch.Tensor) -> None:
+def _write_weight(transformer: torch.nn.Module, name: str, weight: torch.Tensor) -> None:
+    """Make module `name` compute with `weight`: its own layer's weight, or its rows of a fused projection."""
+    layer, rows = fused_rows(transformer, name) or (lora_layer(transformer, name), slice(None))
     if isinstance(layer, Fp8Linear):
-        layer.set_weight(weight)
+        layer.set_weight(weight, rows)
     else:
-        layer.weight.copy_(weight)
+        layer.weight[rows].copy_(weight)
 
 
 class FoldedLora:
@@ -44,7 +47,7 @@ class FoldedLora:
             if name in factors:
                 down, up = factors[name]
                 weight = weight.addmm(up.to(weight), down.to(weight))
-            _write_weight(lora_layer(self.transformer, name), weight)
+            _write_weight(self.transformer, name, weight)
         self.active = frozenset(factors)
 
     def remove(self) -> None:

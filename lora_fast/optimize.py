@@ -14,6 +14,7 @@ from .activations import use_sigmoid_gelu
 from .attention import set_attention
 from .config import Attention, Compile, OptimizationConfig, Quantization, check_runnable
 from .cudagraphs import mark_step_per_call
+from .fuse import fuse_qkv
 from .loras import LoraSlot, LoraSource
 from .offload import enable_offload
 from .parallel import enable_context_parallel
@@ -86,7 +87,7 @@ def optimize(
     allow_pickle: bool = False,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
-    bf16 weights when `fold_lora`), quantization, attention kernel, GELU as a sigmoid, context parallelism over the job's ranks,
+    bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid, context parallelism over the job's ranks,
     offloading, compile (with CUDA graphs), the VAE decoder's compile.
     `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
 
@@ -101,6 +102,8 @@ def optimize(
         slot.prepare()
         if lora is not None:
             slot.load(lora, allow_pickle=allow_pickle)
+        if config.fuse_qkv:
+            optimized.undo.append(fuse_qkv(pipe.transformer))
         if config.quantization is not Quantization.NONE:
             optimized.undo.append(quantize(pipe.transformer, config.quantization, config.text_stream_fp8))
         if config.attention is not Attention.SDPA:

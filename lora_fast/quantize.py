@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 
 from .config import Quantization
+from .fuse import fused_rows
 
 E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
 Undo = Callable[[], None]
@@ -42,12 +43,12 @@ class Fp8Linear(torch.nn.Module):
         return layer
 
     @torch.no_grad()
-    def set_weight(self, weight: torch.Tensor) -> None:
-        """Quantize `weight` (out, in) into this layer's buffers in place: same tensors, same addresses, so
-        compiled code and CUDA graphs that read them stay valid."""
+    def set_weight(self, weight: torch.Tensor, rows: slice = slice(None)) -> None:
+        """Quantize `weight` into this layer's buffers (or their `rows`: each row has its own scale) in place:
+        same tensors, same addresses, so compiled code and CUDA graphs that read them stay valid."""
         quantized, descale = quantize_rows(weight.to(self.weight.device))
-        self.weight.copy_(quantized)
-        self.weight_scale.copy_(descale)
+        self.weight[rows].copy_(quantized)
+        self.weight_scale[rows].copy_(descale)
 
     def dense_weight(self) -> torch.Tensor:
         """The weight this layer computes with, dequantized to float32."""
@@ -92,7 +93,7 @@ def base_linears(transformer: torch.nn.Module, text_stream: bool = True) -> list
     def is_base(name: str, module: torch.nn.Module) -> bool:
         lora_factor = ".lora_A." in f".{name}." or ".lora_B." in f".{name}."
         sizes_fit = isinstance(module, torch.nn.Linear) and module.in_features % 16 == 0 and module.out_features % 16 == 0
-        return sizes_fit and not lora_factor and module not in skipped
+        return sizes_fit and not lora_factor and module not in skipped and fused_rows(transformer, name) is None  # fused away: unused
 
     return [name for name, module in transformer.named_modules() if is_base(name, module)]
 
@@ -106,7 +107,8 @@ def text_stream_projections(transformer: torch.nn.Module) -> set[torch.nn.Module
         attention = getattr(block, "attn", None)
         if attention is None or getattr(attention, "added_kv_proj_dim", None) is None:
             continue
-        for layer in (attention.add_q_proj, attention.add_k_proj, attention.add_v_proj, attention.to_add_out):
+        fused = [attention.to_added_qkv] if getattr(attention, "to_added_qkv", None) is not None else []
+        for layer in (attention.add_q_proj, attention.add_k_proj, attention.add_v_proj, attention.to_add_out, *fused):
             layers.add(getattr(layer, "base_layer", layer))
     return layers
 

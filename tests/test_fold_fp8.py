@@ -134,8 +134,8 @@ def test_no_cuda_graphs_without_cuda():
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA graphs need a CUDA GPU")
-@pytest.mark.parametrize("fold", [True, False], ids=["folded", "unfused"])
-def test_hotswap_under_cuda_graphs_changes_the_image_like_a_fresh_load(fold):
+@pytest.mark.parametrize("fold, fuse", [(True, False), (False, False), (True, True)], ids=["folded", "unfused", "folded_fused_qkv"])
+def test_hotswap_under_cuda_graphs_changes_the_image_like_a_fresh_load(fold, fuse):
     """A stale graph would silently keep the old LoRA: after a swap under CUDA graphs the image must move, and
     equal what a fresh load of the new LoRA gives, with no recompile and no re-record."""
     from lora_fast.pipelines import load_pipeline
@@ -145,7 +145,7 @@ def test_hotswap_under_cuda_graphs_changes_the_image_like_a_fresh_load(fold):
     run = lambda: pipe(prompt="a cube", generator=torch.Generator().manual_seed(0), output_type="latent", height=64, width=64,  # noqa: E731
                        num_inference_steps=4, max_sequence_length=16).images.float()
     expected = [image_with(pipe, lambda p: run(), OptimizationConfig(), lora) for lora in loras]
-    config = OptimizationConfig(name="graphs", compile="regional", cuda_graphs=True, hotswap=True, fold_lora=fold, max_rank=8)
+    config = OptimizationConfig(name="graphs", compile="regional", cuda_graphs=True, hotswap=True, fold_lora=fold, fuse_qkv=fuse, max_rank=8)
     optimize(pipe, config, loras[0])
     try:
         run(), run()  # warm-up, then record
