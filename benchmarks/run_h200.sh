@@ -10,6 +10,7 @@
 #   fused            the fused q/k/v projections against optimized, profiled
 #   artifact         optimized's first call in a fresh process from a compile cache `lora-fast warm` shipped
 #   row_quant        a one-pass row quantization kernel against inductor's (0024)
+#   rope             the q/k RMSNorm and rotary embedding written two ways, each compiled
 #   rtx4090, rtx4090_group, rtx4090_offload, rtx4090_swap   the 24 GB presets and their hot-swap sequences under a
 #                    24 GB cap (they need pytest-timeout)
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
@@ -51,7 +52,8 @@ for job in "$@"; do
         --out "$OUT/optimized.cache" --overwrite >"$OUT/artifact_warm.log" 2>&1; echo "artifact warm: exit $?"
       export TORCHINDUCTOR_CACHE_DIR=$(mktemp -d)
       bench artifact 300 --rounds 3 --compile-cache "$OUT/optimized.cache" $(cases test_preset optimized));;
-    row_quant) timeout 120 python3 -m pytest benchmarks/test_row_quant_speed.py -v -p no:warnings -rs --benchmark-json "$OUT/row_quant.json" >"$OUT/row_quant.log" 2>&1; echo "row_quant: exit $?";;
+    row_quant|rope) timeout 120 python3 -m pytest "benchmarks/test_${job}_speed.py" -v -p no:warnings -rs --benchmark-json "$OUT/$job.json" >"$OUT/$job.log" 2>&1
+      echo "$job: exit $?";;
     *) echo "unknown job $job"; exit 2;;
   esac
 done
