@@ -130,7 +130,7 @@ def _generate(args: argparse.Namespace) -> int:
     device = checked_device(args.device)
     pipe = load_pipeline(args.model, device=device, seed=args.seed)
     pipe.set_progress_bar_config(disable=False)
-    optimize(pipe, config, args.lora, allow_pickle=args.allow_pickle)
+    optimize(pipe, config, args.lora, allow_pickle=args.allow_pickle, keep_originals=False)
     generator = torch.Generator(device="cpu").manual_seed(args.seed)
     # One image, so no recompile guard: a compiled preset's first call may compile a few graph variants.
     pixels = pipe(prompt=args.prompt, generator=generator, output_type="pt", **_settings(args)).images
@@ -160,7 +160,7 @@ def _warm(args: argparse.Namespace) -> int:
     if not config.compiled:
         raise UsageError(f"preset {config.name} compiles nothing, so there is no compile cache to save; pick a compiled preset")
     pipe = load_pipeline(args.model, device=checked_device(args.device), seed=args.seed)
-    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle)
+    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle, keep_originals=False)
     pipe(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
     size = save_compile_cache(out, overwrite=args.overwrite)
     print(f"saved {out} ({size / 2**20:.1f} MiB): the compile cache of {config.name} on {args.model}; load it with --compile-cache {out}")
@@ -180,7 +180,7 @@ def _profile(args: argparse.Namespace) -> int:
         raise ConfigError("profile times GPU kernels and needs a CUDA GPU; on the CPU run pytest benchmarks instead")
     config = _config(args)
     pipe = load_pipeline(args.model, device="cuda", seed=args.seed)
-    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle)
+    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle, keep_originals=False)
     call = dict(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
     seconds = []
     for round_ in range(args.rounds + 1):  # the first call compiles (more than one graph may be needed), the rest must not

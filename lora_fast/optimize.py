@@ -30,6 +30,7 @@ class Optimized:
     config: OptimizationConfig
     lora: LoraSlot
     undo: list[Undo] = field(default_factory=list)
+    restorable: bool = True  # False after optimize(..., keep_originals=False) freed what only the undo needs
 
 
 def state(pipe: FluxPipeline) -> Optimized:
@@ -84,12 +85,15 @@ def _drop_compiled(modules: list[torch.nn.Module]) -> None:
 
 def optimize(
     pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | None = None, *, lora_targets: Iterable[str] | None = None,
-    allow_pickle: bool = False,
+    allow_pickle: bool = False, keep_originals: bool = True,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid, context parallelism over the job's ranks,
     offloading, compile (with CUDA graphs), the VAE decoder's compile.
     `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
+    `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
+    `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
+    `restore` then raises.
 
     Raises ConfigError before touching the pipeline when this machine cannot run `config`."""
     check_runnable(config)
@@ -105,7 +109,11 @@ def optimize(
         if config.fuse_qkv:
             optimized.undo.append(fuse_qkv(pipe.transformer))
         if config.quantization is not Quantization.NONE:
-            optimized.undo.append(quantize(pipe.transformer, config.quantization, config.text_stream_fp8))
+            undo = quantize(pipe.transformer, config.quantization, config.text_stream_fp8, keep_originals)
+            if undo is None:
+                optimized.restorable = False
+            else:
+                optimized.undo.append(undo)
         if config.attention is not Attention.SDPA:
             optimized.undo.append(set_attention(pipe.transformer, config.attention))
         if config.sigmoid_gelu:
@@ -117,7 +125,8 @@ def optimize(
         if config.compile_vae:
             optimized.undo.append(compile_decoder(pipe.vae))
     except BaseException:
-        restore(pipe)
+        if optimized.restorable:  # otherwise the pipeline is half optimized and must be loaded again
+            restore(pipe)
         raise
     return pipe
 
@@ -125,6 +134,8 @@ def optimize(
 def restore(pipe: FluxPipeline) -> FluxPipeline:
     """Undo every step of `optimize` (latest first): LoRAs removed, weights, kernels and devices as before."""
     optimized = getattr(pipe, "lora_fast", None)
+    if optimized is not None and not optimized.restorable:
+        raise RuntimeError("this pipeline was optimized with keep_originals=False, which freed its original weights; load it again instead of restoring it")
     if optimized is not None:
         for undo in reversed(optimized.undo):
             undo()

@@ -231,3 +231,41 @@ def test_a_pinned_lora_folds_into_the_same_weights():
         finally:
             restore(pipe)
     assert all(torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
+
+
+def test_without_keeping_originals_fp8_frees_them_and_refuses_restore(generate, lora_factory):
+    """keep_originals=False (a server, the CLI): the same image, the original linear layers gone rather than parked
+    in host memory, and a restore that says why it cannot be done."""
+    import gc
+    import weakref
+
+    from lora_fast.pipelines import TINY, load_pipeline
+    from lora_fast.quantize import base_linears
+
+    pipe = load_pipeline(TINY)  # a pipeline of its own: it cannot be restored afterwards
+    lora = lora_factory(rank=4, seed=7)
+    kept = image_with(pipe, generate, FOLDED_FP8, lora)
+    originals = [weakref.ref(pipe.transformer.get_submodule(name)) for name in base_linears(pipe.transformer)]
+    optimize(pipe, FOLDED_FP8, lora, keep_originals=False)
+    gc.collect()
+    assert originals and not any(reference() for reference in originals)
+    assert relative_error(generate(pipe), kept) < 1e-6
+    with pytest.raises(RuntimeError, match="keep_originals=False, which freed its original weights; load it again"):
+        restore(pipe)
+
+
+def test_a_failed_optimize_without_originals_raises_its_own_error(monkeypatch, lora_factory):
+    """The step that failed is what the caller hears of, not restore's refusal to undo the freed FP8 step."""
+    import importlib
+
+    from lora_fast.pipelines import TINY, load_pipeline
+
+    optimize_module = importlib.import_module("lora_fast.optimize")  # the module: the package exports its function by the same name
+
+    def broken(transformer):
+        raise ValueError("the GELU swap broke")
+
+    monkeypatch.setattr(optimize_module, "use_sigmoid_gelu", broken)
+    config = OptimizationConfig(name="broken", hotswap=True, fold_lora=True, quantization="fp8_rowwise", sigmoid_gelu=True)
+    with pytest.raises(ValueError, match="the GELU swap broke"):
+        optimize(load_pipeline(TINY), config, lora_factory(rank=4), keep_originals=False)
