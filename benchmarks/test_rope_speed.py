@@ -13,9 +13,8 @@ import pytest
 import torch
 from diffusers.models.embeddings import apply_rotary_emb
 
-from lora_fast.measure import profile_call, relative_error, synced_timer
+from lora_fast.measure import H200_BYTES_PER_S, profile_call, relative_error, synced_timer
 
-H200_BANDWIDTH = 4.8e12  # bytes/s, the H200's HBM3e as specified
 TOKENS, HEADS, HEAD_DIM = 4608, 24, 128
 
 
@@ -72,11 +71,11 @@ def test_rms_norm_and_rotary_embedding(benchmark, way):
     query, key = benchmark.pedantic(function, args=values, rounds=10, iterations=50, warmup_rounds=2)
     expected = torch.compile(diffusers_way, fullgraph=True)(*values)
     calls = 20
-    kernels = profile_call(lambda: [function(*values) for _ in range(calls)]).kernels
+    profile = profile_call(lambda: [function(*values) for _ in range(calls)])
     moved = 4 * query.numel() * query.element_size() + sum(tensor.numel() * tensor.element_size() for tensor in values[2:])
     seconds = benchmark.stats.stats.median if benchmark.stats else None  # None with --benchmark-disable
     benchmark.extra_info.update(
-        us=seconds and seconds * 1e6, gpu_us=sum(kernel.seconds for kernel in kernels) / calls * 1e6,
-        kernels=[[kernel.name, kernel.calls, kernel.seconds] for kernel in kernels], memory_bound_us=moved / H200_BANDWIDTH * 1e6,
+        us=seconds and seconds * 1e6, gpu_us=profile.gpu_busy_s / calls * 1e6,
+        kernels=[[kernel.name, kernel.calls, kernel.seconds] for kernel in profile.kernels], memory_bound_us=moved / H200_BYTES_PER_S * 1e6,
         rel_error_vs_diffusers=max(relative_error(query, expected[0]), relative_error(key, expected[1])),
     )

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from lora_fast.activations import TWO_SQRT_2_OVER_PI, gelu_tanh
-from lora_fast.measure import profile_call, relative_error, synced_timer
+from lora_fast.measure import H200_BYTES_PER_S, profile_call, relative_error, synced_timer
 from lora_fast.quantize import E4M3_MAX, quantize_rows
 
 try:
@@ -25,7 +25,6 @@ try:
 except ImportError:  # torch's CPU build ships without Triton; every case here skips on the CPU
     triton = None
 
-H200_BANDWIDTH = 4.8e12  # bytes/s, the H200's HBM3e as specified
 SINGLE_ATTENTION, MLP, HIDDEN = 3072, 12288, 3072
 
 
@@ -118,9 +117,9 @@ def test_row_quantization(benchmark, case, way):
     moved = read + quantized.numel() + descale.numel() * 4  # one read of every input, one e4m3 write
     seconds = benchmark.stats.stats.median if benchmark.stats else None  # None with --benchmark-disable
     calls = 20
-    kernels = profile_call(lambda: [function(*inputs) for _ in range(calls)]).kernels
+    profile = profile_call(lambda: [function(*inputs) for _ in range(calls)])
     benchmark.extra_info.update(
-        shape=list(quantized.shape), us=seconds and seconds * 1e6, gpu_us=sum(kernel.seconds for kernel in kernels) / calls * 1e6,
-        memory_bound_us=moved / H200_BANDWIDTH * 1e6,
+        shape=list(quantized.shape), us=seconds and seconds * 1e6, gpu_us=profile.gpu_busy_s / calls * 1e6,
+        memory_bound_us=moved / H200_BYTES_PER_S * 1e6,
         rel_error_vs_inductor=relative_error(quantized.float() * descale, expected_values.float() * expected_descale),
     )

@@ -8,6 +8,7 @@ drops keys it does not know with only a log line."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -167,12 +168,10 @@ def _check_dtypes(state: Mapping[str, torch.Tensor], origin: str) -> None:
 
 
 def _check_finite(state: Mapping[str, torch.Tensor], origin: str) -> None:
-    # NaN and inf survive amax, which reads each tensor once without a boolean copy (5x faster than isfinite().all());
-    # the maxima are read back together: on a GPU a read per tensor would wait for the GPU once per tensor
+    # NaN and inf survive amax, which reads each tensor once without a boolean copy (5x faster than isfinite().all())
     keys = [key for key, value in state.items() if value.numel()]
-    maxima = [state[key].abs().amax().float() for key in keys]
-    finite = torch.isfinite(torch.stack([value.to(maxima[0].device) for value in maxima])).tolist() if keys else []
-    bad = [key for key, ok in zip(keys, finite) if not ok]
+    maxima = _read_back([state[key].abs().amax().float() for key in keys])
+    bad = [key for key, maximum in zip(keys, maxima) if not math.isfinite(maximum)]
     if bad:
         raise LoraError(f"{origin} has NaN or inf values in {len(bad)} tensors (first: {bad[0]}); the file is broken, re-export it")
 
@@ -322,6 +321,11 @@ def _check_rank(module: str, down: torch.Tensor) -> None:
         raise LoraError(f"LoRA module {module} has rank 0 (its factors are empty); the file is broken, re-export it")
 
 
+def _read_back(scalars: list[torch.Tensor]) -> list[float]:
+    """One-element tensors as floats, read back to the host together: a read per tensor on a GPU waits once per tensor."""
+    return torch.stack([scalar.to(scalars[0].device) for scalar in scalars]).tolist() if scalars else []
+
+
 @torch.no_grad()
 def _check_update_size(factors: Mapping[str, tuple[torch.nn.Module, torch.Tensor, torch.Tensor]]) -> None:
     """|B A| / |W| (Frobenius) at most MAX_UPDATE for every module -> (layer, A, B), computed on each layer's device
@@ -332,9 +336,7 @@ def _check_update_size(factors: Mapping[str, tuple[torch.nn.Module, torch.Tensor
         down, up = (tensor.to(weight.device, torch.float32) for tensor in (down, up))
         update = ((up.T @ up) * (down @ down.T)).sum().clamp(min=0).sqrt()
         ratios.append(update / torch.linalg.vector_norm(weight, dtype=torch.float32).clamp(min=torch.finfo(torch.float32).tiny))
-    if not ratios:
-        return
-    for module, ratio in zip(factors, torch.stack([ratio.to(ratios[0].device) for ratio in ratios]).tolist()):
+    for module, ratio in zip(factors, _read_back(ratios)):
         if not ratio <= MAX_UPDATE:
             raise LoraError(
                 f"LoRA module {module} changes its layer by {ratio:.3g} times the layer's own size (|B A| / |W|); trained LoRAs "

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
+H200_BYTES_PER_S = 4.8e12  # the H200's HBM3e bandwidth as specified: the memory bound the kernel benchmarks quote
 LIBRARIES = ("torch", "diffusers", "transformers", "peft", "torchao", "fa3-fwd", "flash-attn-3", "sageattention", "triton")
 
 
@@ -143,6 +144,11 @@ class CallProfile:
     kernels: list[KernelTime]
     cpu_ops: list[KernelTime]
     wall_s: float
+
+    @property
+    def gpu_busy_s(self) -> float:
+        """GPU time of all its kernels together."""
+        return sum(kernel.seconds for kernel in self.kernels)
 
 
 def profile_call(function, *args, with_cpu: bool = False, **kwargs) -> CallProfile:

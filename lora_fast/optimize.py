@@ -88,8 +88,8 @@ def optimize(
     allow_pickle: bool = False, keep_originals: bool = True,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
-    bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid, context parallelism over the job's ranks,
-    offloading, compile (with CUDA graphs), the VAE decoder's compile.
+    bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid,
+    context parallelism over the job's ranks, offloading, compile (with CUDA graphs), the VAE decoder's compile.
     `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and

@@ -370,7 +370,7 @@ def kernel_summary(profile: CallProfile, top: int = 40) -> dict:
         families[kernel_family(kernel.name)] = families.get(kernel_family(kernel.name), 0.0) + kernel.seconds
     return {
         "wall_s": profile.wall_s,
-        "gpu_busy_s": sum(kernel.seconds for kernel in kernels),
+        "gpu_busy_s": profile.gpu_busy_s,
         "families_s": dict(sorted(families.items(), key=lambda item: -item[1])),
         "top": [[kernel.name, kernel.calls, kernel.seconds] for kernel in kernels[:top]],
     }

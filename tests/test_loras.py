@@ -176,7 +176,8 @@ def test_hotswap_prepared_after_load_is_refused(pipe, lora_factory):
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
 def test_the_finite_check_names_each_broken_tensor_among_empty_and_good_ones(bad):
-    state = {"a.lora_A.weight": torch.ones(2, 3), "b.lora_A.weight": torch.ones(0, 3), "c.lora_A.weight": torch.ones(2, 3), "d.lora_A.weight": torch.ones(2, 3)}
+    state = {name: torch.ones(2, 3) for name in ("a.lora_A.weight", "b.lora_A.weight", "c.lora_A.weight", "d.lora_A.weight", "e.lora_A.weight")}
+    state["b.lora_A.weight"] = torch.ones(0, 3)  # empty: skipped, so the broken tensor's place among the maxima is not its place in the dict
     state["c.lora_A.weight"][1, 2] = bad
     with pytest.raises(LoraError, match=r"NaN or inf values in 1 tensors \(first: c\.lora_A\.weight\)"):
         read_lora(state)
