@@ -10,13 +10,13 @@ import dataclasses
 import pytest
 import torch
 
-from lora_fast.config import PRESETS, Attention
+from lora_fast.config import PRESETS, Attention, Offload, OptimizationConfig
 from lora_fast.lora_files import read_lora
 from lora_fast.loras import LoraSpec, make_lora, pinned
 from lora_fast.measure import Calibration, Render
 from lora_fast.measure import render as render_with_latents
 from lora_fast.optimize import optimized
-from lora_fast.pipelines import DEFAULT_PROMPT, TINY, generation_defaults, load_pipeline
+from lora_fast.pipelines import DEFAULT_PROMPT, TINY, generation_defaults, load_pipeline, model_dtype
 from lora_fast.provenance import Workload
 from lora_fast import suite
 
@@ -50,9 +50,21 @@ def settings(request, model) -> dict:
 
 
 @pytest.fixture(scope="session")
-def base_pipe(model, device):
-    """The session's one pipeline; each case optimizes it and restores it afterwards."""
-    return load_pipeline(model, device=device)
+def base_pipe(request, model, device):
+    """The session's one pipeline; each case optimizes it onto `device` and restores it afterwards. Under
+    --gpu-memory-gb it stays in host memory, as on the card the cap stands for (a 24 GB card cannot hold Flux's
+    bf16 pipeline whole): each case's optimize moves to the GPU what its config keeps resident."""
+    capped = request.config.getoption("--gpu-memory-gb") is not None
+    return load_pipeline(model, device="cpu" if capped else device, dtype=model_dtype(device))
+
+
+@pytest.fixture(scope="session")
+def reference_config(base_pipe, device) -> OptimizationConfig:
+    """`baseline`; for a pipeline in host memory, `baseline` with every component model-offloaded to `device`
+    (the same arithmetic, and it fits the capped card)."""
+    if base_pipe.transformer.device.type == torch.device(device).type:
+        return PRESETS["baseline"]
+    return dataclasses.replace(PRESETS["baseline"], offload=Offload.MODEL, text_encoder_offload=Offload.MODEL)
 
 
 @pytest.fixture(scope="session")
@@ -103,28 +115,28 @@ def render(settings):
 
 
 @pytest.fixture(scope="session")
-def reference(base_pipe, loras, render) -> Render:
+def reference(base_pipe, reference_config, device, loras, render) -> Render:
     """The `baseline` preset with the first LoRA: what every case is compared with."""
-    with optimized(base_pipe, PRESETS["baseline"], loras[0]):
+    with optimized(base_pipe, reference_config, loras[0], device=device):
         return render(base_pipe).cpu()
 
 
 @pytest.fixture(scope="session")
-def without_lora(base_pipe, render) -> Render:
+def without_lora(base_pipe, reference_config, device, render) -> Render:
     """The `baseline` preset with no LoRA: the far end of lora_error's scale."""
-    with optimized(base_pipe, PRESETS["baseline"]):
+    with optimized(base_pipe, reference_config, device=device):
         return render(base_pipe).cpu()
 
 
 @pytest.fixture(scope="session")
-def calibration(base_pipe, loras, render, reference, without_lora) -> Calibration:
+def calibration(base_pipe, reference_config, device, loras, render, reference, without_lora) -> Calibration:
     """Similarity threshold for this model: exact-kernel spread against a dropped and a half-scale LoRA.
 
     Fails the session's cases when the two cannot be told apart (the LoRA is too weak for this model)."""
-    exact_variant = dataclasses.replace(PRESETS["baseline"], attention=Attention.SDPA_MATH)
-    with optimized(base_pipe, exact_variant, loras[0]):
+    exact_variant = dataclasses.replace(reference_config, attention=Attention.SDPA_MATH)
+    with optimized(base_pipe, exact_variant, loras[0], device=device):
         variant = render(base_pipe)
-    with optimized(base_pipe, PRESETS["baseline"], loras[0]):
+    with optimized(base_pipe, reference_config, loras[0], device=device):
         half_scale = render(base_pipe, joint_attention_kwargs={"scale": WRONG_SCALE}).cpu()
     calibration = Calibration.measure(reference, without_lora, variant.cpu(), [without_lora, half_scale])
     calibration.check()

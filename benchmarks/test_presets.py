@@ -33,7 +33,7 @@ def revision() -> dict:
 
 
 @pytest.fixture
-def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, without_lora, calibration, workload, revision):
+def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, reference, without_lora, calibration, workload, revision):
     """run_case(config): optimize the session's pipeline for `config`, time its images, record extra_info, restore."""
 
     def run(config: OptimizationConfig) -> None:
@@ -44,20 +44,23 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
         clean_slate()
         host_window = reset_peak_host_memory()
         try:
-            with optimized(base_pipe, config, loras[0]) as pipe, gpu_memory_cap(cap, config.name):
-                with compile_cache_probe() as cache:
-                    start = synced_timer()
-                    render(pipe)
-                    first_call_s = synced_timer() - start
-                graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
+            with gpu_memory_cap(cap, config.name):
                 reset_peak_memory()
-                with recompile_guard(config):
-                    output = benchmark.pedantic(timed, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
-                recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
-                peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
-                if request.config.getoption("--profile-kernels") and torch.cuda.is_available():
+                with optimized(base_pipe, config, loras[0], device=device) as pipe:
+                    with compile_cache_probe() as cache:
+                        start = synced_timer()
+                        render(pipe)
+                        first_call_s = synced_timer() - start
+                    graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
+                    peak_to_first_call = peak_memory_gib()
+                    reset_peak_memory()
                     with recompile_guard(config):
-                        benchmark.extra_info["kernels"] = kernel_summary(profile_call(render, pipe))
+                        output = benchmark.pedantic(timed, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
+                    recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
+                    peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
+                    if request.config.getoption("--profile-kernels") and torch.cuda.is_available():
+                        with recompile_guard(config):
+                            benchmark.extra_info["kernels"] = kernel_summary(profile_call(render, pipe))
         except GpuMemoryError as error:
             clean_slate()
             pytest.fail(str(error), pytrace=False)
@@ -67,7 +70,8 @@ def run_case(benchmark, request, base_pipe, loras, max_rank, render, reference, 
         benchmark.extra_info.update(
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, planted_slowdown=planted,
             rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
-            first_call_s=first_call_s, first_call_cache=cache, gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, recompiles=recompiles,
+            first_call_s=first_call_s, first_call_cache=cache, gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, peak_mem_to_first_call_GiB=peak_to_first_call,
+            recompiles=recompiles,
             peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far",
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
             **similarity(output.image, reference.image), **measured, within_limits=within, calibration=calibration.to_dict(),
@@ -105,15 +109,15 @@ HOTSWAP_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items(
 
 @pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
 @pytest.mark.parametrize("hotswap_case", list(HOTSWAP_CASES))
-def test_hotswap_sequence(benchmark, request, hotswap_case, base_pipe, loras, max_rank, render, workload, revision):
+def test_hotswap_sequence(benchmark, request, hotswap_case, base_pipe, device, loras, max_rank, render, workload, revision):
     """Serve the LoRAs one after another on the compiled pipeline: swap latency, steady time after each swap,
     recompiles and CUDA-graph re-records (both must stay 0; a recompile raises), peak GPU memory over the whole
-    sequence (under --gpu-memory-gb when given). The benchmark's rounds are the images after the swaps."""
+    sequence from optimize on (under --gpu-memory-gb when given). The benchmark's rounds are the images after the swaps."""
     config = dataclasses.replace(HOTSWAP_CASES[hotswap_case], max_rank=max_rank)
     cap = request.config.getoption("--gpu-memory-gb")
     clean_slate()
     reset_peak_memory()
-    with optimized(base_pipe, config, loras[0]) as pipe, gpu_memory_cap(cap, config.name):
+    with gpu_memory_cap(cap, config.name), optimized(base_pipe, config, loras[0], device=device) as pipe:
         render(pipe)  # compile
         graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
         swap_s: list[float] = []

@@ -50,6 +50,17 @@ def whole_number(low: int, high: int | None = None, multiple: int = 1):
     return parse
 
 
+def positive_number(text: str) -> float:
+    """An argparse type: a number above 0, or a one-line error saying so."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
 def checked_output(path: Path, overwrite: bool) -> Path:
     """`path` once it is known that an image can be saved there: a known format, a writable folder, and no
     existing file unless `overwrite`. Checked before any work, so a bad path costs nothing."""
@@ -122,26 +133,40 @@ def _settings(args: argparse.Namespace) -> dict:
 def _generate(args: argparse.Namespace) -> int:
     import torch
 
+    from .loras import LoraSpec, make_lora
+    from .measure import gpu_memory_cap, peak_memory_gib
     from .optimize import optimize
-    from .pipelines import load_pipeline
 
     out = checked_output(Path(args.out), args.overwrite)
     config = _config(args)
     device = checked_device(args.device)
-    pipe = load_pipeline(args.model, device=device, seed=args.seed)
+    if args.gpu_memory_gb and not device.startswith("cuda"):
+        raise UsageError("--gpu-memory-gb caps a GPU's memory and this run is on the CPU; drop it, or pass --device cuda on a machine with a GPU")
+    pipe = _loaded(args, config, device)
     pipe.set_progress_bar_config(disable=False)
-    optimize(pipe, config, args.lora, allow_pickle=args.allow_pickle, keep_originals=False)
-    generator = torch.Generator(device="cpu").manual_seed(args.seed)
-    # One image, so no recompile guard: a compiled preset's first call may compile a few graph variants.
-    pixels = pipe(prompt=args.prompt, generator=generator, output_type="pt", **_settings(args)).images
+    with gpu_memory_cap(args.gpu_memory_gb, f"preset {config.name}"):
+        lora = args.lora or (make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)) if args.lora_rank else None)
+        optimize(pipe, config, lora, allow_pickle=args.allow_pickle, keep_originals=False, device=device)
+        generator = torch.Generator(device="cpu").manual_seed(args.seed)
+        # One image, so no recompile guard: a compiled preset's first call may compile a few graph variants.
+        pixels = pipe(prompt=args.prompt, generator=generator, output_type="pt", **_settings(args)).images
     if not torch.isfinite(pixels).all():
         raise GenerationError(f"the image came out with NaN or inf values (preset {config.name}, model {args.model}): the weights or the LoRA overflow; nothing was saved")
     image = pipe.image_processor.pt_to_numpy(pixels.float().cpu())
     image = pipe.image_processor.numpy_to_pil(image)[0]
     out.parent.mkdir(parents=True, exist_ok=True)
     image.save(out)
-    print(f"saved {out} ({image.width}x{image.height}, preset {config.name}, model {args.model})")
+    peak = peak_memory_gib()
+    print(f"saved {out} ({image.width}x{image.height}, preset {config.name}, model {args.model}" + (f"; peak GPU memory {peak:.2f} GiB)" if peak else ")"))
     return 0
+
+
+def _loaded(args: argparse.Namespace, config, device: str):
+    """The pipeline of --model, in host memory when `config` offloads (it may not fit the GPU whole)."""
+    from .offload import loading_device
+    from .pipelines import load_pipeline, model_dtype
+
+    return load_pipeline(args.model, device=loading_device(config, device), dtype=model_dtype(device), seed=args.seed)
 
 
 def _warm(args: argparse.Namespace) -> int:
@@ -151,7 +176,6 @@ def _warm(args: argparse.Namespace) -> int:
     from .compile_cache import save_compile_cache
     from .loras import LoraSpec, make_lora
     from .optimize import optimize
-    from .pipelines import load_pipeline
 
     out = Path(args.out)
     if out.exists() and not args.overwrite:
@@ -159,8 +183,9 @@ def _warm(args: argparse.Namespace) -> int:
     config = _config(args)
     if not config.compiled:
         raise UsageError(f"preset {config.name} compiles nothing, so there is no compile cache to save; pick a compiled preset")
-    pipe = load_pipeline(args.model, device=checked_device(args.device), seed=args.seed)
-    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle, keep_originals=False)
+    device = checked_device(args.device)
+    pipe = _loaded(args, config, device)
+    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle, keep_originals=False, device=device)
     pipe(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
     size = save_compile_cache(out, overwrite=args.overwrite)
     print(f"saved {out} ({size / 2**20:.1f} MiB): the compile cache of {config.name} on {args.model}; load it with --compile-cache {out}")
@@ -173,14 +198,13 @@ def _profile(args: argparse.Namespace) -> int:
     from .loras import LoraSpec, make_lora
     from .measure import profile_call, synced_timer
     from .optimize import generate, optimize, recompile_guard
-    from .pipelines import load_pipeline
     from .report import kernel_summary, kernel_table
 
     if not torch.cuda.is_available():
         raise ConfigError("profile times GPU kernels and needs a CUDA GPU; on the CPU run pytest benchmarks instead")
     config = _config(args)
-    pipe = load_pipeline(args.model, device="cuda", seed=args.seed)
-    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle, keep_originals=False)
+    pipe = _loaded(args, config, "cuda")
+    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle, keep_originals=False, device="cuda")
     call = dict(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
     seconds = []
     for round_ in range(args.rounds + 1):  # the first call compiles (more than one graph may be needed), the rest must not
@@ -204,10 +228,12 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
     generate = commands.add_parser("generate", help="make one image")
     generate.add_argument("--lora", help=".safetensors file or hub id")
+    generate.add_argument("--lora-rank", type=whole_number(1), help="without --lora: a synthetic LoRA of this rank (to try a preset)")
     generate.add_argument("--prompt", required=True)
     generate.add_argument("--out", required=True, help="PNG file to write; an existing file is kept unless --overwrite")
     generate.add_argument("--overwrite", action="store_true")
     generate.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    generate.add_argument("--gpu-memory-gb", type=positive_number, help="cap GPU memory at this many GiB, to try a smaller card's budget on a larger one")
     generate.set_defaults(run=_generate)
     profile = commands.add_parser("profile", help="time a preset on the GPU and show which kernels the time goes to")
     profile.add_argument("--lora", help=".safetensors file or hub id (default: a synthetic LoRA of --lora-rank)")

@@ -1,7 +1,8 @@
 """Offloading per component: each of the transformer and the text encoders stays resident on the GPU, moves
 there whole when used (model offload), moves block by block with transfers overlapped on a CUDA stream (group
-offload), or, for the whole pipeline only, submodule by submodule (sequential). The undo puts every component
-back where it was.
+offload), or, for the whole pipeline only, submodule by submodule (sequential). A pipeline may start in host
+memory (a 24 GB card cannot hold Flux's bf16 pipeline whole): what stays resident moves to the GPU here. The
+undo puts every component back where it was.
 
 Model offload chains accelerate's hooks itself: diffusers' `enable_model_cpu_offload` offloads every component of
 a Flux pipeline and cannot leave the transformer resident while the text encoders move."""
@@ -27,30 +28,47 @@ def placements(config: OptimizationConfig) -> dict[str, Offload]:
     return {"text_encoder": config.text_encoder_offload, "text_encoder_2": config.text_encoder_offload, "transformer": config.offload, "vae": vae}
 
 
-def enable_offload(pipe: FluxPipeline, config: OptimizationConfig) -> Undo:
-    """Offload each component as `config` says; returns the undo."""
+def loading_device(config: OptimizationConfig, device: str | torch.device) -> torch.device:
+    """Where to load a pipeline that will run `config` on `device`: host memory when the config offloads any
+    component (the card it is meant for may not hold the whole bf16 pipeline; `optimize(..., device=device)`
+    moves there what stays resident), `device` otherwise."""
+    offloads = any(placement is not Offload.NONE for placement in placements(config).values())
+    return torch.device("cpu") if offloads else torch.device(device)
+
+
+def enable_offload(pipe: FluxPipeline, config: OptimizationConfig, device: str | torch.device | None = None) -> Undo:
+    """Place each component on `device` (default: the transformer's) as `config` says: resident components move
+    there, offloaded ones get the hooks that bring them there when used. The undo puts every component back on
+    the device it came from."""
     plan = placements(config)
+    device = torch.device(device) if device is not None else pipe.transformer.device
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", torch.cuda.current_device())
+    origins = {name: next(getattr(pipe, name).parameters()).device for name in plan}
+    undo: list[Undo] = [lambda: _place(pipe, origins)]
     if all(placement is Offload.NONE for placement in plan.values()):
-        return lambda: None
-    if not torch.cuda.is_available():
-        raise RuntimeError("offloading needs a CUDA GPU to offload to")
-    device = pipe.transformer.device
+        moved = _place(pipe, dict.fromkeys(plan, device))
+        return undo[0] if moved else lambda: None
+    if device.type != "cuda":
+        where = "; the pipeline is in host memory: pass optimize(..., device='cuda')" if torch.cuda.is_available() else ""
+        raise RuntimeError(f"offloading needs a CUDA GPU to offload to{where}")
     if Offload.SEQUENTIAL in plan.values():
         pipe.enable_sequential_cpu_offload(device=device)
-        return lambda: (pipe.remove_all_hooks(), pipe.to(device))
+        return lambda: (pipe.remove_all_hooks(), _place(pipe, origins))
     from accelerate import cpu_offload_with_hook
     from accelerate.hooks import remove_hook_from_module
 
     hooks: dict[str, object] = {}
-    undo: list[Undo] = []
     for name, placement in plan.items():
         module = getattr(pipe, name)
-        if placement is Offload.MODEL:
+        if placement is Offload.NONE:
+            module.to(device)
+        elif placement is Offload.MODEL:
             module.to("cpu")
             previous = list(hooks.values())[-1] if hooks else None  # leaves the GPU as this one arrives
             _, hooks[name] = cpu_offload_with_hook(module, device, prev_module_hook=previous)
-            undo.append(lambda module=module: (remove_hook_from_module(module, recurse=True), module.to(device)))
-        elif placement is Offload.GROUP:
+            undo.append(lambda module=module: remove_hook_from_module(module, recurse=True))
+        else:
             undo.append(_group_offload(module, device))
     leaving = [hook for name, hook in hooks.items() if name in TEXT_ENCODERS]
     if leaving and "transformer" not in hooks:  # a resident transformer: the text encoders leave as denoising starts
@@ -68,13 +86,25 @@ def enable_offload(pipe: FluxPipeline, config: OptimizationConfig) -> Undo:
     return undo_all
 
 
+def _place(pipe: FluxPipeline, devices: dict[str, torch.device]) -> bool:
+    """Move each named component wholly to its device; whether any part had to move."""
+    moved = False
+    for name, device in devices.items():
+        module = getattr(pipe, name)
+        if any(parameter.device != device for parameter in module.parameters()):
+            module.to(device)
+            moved = True
+    return moved
+
+
 def _offload_all(hooks: list) -> None:
     for hook in hooks:
         hook.offload()
 
 
 def _group_offload(module: torch.nn.Module, device: torch.device) -> Undo:
-    """Group offloading (one block at a time, the next one's transfer on a CUDA stream); returns the undo."""
+    """Group offloading (one block at a time, the next one's transfer on a CUDA stream); the undo removes its
+    hooks and leaves the module on the CPU."""
     from diffusers.hooks import apply_group_offloading
     from diffusers.hooks.group_offloading import _GROUP_OFFLOADING, _LAZY_PREFETCH_GROUP_OFFLOADING
     from diffusers.hooks.hooks import HookRegistry
@@ -85,6 +115,5 @@ def _group_offload(module: torch.nn.Module, device: torch.device) -> Undo:
         registry = HookRegistry.check_if_exists_or_initialize(module)
         for name in (_LAZY_PREFETCH_GROUP_OFFLOADING, _GROUP_OFFLOADING):
             registry.remove_hook(name, recurse=True)
-        module.to(device)
 
     return undo

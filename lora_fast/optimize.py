@@ -85,7 +85,7 @@ def _drop_compiled(modules: list[torch.nn.Module]) -> None:
 
 def optimize(
     pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | None = None, *, lora_targets: Iterable[str] | None = None,
-    allow_pickle: bool = False, keep_originals: bool = True,
+    allow_pickle: bool = False, keep_originals: bool = True, device: str | torch.device | None = None,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid,
@@ -93,10 +93,13 @@ def optimize(
     `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
-    `restore` then raises.
+    `restore` then raises. `device` is where the pipeline runs (default: where its transformer is); a pipeline
+    loaded in host memory for an offloading config (`offload.loading_device`) reaches it in the offload step,
+    its FP8 layers already in quantization.
 
     Raises ConfigError before touching the pipeline when this machine cannot run `config`."""
     check_runnable(config)
+    device = torch.device(device) if device is not None else pipe.transformer.device
     if getattr(pipe, "lora_fast", None) is not None:
         raise RuntimeError("pipeline is already optimized; call restore(pipe) before optimizing it again")
     slot = LoraSlot(pipe, hotswap=config.hotswap, max_rank=config.max_rank, targets=lora_targets, fold=config.fold_lora)
@@ -109,7 +112,7 @@ def optimize(
         if config.fuse_qkv:
             optimized.undo.append(fuse_qkv(pipe.transformer))
         if config.quantization is not Quantization.NONE:
-            undo = quantize(pipe.transformer, config.quantization, config.text_stream_fp8, keep_originals)
+            undo = quantize(pipe.transformer, config.quantization, config.text_stream_fp8, keep_originals, device)
             if undo is None:
                 optimized.restorable = False
             else:
@@ -119,7 +122,7 @@ def optimize(
         if config.sigmoid_gelu:
             optimized.undo.append(use_sigmoid_gelu(pipe.transformer))
         optimized.undo.append(enable_context_parallel(pipe.transformer, config))
-        optimized.undo.append(enable_offload(pipe, config))
+        optimized.undo.append(enable_offload(pipe, config, device))
         if config.compiled:
             optimized.undo.append(compile_transformer(pipe.transformer, config))
         if config.compile_vae:

@@ -149,15 +149,20 @@ def build_random_pipeline(shapes: FluxShapes, *, device: str | torch.device = "c
     )
 
 
+def model_dtype(device: str | torch.device) -> torch.dtype:
+    """The dtype a pipeline runs in on `device`: bfloat16 on CUDA, float32 on the CPU."""
+    return torch.bfloat16 if torch.device(device).type == "cuda" else torch.float32
+
+
 def load_pipeline(
     source: str = TINY, *, device: str | torch.device = "cpu", dtype: torch.dtype | None = None, seed: int = 0
 ) -> FluxPipeline:
     """A FluxPipeline from `source`: "tiny" (embedded), "flux-dev-random" (full size, random), a local folder or a hub id.
 
-    dtype defaults to float32 on CPU and bfloat16 on CUDA; `seed` fixes the random weights of the built pipelines.
-    """
+    dtype defaults to `model_dtype(device)`; `seed` fixes the random weights of the built pipelines. A pipeline
+    that will run offloaded on a GPU loads in host memory with the GPU's dtype (`offload.loading_device`)."""
     device = torch.device(device)
-    dtype = dtype or (torch.bfloat16 if device.type == "cuda" else torch.float32)
+    dtype = dtype or model_dtype(device)
     if source in BUILT_SHAPES:
         pipe = build_random_pipeline(BUILT_SHAPES[source], device=device, dtype=dtype, seed=seed)
     else:

@@ -33,12 +33,12 @@ class Fp8Linear(torch.nn.Module):
         self.in_features, self.out_features = in_features, out_features
         self.register_buffer("weight", torch.empty(out_features, in_features, dtype=torch.float8_e4m3fn, device=device))
         self.register_buffer("weight_scale", torch.empty(out_features, 1, dtype=torch.float32, device=device))
-        self.register_buffer("bias", None if bias is None else bias.detach().clone())
+        self.register_buffer("bias", None if bias is None else bias.detach().to(device, copy=True))
 
     @classmethod
-    def from_linear(cls, linear: torch.nn.Linear) -> Fp8Linear:
-        """The FP8 copy of `linear` (whose own weight is left as it is)."""
-        layer = cls(linear.in_features, linear.out_features, linear.bias, linear.weight.device)
+    def from_linear(cls, linear: torch.nn.Linear, device: torch.device | None = None) -> Fp8Linear:
+        """The FP8 copy of `linear` on `device` (default: `linear`'s), whose own weight is left as it is."""
+        layer = cls(linear.in_features, linear.out_features, linear.bias, device or linear.weight.device)
         layer.set_weight(linear.weight.detach())
         return layer
 
@@ -113,16 +113,20 @@ def text_stream_projections(transformer: torch.nn.Module) -> set[torch.nn.Module
     return layers
 
 
-def quantize(transformer: torch.nn.Module, quantization: Quantization, text_stream: bool = True, keep_originals: bool = True) -> Undo | None:
+def quantize(
+    transformer: torch.nn.Module, quantization: Quantization, text_stream: bool = True, keep_originals: bool = True, device: torch.device | None = None
+) -> Undo | None:
     """FP8 on the transformer's base linear layers (the text stream's attention projections only with
     `text_stream`); the returned undo puts the original layers back. Without `keep_originals` the original
-    layers are freed instead of parked in host memory (Flux's are 22 GiB) and there is no undo (None)."""
+    layers are freed instead of parked in host memory (Flux's are 22 GiB) and there is no undo (None). Ours
+    builds each FP8 layer on `device` (default: its layer's), one layer at a time, so a transformer in host
+    memory reaches the GPU already in FP8."""
     if quantization is Quantization.TORCHAO_FP8_ROWWISE:
         return _quantize_torchao(transformer, text_stream, keep_originals)
     originals = {name: transformer.get_submodule(name) for name in base_linears(transformer, text_stream)}
     devices = {name: layer.weight.device for name, layer in originals.items()}
     for name, layer in originals.items():
-        transformer.set_submodule(name, Fp8Linear.from_linear(layer))
+        transformer.set_submodule(name, Fp8Linear.from_linear(layer, device))
         if keep_originals:
             layer.to("cpu")  # parked off the GPU: the point of FP8 is the memory it frees
     if not keep_originals:

@@ -222,6 +222,10 @@ def one_line_error(capsys, argv) -> str:
     (["--device", "cuda:7"], "CUDA GPU"),
     (["--device", "meta"], "runs on cpu or cuda"),
     (["--device", "no such thing"], "not a device name"),
+    (["--gpu-memory-gb", "0"], "must be above 0"),
+    (["--gpu-memory-gb", "lots"], "not a number"),
+    (["--device", "cpu", "--gpu-memory-gb", "24"], "this run is on the CPU"),
+    (["--lora-rank", "0"], "must be at least 1"),
 ])
 def test_cli_refuses_bad_arguments_in_one_line(tmp_path, capsys, argv, words):
     assert words in one_line_error(capsys, ["generate", "--prompt", "x", "--out", str(tmp_path / "a.png"), *argv])

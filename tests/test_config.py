@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from lora_fast.cli import main
-from lora_fast.config import PRESETS, VARIANTS, Attention, Compile, ConfigError, OptimizationConfig, Quantization, get_preset, requirements
+from lora_fast.config import PRESETS, VARIANTS, Attention, Compile, ConfigError, Offload, OptimizationConfig, Quantization, get_preset, requirements
 from lora_fast.optimize import optimize
 
 REFERENCE_ROWS = ["baseline", "optimized", "no_fp8", "no_fa3", "baseline_compile", "no_fa3_fp8", "no_compile_fp8", "no_compile"]
@@ -105,6 +105,16 @@ def test_cli_generate_writes_png_and_keeps_existing(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
 
 
+def test_cli_generate_with_a_synthetic_lora_changes_the_image(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    plain, with_lora = tmp_path / "plain.png", tmp_path / "lora.png"
+    assert main(["generate", "--prompt", "a cat", "--out", str(plain), "--steps", "2"]) == 0
+    assert main(["generate", "--prompt", "a cat", "--out", str(with_lora), "--steps", "2", "--lora-rank", "4"]) == 0
+    assert not np.array_equal(np.asarray(Image.open(plain)), np.asarray(Image.open(with_lora)))
+
+
 def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["generate", "--prompt", "x", "--preset", "turbo", "--out", str(tmp_path / "a.png")]) == 2
     assert main(["generate", "--prompt", "x", "--lora", str(tmp_path / "no.safetensors"), "--out", str(tmp_path / "b.png")]) == 2
@@ -135,3 +145,24 @@ def test_offloading_without_cuda_is_refused_and_none_is_a_no_op(pipe):
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match="needs a CUDA GPU"):
             enable_offload(pipe, OptimizationConfig(text_encoder_offload="model"))
+
+
+def test_an_offloading_config_loads_in_host_memory():
+    from lora_fast.offload import loading_device
+
+    offloading = [config for config in PRESETS.values() if config.offload is not Offload.NONE or config.text_encoder_offload is not Offload.NONE]
+    assert {config.name for config in offloading} >= {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_group_offload", "rtx4090_offload"}
+    assert all(loading_device(config, "cuda") == torch.device("cpu") for config in offloading)
+    assert loading_device(PRESETS["optimized"], "cuda") == torch.device("cuda")
+
+
+def test_fp8_layers_are_built_on_the_device_asked_and_the_originals_stay(pipe):
+    from lora_fast.quantize import Fp8Linear, quantize
+
+    undo = quantize(pipe.transformer, Quantization.FP8_ROWWISE, device=torch.device("meta"))  # meta: a device other than the CPU's
+    try:
+        fp8 = [module for module in pipe.transformer.modules() if isinstance(module, Fp8Linear)]
+        assert fp8 and all(buffer.device.type == "meta" for layer in fp8 for buffer in layer.buffers())
+    finally:
+        undo()
+    assert all(parameter.device.type == "cpu" for parameter in pipe.transformer.parameters())
