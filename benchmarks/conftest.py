@@ -55,7 +55,7 @@ def base_pipe(request, model, device):
     --gpu-memory-gb it stays in host memory, as on the card the cap stands for (a 24 GB card cannot hold Flux's
     bf16 pipeline whole): each case's optimize moves to the GPU what its config keeps resident."""
     capped = request.config.getoption("--gpu-memory-gb") is not None
-    return load_pipeline(model, device="cpu" if capped else device, dtype=model_dtype(device))
+    return load_pipeline(model, device="cpu" if capped else device, dtype=model_dtype(device), draw_on=device)
 
 
 @pytest.fixture(scope="session")

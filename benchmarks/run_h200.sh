@@ -12,7 +12,8 @@
 #   row_quant        a one-pass row quantization kernel against inductor's (0024)
 #   rope             the q/k RMSNorm and rotary embedding written two ways, each compiled
 #   rtx4090, rtx4090_group, rtx4090_offload, rtx4090_swap   the 24 GB presets and their hot-swap sequences under a
-#                    24 GB cap (they need pytest-timeout)
+#                    24 GB cap, the pipeline in host memory as on the card (they need pytest-timeout)
+#   rtx4090_cli      `lora-fast generate` of rtx4090_optimized under the cap, from a fresh process: peak GPU and host memory
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
 set -u
 FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
@@ -34,14 +35,18 @@ for job in "$@"; do
     levers) bench levers 575 --rounds 10 --profile-kernels $(cases test_preset baseline optimized no_fp8) \
       $(cases test_variant optimized-vae optimized-sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
     # the 24 GB presets: the ratio pair in one process; a per-case limit (test function
-    # only: the first case also pays the session's setup) keeps each file when one case is too slow
-    # (rtx4090_baseline needs about 170 s: a first call, three rounds, and moving 24 GB back in its restore)
-    rtx4090) bench rtx4090 480 --rounds 3 --gpu-memory-gb 24 --timeout 260 -o timeout_func_only=true $(cases test_preset rtx4090_optimized rtx4090_baseline);;
+    # only: the first case also pays the session's setup, whose four reference images are model-offloaded under a cap)
+    # keeps each file when one case is too slow (rtx4090_baseline needs about 170 s: a first call and three rounds)
+    rtx4090) bench rtx4090 570 --rounds 3 --gpu-memory-gb 24 --timeout 260 -o timeout_func_only=true $(cases test_preset rtx4090_optimized rtx4090_baseline);;
     # one process each: pytest-benchmark writes its file only when the process ends, so a stopped pair loses both
     rtx4090_group) bench rtx4090_group 300 --rounds 3 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload);;
     rtx4090_offload) bench rtx4090_offload 570 --rounds 3 --gpu-memory-gb 24 --timeout 250 -o timeout_func_only=true $(cases test_preset rtx4090_offload) \
       "$P::test_hotswap_sequence[rtx4090_offload]";;
     rtx4090_swap) bench rtx4090_swap 300 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
+    rtx4090_cli) timeout 400 python3 -c 'import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); print(f"exit {code}; peak host RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GiB")' \
+      python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \
+      --height 1024 --width 1024 --steps 28 --prompt "a lighthouse on a cliff at dusk" --out "$OUT/rtx4090_optimized.png" >"$OUT/rtx4090_cli.log" 2>&1
+      echo "rtx4090_cli: exit $?";;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
     fused) bench fused 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+fused_qkv);;
     # issue 12's warm first call from a cache a server ships: `lora-fast warm` writes it in one process; a fresh

@@ -166,7 +166,7 @@ def _loaded(args: argparse.Namespace, config, device: str):
     from .offload import loading_device
     from .pipelines import load_pipeline, model_dtype
 
-    return load_pipeline(args.model, device=loading_device(config, device), dtype=model_dtype(device), seed=args.seed)
+    return load_pipeline(args.model, device=loading_device(config, device), dtype=model_dtype(device), seed=args.seed, draw_on=device)
 
 
 def _warm(args: argparse.Namespace) -> int:

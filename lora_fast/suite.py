@@ -35,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lora-strength", type=float, default=None, help="|delta W|/|W| of the synthetic LoRAs (default: LoraSpec's)")
     group.addoption("--rounds", type=int, default=10, help="timed images per case (the regression gate needs 10)")
     group.addoption("--profile-kernels", action="store_true", help="profile one more image per case and store its GPU time per kernel family")
-    group.addoption("--gpu-memory-gb", type=float, help="cap GPU memory while each case runs (its reference images run uncapped), to stand in for a smaller card")
+    group.addoption("--gpu-memory-gb", type=float, help="stand in for a card of this many GiB: the session's pipeline stays in host memory and each case's GPU memory is capped from its optimize on (the reference images run uncapped, model-offloaded)")
     group.addoption("--reverse-cases", action="store_true", help="run the cases in reverse order (to show the order moves no figure)")
     group.addoption("--plant-slowdown", type=float, default=0.0, help="make every timed image this fraction slower (to show the gate catches it)")
     group.addoption("--compile-cache", type=Path, action="append", default=[], help="load this compile-cache file before the first case (lora-fast warm makes one; repeat for several)")

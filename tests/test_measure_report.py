@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from lora_fast import measure, report
+from lora_fast.config import PRESETS
 
 STORED = sorted(Path(__file__).parent.parent.glob(".benchmarks/NVIDIA-H200/*/*.json"))
 
@@ -128,8 +129,13 @@ def test_readme_tables_are_the_stored_runs():
     recipe_rows = report.read_rows(recipe)
     assert report.markdown(recipe_rows, missing=report.missing_cases(recipe, recipe_rows)) in readme
     assert {row.name for row in recipe_rows if row.flags} == {"no_compile", "reference_recipe"} and "⚠ CV 15.0% > 2%" in readme
-    capped = [folder / "0025_rtx4090_capped_24gb.json"]  # the 24 GB pair, 3 rounds each: published with their flags
+    # the 24 GB presets, 3 rounds each, published with their flags: the ratio pair in one process, the others alone
+    capped = [folder / name for name in ("0025_rtx4090_capped_24gb.json", "0028_rtx4090_group_offload_capped_24gb.json", "0030_rtx4090_offload_capped_24gb.json")]
     capped_rows = report.read_rows(capped)
     assert report.markdown(capped_rows, baseline="rtx4090_baseline", missing=report.missing_cases(capped, capped_rows)) in readme
     by_name = {row.name: row for row in capped_rows}
+    assert set(by_name) == {name for name in PRESETS if name.startswith("rtx4090_")}
+    fused = [folder / "0032_fused_qkv.json"]  # fused q/k/v against optimized in one process
+    fused_rows = report.read_rows(fused)
+    assert report.markdown(fused_rows, baseline="optimized", missing=report.missing_cases(fused, fused_rows)) in readme
     assert by_name["rtx4090_optimized"].peak_mem_GiB <= 22 and all(row.peak_host_rss_GiB for row in capped_rows)  # issue 14's goal

@@ -18,6 +18,16 @@ def test_other_seed_other_weights(tiny_pipe):
     assert not torch.equal(other.transformer.proj_out.weight, tiny_pipe.transformer.proj_out.weight)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="draws the weights on a GPU")
+def test_weights_drawn_on_the_gpu_arrive_in_host_memory_as_a_gpu_build_has_them():
+    on_gpu = load_pipeline(TINY, device="cuda", seed=3)
+    in_host = load_pipeline(TINY, device="cpu", dtype=torch.bfloat16, seed=3, draw_on="cuda")
+    for name in ("transformer", "vae", "text_encoder", "text_encoder_2"):
+        ours, theirs = getattr(in_host, name).state_dict(), getattr(on_gpu, name).state_dict()
+        assert all(ours[key].device.type == "cpu" and torch.equal(ours[key], theirs[key].cpu()) for key in ours), name
+
+
 def test_building_restores_global_torch_state():
     dtype, rng = torch.get_default_dtype(), torch.get_rng_state()
     load_pipeline(TINY, dtype=torch.bfloat16)
