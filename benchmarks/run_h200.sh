@@ -38,11 +38,12 @@ for job in "$@"; do
     # only: the first case also pays the session's setup, whose four reference images are model-offloaded under a cap)
     # keeps each file when one case is too slow (rtx4090_baseline needs about 170 s: a first call and three rounds)
     rtx4090) bench rtx4090 570 --rounds 3 --gpu-memory-gb 24 --timeout 260 -o timeout_func_only=true $(cases test_preset rtx4090_optimized rtx4090_baseline);;
-    # one process each: pytest-benchmark writes its file only when the process ends, so a stopped pair loses both
-    rtx4090_group) bench rtx4090_group 300 --rounds 3 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload);;
+    # one process each: pytest-benchmark writes its file only when the process ends, so a stopped pair loses both;
+    # each job takes one device call (the session's setup alone, four model-offloaded reference images, is about 3 min)
+    rtx4090_group) bench rtx4090_group 450 --rounds 3 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload);;
     rtx4090_offload) bench rtx4090_offload 570 --rounds 3 --gpu-memory-gb 24 --timeout 250 -o timeout_func_only=true $(cases test_preset rtx4090_offload) \
       "$P::test_hotswap_sequence[rtx4090_offload]";;
-    rtx4090_swap) bench rtx4090_swap 300 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
+    rtx4090_swap) bench rtx4090_swap 420 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
     rtx4090_cli) timeout 400 python3 -c 'import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); print(f"exit {code}; peak host RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GiB")' \
       python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \
       --height 1024 --width 1024 --steps 28 --prompt "a lighthouse on a cliff at dusk" --out "$OUT/rtx4090_optimized.png" >"$OUT/rtx4090_cli.log" 2>&1
