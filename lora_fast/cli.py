@@ -7,13 +7,17 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .compile_cache import CompileCacheError, load_compile_cache
-from .config import PRESETS, Attention, ConfigError, attention_variant, check_runnable, get_preset, requirements, unmet_requirements
+from .config import PRESETS, Attention, ConfigError, OptimizationConfig, attention_variant, check_runnable, get_preset, requirements, unmet_requirements
 from .lora_files import LoraError
 from .measure import GpuMemoryError
 from .parallel import ParallelError
 from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
+
+if TYPE_CHECKING:
+    from diffusers import FluxPipeline
 
 MAX_SEED = 2**63 - 1  # torch generators take seeds up to here
 
@@ -133,9 +137,7 @@ def _settings(args: argparse.Namespace) -> dict:
 def _generate(args: argparse.Namespace) -> int:
     import torch
 
-    from .loras import LoraSpec, make_lora
     from .measure import gpu_memory_cap, peak_memory_gib
-    from .optimize import optimize
 
     out = checked_output(Path(args.out), args.overwrite)
     config = _config(args)
@@ -145,8 +147,7 @@ def _generate(args: argparse.Namespace) -> int:
     pipe = _loaded(args, config, device)
     pipe.set_progress_bar_config(disable=False)
     with gpu_memory_cap(args.gpu_memory_gb, f"preset {config.name}"):
-        lora = args.lora or (make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)) if args.lora_rank else None)
-        optimize(pipe, config, lora, allow_pickle=args.allow_pickle, keep_originals=False, device=device)
+        _optimized(args, pipe, config, device)
         generator = torch.Generator(device="cpu").manual_seed(args.seed)
         # One image, so no recompile guard: a compiled preset's first call may compile a few graph variants.
         pixels = pipe(prompt=args.prompt, generator=generator, output_type="pt", **_settings(args)).images
@@ -161,7 +162,7 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _loaded(args: argparse.Namespace, config, device: str):
+def _loaded(args: argparse.Namespace, config: OptimizationConfig, device: str) -> FluxPipeline:
     """The pipeline of --model, in host memory when `config` offloads (it may not fit the GPU whole)."""
     from .offload import loading_device
     from .pipelines import load_pipeline, model_dtype
@@ -169,13 +170,21 @@ def _loaded(args: argparse.Namespace, config, device: str):
     return load_pipeline(args.model, device=loading_device(config, device), dtype=model_dtype(device), seed=args.seed, draw_on=device)
 
 
+def _optimized(args: argparse.Namespace, pipe: FluxPipeline, config: OptimizationConfig, device: str) -> None:
+    """`optimize` for a process that serves one configuration, with the --lora file or else a synthetic LoRA of
+    --lora-rank (none when neither is given)."""
+    from .loras import LoraSpec, make_lora
+    from .optimize import optimize
+
+    lora = args.lora or (make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)) if args.lora_rank else None)
+    optimize(pipe, config, lora, allow_pickle=args.allow_pickle, keep_originals=False, device=device)
+
+
 def _warm(args: argparse.Namespace) -> int:
     """Compile a preset with one image and save the compile cache a server can ship (`--compile-cache` loads it)."""
     import torch
 
     from .compile_cache import save_compile_cache
-    from .loras import LoraSpec, make_lora
-    from .optimize import optimize
 
     out = Path(args.out)
     if out.exists() and not args.overwrite:
@@ -185,7 +194,7 @@ def _warm(args: argparse.Namespace) -> int:
         raise UsageError(f"preset {config.name} compiles nothing, so there is no compile cache to save; pick a compiled preset")
     device = checked_device(args.device)
     pipe = _loaded(args, config, device)
-    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle, keep_originals=False, device=device)
+    _optimized(args, pipe, config, device)
     pipe(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
     size = save_compile_cache(out, overwrite=args.overwrite)
     print(f"saved {out} ({size / 2**20:.1f} MiB): the compile cache of {config.name} on {args.model}; load it with --compile-cache {out}")
@@ -195,16 +204,15 @@ def _warm(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     import torch
 
-    from .loras import LoraSpec, make_lora
     from .measure import profile_call, synced_timer
-    from .optimize import generate, optimize, recompile_guard
+    from .optimize import generate, recompile_guard
     from .report import kernel_summary, kernel_table
 
     if not torch.cuda.is_available():
         raise ConfigError("profile times GPU kernels and needs a CUDA GPU; on the CPU run pytest benchmarks instead")
     config = _config(args)
     pipe = _loaded(args, config, "cuda")
-    optimize(pipe, config, args.lora or make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)), allow_pickle=args.allow_pickle, keep_originals=False, device="cuda")
+    _optimized(args, pipe, config, "cuda")
     call = dict(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
     seconds = []
     for round_ in range(args.rounds + 1):  # the first call compiles (more than one graph may be needed), the rest must not
