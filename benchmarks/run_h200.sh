@@ -7,6 +7,10 @@
 #   remaining        no_compile and the reference's recipe, whose torchao compile takes minutes
 #   levers           issue 12's kept levers, each against optimized, profiled (the first batch: this job at 687c117)
 #   swap             the hot-swap sequence of optimized alone
+#   warm_versus      compiles optimized and reference_recipe in parallel into the on-disk inductor cache (nothing timed),
+#                    so that `versus`, on the same machine, does not spend its call on torchao's cold compile (about 400 s)
+#   versus           issue 12's goals from one process: baseline, optimized, no_fp8 and reference_recipe, profiled, and
+#                    optimized's hot-swap sequence
 #   fused            the fused q/k/v projections against optimized, profiled
 #   artifact         optimized's first call in a fresh process from a compile cache `lora-fast warm` shipped
 #   row_quant        a one-pass row quantization kernel against inductor's (0024)
@@ -26,7 +30,7 @@ bench() {  # bench JOB LIMIT_S ARGS...
 }
 for job in "$@"; do
   case $job in
-    gpu_tests) timeout 300 python3 -m pytest tests -m gpu -v -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
+    gpu_tests) timeout 450 python3 -m pytest tests -m gpu -v -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
     headline) bench headline 570 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;
     rest) bench rest 400 --rounds 10 $(cases test_preset baseline baseline_compile no_compile_fp8) $(cases test_hotswap_sequence optimized);;
     reversed) bench reversed 400 --rounds 10 --reverse-cases $(cases test_preset baseline optimized no_fp8);;
@@ -48,6 +52,12 @@ for job in "$@"; do
       python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \
       --height 1024 --width 1024 --steps 28 --prompt "a lighthouse on a cliff at dusk" --out "$OUT/rtx4090_optimized.png" >"$OUT/rtx4090_cli.log" 2>&1
       echo "rtx4090_cli: exit $?";;
+    warm_versus) for preset in optimized reference_recipe; do
+        timeout 540 python3 -m lora_fast warm --model flux-dev-random --preset $preset --lora-rank 128 --height 1024 --width 1024 \
+          --steps 2 --out "/tmp/warm_$preset.bin" --overwrite >"$OUT/warm_$preset.log" 2>&1 &
+      done; wait; echo "warm_versus: done after ${SECONDS}s";;
+    versus) bench versus 570 --rounds 10 --profile-kernels $(cases test_preset baseline optimized no_fp8 reference_recipe) \
+      $(cases test_hotswap_sequence optimized);;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
     fused) bench fused 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+fused_qkv);;
     # issue 12's warm first call from a cache a server ships: `lora-fast warm` writes it in one process; a fresh
