@@ -92,6 +92,7 @@ def report(session: nox.Session) -> None:
     for section, run in levers.items():
         session.run("python", "-m", "lora_fast.report", f"{stored}/{run}.json", "--baseline", "optimized", "--readme", "README.md", "--section", section)
     session.run("python", "-m", "lora_fast.report", f"{stored}/0021_remaining_ci_h100.json", "--readme", "README.md", "--section", "recipe")
+    session.run("python", "-m", "lora_fast.report", f"{stored}/0034_versus_reference_one_process.json", "--readme", "README.md", "--section", "versus")
     capped = [f"{stored}/{run}.json" for run in ("0025_rtx4090_capped_24gb", "0028_rtx4090_group_offload_capped_24gb", "0030_rtx4090_offload_capped_24gb")]
     session.run("python", "-m", "lora_fast.report", *capped, "--baseline", "rtx4090_baseline", "--readme", "README.md", "--section", "rtx4090")
     session.run("python", "-m", "lora_fast.report", f"{stored}/0032_fused_qkv.json", "--baseline", "optimized", "--readme", "README.md", "--section", "fused")

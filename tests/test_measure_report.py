@@ -129,6 +129,10 @@ def test_readme_tables_are_the_stored_runs():
     recipe_rows = report.read_rows(recipe)
     assert report.markdown(recipe_rows, missing=report.missing_cases(recipe, recipe_rows)) in readme
     assert {row.name for row in recipe_rows if row.flags} == {"no_compile", "reference_recipe"} and "⚠ CV 15.0% > 2%" in readme
+    versus = [folder / "0034_versus_reference_one_process.json"]  # issue 12's goals from one process at one commit
+    versus_rows = report.read_rows(versus)
+    assert report.markdown(versus_rows, missing=report.missing_cases(versus, versus_rows)) in readme
+    assert {row.name for row in versus_rows if row.flags} == {"reference_recipe"}
     # the 24 GB presets, 3 rounds each, published with their flags: the ratio pair in one process, the others alone
     capped = [folder / name for name in ("0025_rtx4090_capped_24gb.json", "0028_rtx4090_group_offload_capped_24gb.json", "0030_rtx4090_offload_capped_24gb.json")]
     capped_rows = report.read_rows(capped)
