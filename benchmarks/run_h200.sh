@@ -11,8 +11,9 @@
 #                    so that `versus`, on the same machine, does not spend its call on torchao's cold compile (about 400 s)
 #   versus           issue 12's goals from one process: baseline, optimized, no_fp8 and reference_recipe, profiled (0034)
 #   fused            the fused q/k/v projections against optimized, profiled
+#   unscaled         FA3 on unscaled FP8 casts (the reference's attention) against optimized, profiled
 #   artifact         optimized's first call in a fresh process from a compile cache `lora-fast warm` shipped
-#   row_quant        a one-pass row quantization kernel against inductor's (0024)
+#   row_quant        a one-pass row quantization kernel and torchao's arithmetic against inductor's (0024: without torchao's)
 #   rope             the q/k RMSNorm and rotary embedding written two ways, each compiled
 #   rtx4090, rtx4090_group, rtx4090_offload, rtx4090_swap   the 24 GB presets and their hot-swap sequences under a
 #                    24 GB cap, the pipeline in host memory as on the card (they need pytest-timeout)
@@ -58,6 +59,7 @@ for job in "$@"; do
     # 5 rounds: with 10 and optimized's hot-swap sequence it ran past one device call (logs/2026-11-29f_versus_with_swap_stopped.log)
     versus) bench versus 525 --rounds 5 --profile-kernels $(cases test_preset baseline optimized no_fp8 reference_recipe);;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
+    unscaled) bench unscaled 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+unscaled_attention);;
     fused) bench fused 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+fused_qkv);;
     # issue 12's warm first call from a cache a server ships: `lora-fast warm` writes it in one process; a fresh
     # process, whose on-disk compile caches are empty, loads it and times optimized (first call, then 3 rounds)

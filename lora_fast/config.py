@@ -275,6 +275,10 @@ VARIANTS: dict[str, OptimizationConfig] = {
             PRESETS["optimized"], name="optimized-text_fp8", text_stream_fp8=False, notes="optimized with the text stream's attention projections in bf16",
         ),
         dataclasses.replace(PRESETS["optimized"], name="optimized+fused_qkv", fuse_qkv=True, notes="optimized with q, k and v in one matmul per attention"),
+        dataclasses.replace(
+            PRESETS["optimized"], name="optimized+unscaled_attention", attention=Attention.FA3_FP8_UNSCALED,
+            notes="optimized with FA3 on q, k and v cast to e4m3 without scales (the reference's attention)",
+        ),
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-4", ulysses_degree=4, notes="context_parallel with Ulysses over 4 ranks"),
