@@ -32,8 +32,7 @@ def loading_device(config: OptimizationConfig, device: str | torch.device) -> to
     """Where to load a pipeline that will run `config` on `device`: host memory when the config offloads any
     component (the card it is meant for may not hold the whole bf16 pipeline; `optimize(..., device=device)`
     moves there what stays resident), `device` otherwise."""
-    offloads = any(placement is not Offload.NONE for placement in placements(config).values())
-    return torch.device("cpu") if offloads else torch.device(device)
+    return torch.device("cpu") if config.offloaded else torch.device(device)
 
 
 def enable_offload(pipe: FluxPipeline, config: OptimizationConfig, device: str | torch.device | None = None) -> Undo:
@@ -46,7 +45,7 @@ def enable_offload(pipe: FluxPipeline, config: OptimizationConfig, device: str |
         device = torch.device("cuda", torch.cuda.current_device())
     origins = {name: next(getattr(pipe, name).parameters()).device for name in plan}
     undo: list[Undo] = [lambda: _place(pipe, origins)]
-    if all(placement is Offload.NONE for placement in plan.values()):
+    if not config.offloaded:
         moved = _place(pipe, dict.fromkeys(plan, device))
         return undo[0] if moved else lambda: None
     if device.type != "cuda":
