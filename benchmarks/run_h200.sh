@@ -17,6 +17,7 @@
 #   rope             the q/k RMSNorm and rotary embedding written two ways, each compiled
 #   rtx4090, rtx4090_group, rtx4090_offload, rtx4090_swap   the 24 GB presets and their hot-swap sequences under a
 #                    24 GB cap, the pipeline in host memory as on the card (they need pytest-timeout)
+#   gaps             `lora-fast profile` of optimized and no_fp8, one process each: kernels, CPU ops and where the GPU waits
 #   rtx4090_cli      `lora-fast generate` of rtx4090_optimized under the cap, from a fresh process: peak GPU and host memory
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
 set -u
@@ -58,6 +59,10 @@ for job in "$@"; do
       done; wait; echo "warm_versus: done after ${SECONDS}s";;
     # 5 rounds: with 10 and optimized's hot-swap sequence it ran past one device call (logs/2026-11-29f_versus_with_swap_stopped.log)
     versus) bench versus 525 --rounds 5 --profile-kernels $(cases test_preset baseline optimized no_fp8 reference_recipe);;
+    gaps) for preset in optimized no_fp8; do
+        timeout 270 python3 -m lora_fast profile --model flux-dev-random --preset $preset --lora-rank 128 --height 1024 --width 1024 \
+          --steps 28 --rounds 3 --top 30 >"$OUT/gaps_$preset.log" 2>&1; echo "gaps $preset: exit $?"
+      done;;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
     unscaled) bench unscaled 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+unscaled_attention);;
     fused) bench fused 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+fused_qkv);;

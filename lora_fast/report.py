@@ -363,7 +363,8 @@ def kernel_family(name: str) -> str:
 
 
 def kernel_summary(profile: CallProfile, top: int = 40) -> dict:
-    """JSON-ready: wall and GPU-busy seconds, seconds per kernel family (longest first), the `top` longest kernels."""
+    """JSON-ready: wall and GPU-busy seconds, seconds per kernel family (longest first), the `top` longest kernels
+    and the `top` longest groups of the GPU's idle gaps."""
     kernels = profile.kernels
     families: dict[str, float] = {}
     for kernel in kernels:
@@ -373,6 +374,7 @@ def kernel_summary(profile: CallProfile, top: int = 40) -> dict:
         "gpu_busy_s": profile.gpu_busy_s,
         "families_s": dict(sorted(families.items(), key=lambda item: -item[1])),
         "top": [[kernel.name, kernel.calls, kernel.seconds] for kernel in kernels[:top]],
+        "idle_top": [[gap.name, gap.calls, gap.seconds] for gap in profile.idle[:top]],
     }
 
 
@@ -383,6 +385,10 @@ def kernel_table(summary: dict) -> str:
     lines += [f"| {family} | {seconds * 1e3:.1f} | {100 * seconds / busy:.1f}% |" for family, seconds in summary["families_s"].items()]
     lines += ["", "| kernel | family | calls | ms | share |", "|---|---|---|---|---|"]
     lines += [f"| {name[:100]} | {kernel_family(name)} | {calls} | {seconds * 1e3:.1f} | {100 * seconds / busy:.1f}% |" for name, calls, seconds in summary["top"]]
+    idle = summary.get("idle_top", [])  # stored summaries before the idle gaps have none
+    lines += ["", f"GPU idle between kernels (gaps of 20 µs or more): {sum(gap[2] for gap in idle) * 1e3:.1f} ms in the groups below"]
+    lines += ["", "| before -> after | gaps | ms |", "|---|---|---|"]
+    lines += [f"| {name} | {calls} | {seconds * 1e3:.2f} |" for name, calls, seconds in idle]
     return "\n".join(lines)
 
 

@@ -104,6 +104,23 @@ def test_kernel_summary_groups_gpu_time_by_family():
     assert "GPU busy 76.0 ms (76%)" in table and "| matmul | 40.0 | 52.6% |" in table
 
 
+def test_idle_gaps_are_grouped_by_the_kernels_around_them():
+    spans = [  # (name, start s, end s), out of order as a profiler may list them
+        ("block", 0.000100, 0.000200),
+        ("gemm", 0.000000, 0.000090),  # 10 µs before "block": shorter than 20 µs, not a gap
+        ("copy", 0.000150, 0.000160),  # inside "block" (another stream): no gap, and "block" stays the last to end
+        ("gemm", 0.000300, 0.000400),  # 100 µs after "block"
+        ("block", 0.000460, 0.000500),  # 60 µs after "gemm"
+        ("gemm", 0.000600, 0.000700),  # 100 µs after "block" again
+    ]
+    gaps = measure.idle_gaps(spans)
+    assert [(gap.name, gap.calls) for gap in gaps] == [("block -> gemm", 2), ("gemm -> block", 1)]
+    assert [gap.seconds for gap in gaps] == pytest.approx([200e-6, 60e-6])
+    profile = measure.CallProfile([measure.KernelTime("gemm", 3, 0.0003)], cpu_ops=[], wall_s=0.001, idle=gaps)
+    table = report.kernel_table(report.kernel_summary(profile))
+    assert "| block -> gemm | 2 | 0.20 |" in table and "0.3 ms in the groups below" in table
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error a machine without CUDA gives")
 def test_profile_on_cpu_is_a_clear_error(capsys):
     from lora_fast.cli import main
