@@ -17,6 +17,8 @@
 #   rope             the q/k RMSNorm and rotary embedding written two ways, each compiled
 #   rtx4090, rtx4090_group, rtx4090_offload, rtx4090_swap   the 24 GB presets and their hot-swap sequences under a
 #                    24 GB cap, the pipeline in host memory as on the card (they need pytest-timeout)
+#   autotune, autotune_fp8   inductor's GEMM autotuning against no_fp8 and optimized, profiled; a per-case limit keeps
+#                    the file when the autotuned compile runs too long (it needs pytest-timeout)
 #   gaps             `lora-fast profile` of optimized and no_fp8, one process each: kernels, CPU ops and where the GPU waits
 #   rtx4090_cli      `lora-fast generate` of rtx4090_optimized under the cap, from a fresh process: peak GPU and host memory
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
@@ -65,6 +67,8 @@ for job in "$@"; do
       done;;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
     unscaled) bench unscaled 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+unscaled_attention);;
+    autotune) bench autotune 520 --rounds 5 --profile-kernels --timeout 330 -o timeout_func_only=true $(cases test_preset no_fp8) $(cases test_variant no_fp8+autotune_gemm);;
+    autotune_fp8) bench autotune_fp8 520 --rounds 5 --profile-kernels --timeout 330 -o timeout_func_only=true $(cases test_preset optimized) $(cases test_variant optimized+autotune_gemm);;
     fused) bench fused 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+fused_qkv);;
     # issue 12's warm first call from a cache a server ships: `lora-fast warm` writes it in one process; a fresh
     # process, whose on-disk compile caches are empty, loads it and times optimized (first call, then 3 rounds)

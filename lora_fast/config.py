@@ -279,6 +279,14 @@ VARIANTS: dict[str, OptimizationConfig] = {
             PRESETS["optimized"], name="optimized+unscaled_attention", attention=Attention.FA3_FP8_UNSCALED,
             notes="optimized with FA3 on q, k and v cast to e4m3 without scales (the reference's attention)",
         ),
+        dataclasses.replace(
+            PRESETS["optimized"], name="optimized+autotune_gemm", inductor_options=(("max_autotune_gemm", True),),
+            notes="optimized with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
+        ),
+        dataclasses.replace(
+            PRESETS["no_fp8"], name="no_fp8+autotune_gemm", inductor_options=(("max_autotune_gemm", True),),
+            notes="no_fp8 with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
+        ),
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-4", ulysses_degree=4, notes="context_parallel with Ulysses over 4 ranks"),
