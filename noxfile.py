@@ -95,4 +95,5 @@ def report(session: nox.Session) -> None:
     session.run("python", "-m", "lora_fast.report", f"{stored}/0034_versus_reference_one_process.json", "--readme", "README.md", "--section", "versus")
     capped = [f"{stored}/{run}.json" for run in ("0025_rtx4090_capped_24gb", "0028_rtx4090_group_offload_capped_24gb", "0030_rtx4090_offload_capped_24gb")]
     session.run("python", "-m", "lora_fast.report", *capped, "--baseline", "rtx4090_baseline", "--readme", "README.md", "--section", "rtx4090")
-    session.run("python", "-m", "lora_fast.report", f"{stored}/0032_fused_qkv.json", "--baseline", "optimized", "--readme", "README.md", "--section", "fused")
+    for run, baseline, section in (("0032_fused_qkv", "optimized", "fused"), ("0035_unscaled_attention", "optimized", "unscaled"), ("0037_autotune_gemm_bf16", "no_fp8", "autotune")):
+        session.run("python", "-m", "lora_fast.report", f"{stored}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)

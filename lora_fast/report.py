@@ -119,12 +119,14 @@ def read_rows(paths: list[Path]) -> list[Row]:
 
 
 def missing_cases(paths: list[Path], rows: list[Row]) -> dict[str, str]:
-    """Configurations the runs' own case lists name but that have no row: each with why (skipped, deselected)."""
+    """Configurations the runs' own case lists name but that have no row: each with why (skipped, deselected, or
+    selected and ended without a result)."""
     listed: dict[str, str] = {}
     for path in paths:
         listed.update(read_json(path).get("machine_info", {}).get("cases", {}))
     present = {row.name for row in rows}
-    return {name: status for name, status in listed.items() if name not in present}
+    no_result = "selected, no result: the case failed or was stopped (see the run's log)"
+    return {name: no_result if status == "selected" else status for name, status in listed.items() if name not in present}
 
 
 def only_presets(rows: list[Row], missing: dict[str, str]) -> tuple[list[Row], dict[str, str]]:

@@ -135,13 +135,14 @@ def test_gate_with_nothing_stored_says_so(tmp_path):
 
 def test_report_flags_noisy_rows_and_disagreeing_clocks(tmp_path):
     run = stored_run(tmp_path, 1, [case("baseline", 5.6), case("noisy", 3.0, spread=0.05), case("clocks", 3.0, agreement=0.05)],
-                     listed={"baseline": "selected", "noisy": "selected", "clocks": "selected", "rtx4090_fp8": "deselected"})
+                     listed={"baseline": "selected", "noisy": "selected", "clocks": "selected", "rtx4090_fp8": "deselected", "stopped": "selected"})
     rows = report.read_rows([run])
     assert [row.name for row in rows] == ["baseline", "noisy", "clocks"]
     assert rows[0].flags == () and any(flag.startswith("CV") for flag in rows[1].flags) and any(flag.startswith("clocks differ") for flag in rows[2].flags)
     table = report.markdown(rows, missing=report.missing_cases([run], rows))
     assert "| baseline | 5.59" in table and "⚠ CV" in table and "⚠ clocks differ by +5.0%" in table
     assert "`rtx4090_fp8`: deselected" in table
+    assert "`stopped`: selected, no result: the case failed or was stopped" in table  # a run cut short says so
 
 
 def test_report_refuses_two_workloads_in_one_table(tmp_path):

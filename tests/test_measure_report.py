@@ -156,7 +156,8 @@ def test_readme_tables_are_the_stored_runs():
     assert report.markdown(capped_rows, baseline="rtx4090_baseline", missing=report.missing_cases(capped, capped_rows)) in readme
     by_name = {row.name: row for row in capped_rows}
     assert set(by_name) == {name for name in PRESETS if name.startswith("rtx4090_")}
-    fused = [folder / "0032_fused_qkv.json"]  # fused q/k/v against optimized in one process
-    fused_rows = report.read_rows(fused)
-    assert report.markdown(fused_rows, baseline="optimized", missing=report.missing_cases(fused, fused_rows)) in readme
+    for lever, baseline in (("0032_fused_qkv.json", "optimized"), ("0035_unscaled_attention.json", "optimized"), ("0037_autotune_gemm_bf16.json", "no_fp8")):
+        files = [folder / lever]  # one lever against its preset in one process
+        lever_rows = report.read_rows(files)
+        assert report.markdown(lever_rows, baseline=baseline, missing=report.missing_cases(files, lever_rows)) in readme
     assert by_name["rtx4090_optimized"].peak_mem_GiB <= 22 and all(row.peak_host_rss_GiB for row in capped_rows)  # issue 14's goal
