@@ -387,7 +387,7 @@ def kernel_table(summary: dict) -> str:
     lines += [f"| {family} | {seconds * 1e3:.1f} | {100 * seconds / busy:.1f}% |" for family, seconds in summary["families_s"].items()]
     lines += ["", "| kernel | family | calls | ms | share |", "|---|---|---|---|---|"]
     lines += [f"| {name[:100]} | {kernel_family(name)} | {calls} | {seconds * 1e3:.1f} | {100 * seconds / busy:.1f}% |" for name, calls, seconds in summary["top"]]
-    idle = summary.get("idle_top", [])  # stored summaries before the idle gaps have none
+    idle = summary["idle_top"]
     lines += ["", f"GPU idle between kernels (gaps of 20 µs or more): {sum(gap[2] for gap in idle) * 1e3:.1f} ms in the groups below"]
     lines += ["", "| before -> after | gaps | ms |", "|---|---|---|"]
     lines += [f"| {name} | {calls} | {seconds * 1e3:.2f} |" for name, calls, seconds in idle]

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from lora_fast.cli import main
-from lora_fast.config import PRESETS, VARIANTS, Attention, Compile, ConfigError, Offload, OptimizationConfig, Quantization, get_preset, requirements
+from lora_fast.config import PRESETS, VARIANTS, Attention, Compile, ConfigError, OptimizationConfig, Quantization, get_preset, requirements
 from lora_fast.optimize import optimize
 
 REFERENCE_ROWS = ["baseline", "optimized", "no_fp8", "no_fa3", "baseline_compile", "no_fa3_fp8", "no_compile_fp8", "no_compile"]
@@ -176,7 +176,7 @@ def test_offloading_without_cuda_is_refused_and_none_is_a_no_op(pipe):
 def test_an_offloading_config_loads_in_host_memory():
     from lora_fast.offload import loading_device
 
-    offloading = [config for config in PRESETS.values() if config.offload is not Offload.NONE or config.text_encoder_offload is not Offload.NONE]
+    offloading = [config for config in PRESETS.values() if config.offloaded]
     assert {config.name for config in offloading} >= {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_group_offload", "rtx4090_offload"}
     assert all(loading_device(config, "cuda") == torch.device("cpu") for config in offloading)
     assert loading_device(PRESETS["optimized"], "cuda") == torch.device("cuda")
