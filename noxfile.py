@@ -78,22 +78,25 @@ def compare(session: nox.Session) -> None:
     run = Path(session.create_tmp()) / "compare.json"
     run.unlink(missing_ok=True)  # the suite never overwrites a results file
     session.run("pytest", "benchmarks", "--rounds", "10", "--benchmark-json", str(run), *session.posargs)
-    session.run("python", "-m", "lora_fast.report", str(run), "--gate", ".benchmarks")
+    session.run("python", "-m", "lora_fast.bench.report", str(run), "--gate", ".benchmarks")
 
 
 @nox.session
 def report(session: nox.Session) -> None:
-    """The README's results tables and a bar chart from stored runs (default: the H200 runs the README shows)."""
+    """The README's results tables and a bar chart from stored runs (default: the H200 runs the README shows), and the
+    results page (docs/results.html) with its time-against-LoRA-error chart (docs/tradeoff.svg) from every stored run."""
     install(session)
     stored = ".benchmarks/NVIDIA-H200/Linux-CPython-3.12-64bit"
     files = session.posargs or [f"{stored}/0019_rest.json", f"{stored}/0016_headline.json", f"{stored}/0023_levers_kept.json"]
-    session.run("python", "-m", "lora_fast.report", *files, "--presets-only", "--png", "results.png", "--readme", "README.md")
+    session.run("python", "-m", "lora_fast.bench.report", *files, "--presets-only", "--png", "results.png", "--readme", "README.md")
     levers = {"levers": "0020_variants", "levers_first_batch": "0022_levers_first_batch", "levers_kept": "0023_levers_kept"}
     for section, run in levers.items():
-        session.run("python", "-m", "lora_fast.report", f"{stored}/{run}.json", "--baseline", "optimized", "--readme", "README.md", "--section", section)
-    session.run("python", "-m", "lora_fast.report", f"{stored}/0021_remaining_ci_h100.json", "--readme", "README.md", "--section", "recipe")
-    session.run("python", "-m", "lora_fast.report", f"{stored}/0034_versus_reference_one_process.json", "--readme", "README.md", "--section", "versus")
+        session.run("python", "-m", "lora_fast.bench.report", f"{stored}/{run}.json", "--baseline", "optimized", "--readme", "README.md", "--section", section)
+    session.run("python", "-m", "lora_fast.bench.report", f"{stored}/0021_remaining_ci_h100.json", "--readme", "README.md", "--section", "recipe")
+    session.run("python", "-m", "lora_fast.bench.report", f"{stored}/0034_versus_reference_one_process.json", "--readme", "README.md", "--section", "versus")
     capped = [f"{stored}/{run}.json" for run in ("0025_rtx4090_capped_24gb", "0028_rtx4090_group_offload_capped_24gb", "0030_rtx4090_offload_capped_24gb")]
-    session.run("python", "-m", "lora_fast.report", *capped, "--baseline", "rtx4090_baseline", "--readme", "README.md", "--section", "rtx4090")
+    session.run("python", "-m", "lora_fast.bench.report", *capped, "--baseline", "rtx4090_baseline", "--readme", "README.md", "--section", "rtx4090")
     for run, baseline, section in (("0032_fused_qkv", "optimized", "fused"), ("0035_unscaled_attention", "optimized", "unscaled"), ("0037_autotune_gemm_bf16", "no_fp8", "autotune")):
-        session.run("python", "-m", "lora_fast.report", f"{stored}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
+        session.run("python", "-m", "lora_fast.bench.report", f"{stored}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
+    every_run = sorted(str(path) for path in Path(".benchmarks").glob("*/*/*.json"))
+    session.run("python", "-m", "lora_fast.bench.page", *every_run, "--out", "docs/results.html", "--svg", "docs/tradeoff.svg")

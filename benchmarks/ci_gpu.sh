@@ -19,9 +19,9 @@ rm -f "$out/run.json" "$out/summary.part"
 status=0
 nox --no-venv -s "$session" -- --benchmark-json "$out/run.json" "$@" || status=$?
 echo "## lora-fast: nox -s $session on $(python -c 'import torch; print(torch.cuda.get_device_name(0))')" >"$out/summary.part"
-python -m lora_fast.report "$out/run.json" >>"$out/summary.part" || status=$?
+python -m lora_fast.bench.report "$out/run.json" >>"$out/summary.part" || status=$?
 printf '\n```\n' >>"$out/summary.part"
-python -m lora_fast.report "$out/run.json" --gate "$reference" >>"$out/summary.part" || status=$?
+python -m lora_fast.bench.report "$out/run.json" --gate "$reference" >>"$out/summary.part" || status=$?
 printf '```\n' >>"$out/summary.part"
 cat "$out/summary.part" | tee -a "$summary"
 exit "$status"

@@ -1,5 +1,5 @@
 """Benchmark fixtures: one pipeline per session, its LoRAs, the reference images and the similarity calibration.
-The plumbing (options, storage, machine info, markers and skips) is `lora_fast.suite`.
+The plumbing (options, storage, machine info, markers and skips) is `lora_fast.bench.suite`.
 
 Run: `pytest benchmarks` (tiny pipeline, CPU presets), `pytest benchmarks -m h100 --model flux-dev-random`."""
 
@@ -10,15 +10,16 @@ import dataclasses
 import pytest
 import torch
 
+from lora_fast.bench import suite
+from lora_fast.bench.provenance import Workload
+from lora_fast.bench.similarity import Calibration, Render
+from lora_fast.bench.similarity import render as render_with_latents
 from lora_fast.config import PRESETS, Attention, Offload, OptimizationConfig
-from lora_fast.lora_files import read_lora
-from lora_fast.loras import LoraSpec, make_lora, pinned
-from lora_fast.measure import Calibration, Render
-from lora_fast.measure import render as render_with_latents
+from lora_fast.lora.files import read_lora
+from lora_fast.lora.slot import pinned
+from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import optimized
 from lora_fast.pipelines import DEFAULT_PROMPT, TINY, generation_defaults, load_pipeline, model_dtype
-from lora_fast.provenance import Workload
-from lora_fast import suite
 
 # The suite's hooks, registered by being names of this conftest.
 pytest_addoption, pytest_configure, pytest_sessionstart = suite.pytest_addoption, suite.pytest_configure, suite.pytest_sessionstart

@@ -21,6 +21,8 @@
 #                    the file when the autotuned compile runs too long (it needs pytest-timeout)
 #   gaps             `lora-fast profile` of optimized and no_fp8, one process each: kernels, CPU ops and where the GPU waits
 #   rtx4090_cli      `lora-fast generate` of rtx4090_optimized under the cap, from a fresh process: peak GPU and host memory
+#   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
+#                    case stores its thumbnails); a per-case limit keeps the file if one compile runs long (pytest-timeout)
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
 set -u
 FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
@@ -34,6 +36,8 @@ bench() {  # bench JOB LIMIT_S ARGS...
 for job in "$@"; do
   case $job in
     gpu_tests) timeout 450 python3 -m pytest tests -m gpu -v -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
+    pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
+      $(cases test_preset baseline optimized no_fp8 no_fa3 baseline_compile no_fa3_fp8 no_compile_fp8 no_compile);;
     headline) bench headline 570 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;
     rest) bench rest 400 --rounds 10 $(cases test_preset baseline baseline_compile no_compile_fp8) $(cases test_hotswap_sequence optimized);;
     reversed) bench reversed 400 --rounds 10 --reverse-cases $(cases test_preset baseline optimized no_fp8);;

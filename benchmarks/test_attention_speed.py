@@ -9,12 +9,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lora_fast.attention import (
+from lora_fast.bench.similarity import relative_error
+from lora_fast.bench.timing import seconds_per_call, synced_timer
+from lora_fast.config import Attention
+from lora_fast.speed.attention import (
     FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_forward, fa3_fp8, fa3_fp8_attention, fa3_fp8_unscaled_attention, fa3_module,
     quantize_per_head,
 )
-from lora_fast.config import Attention
-from lora_fast.measure import relative_error, seconds_per_call, synced_timer
 
 CPU_SHAPE = (1, 256, 2, 64)
 

@@ -12,7 +12,7 @@ import torch
 from lora_fast.config import PRESETS, job_ranks
 from lora_fast.optimize import optimize, restore
 from lora_fast.pipelines import load_pipeline
-from lora_fast.throughput import Request, ThroughputServer
+from lora_fast.serve.throughput import Request, ThroughputServer
 
 GPUS = torch.cuda.device_count()
 REQUESTS_PER_GPU = 8

@@ -10,15 +10,19 @@ import gc
 import pytest
 import torch
 
+from lora_fast.bench.memory import GpuMemoryError, gpu_memory_cap, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory, reset_peak_memory
+from lora_fast.bench.pictures import case_pictures, save_png
+from lora_fast.bench.profiling import profile_call
+from lora_fast.bench.provenance import compile_cache_probe, source_revision
+from lora_fast.bench.report import kernel_summary
+from lora_fast.bench.similarity import distances, similarity
+from lora_fast.bench.suite import say
+from lora_fast.bench.timing import RoundClock, slowed_down, synced_timer
 from lora_fast.config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant
-from lora_fast.cudagraphs import recorded_graphs
-from lora_fast.measure import (
-    GpuMemoryError, RoundClock, distances, gpu_memory_cap, peak_host_memory_gib, peak_memory_gib, profile_call, reset_peak_host_memory,
-    reset_peak_memory, similarity, slowed_down, synced_timer,
-)
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
-from lora_fast.provenance import compile_cache_probe, source_revision
-from lora_fast.report import kernel_summary
+from lora_fast.pipelines import TINY
+from lora_fast.speed.compile_cache import first_call_notice
+from lora_fast.speed.cudagraphs import recorded_graphs
 
 
 def clean_slate() -> None:
@@ -47,6 +51,9 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
             with gpu_memory_cap(cap, config.name):
                 reset_peak_memory()
                 with optimized(base_pipe, config, loras[0], device=device) as pipe:
+                    notice = first_call_notice(config, tiny=request.config.getoption("--model") == TINY)
+                    if notice:
+                        say(request.config, f"\n{notice}")
                     with compile_cache_probe() as cache:
                         start = synced_timer()
                         render(pipe)
@@ -67,6 +74,8 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
         clean_slate()
         measured = distances(output, reference, without_lora)
         within = calibration.judge(measured)
+        if request.config.getoption("--image-dir"):
+            save_png(output.image, request.config.getoption("--image-dir") / f"{config.name}.png")
         benchmark.extra_info.update(
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, planted_slowdown=planted,
             rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
@@ -75,6 +84,7 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
             peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far",
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
             **similarity(output.image, reference.image), **measured, within_limits=within, calibration=calibration.to_dict(),
+            pictures=case_pictures(output.image, reference.image, without_lora.image),
         )
         assert rerecords == 0, f"{config.name}: {rerecords} CUDA graphs were recorded again while timing"
         if not config.lossy:

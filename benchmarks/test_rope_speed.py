@@ -13,7 +13,9 @@ import pytest
 import torch
 from diffusers.models.embeddings import apply_rotary_emb
 
-from lora_fast.measure import H200_BYTES_PER_S, profile_call, relative_error, synced_timer
+from lora_fast.bench.profiling import H200_BYTES_PER_S, profile_call
+from lora_fast.bench.similarity import relative_error
+from lora_fast.bench.timing import synced_timer
 
 TOKENS, HEADS, HEAD_DIM = 4608, 24, 128
 

@@ -17,9 +17,11 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from lora_fast.activations import TWO_SQRT_2_OVER_PI, gelu_tanh
-from lora_fast.measure import H200_BYTES_PER_S, profile_call, relative_error, synced_timer
-from lora_fast.quantize import E4M3_MAX, quantize_rows
+from lora_fast.bench.profiling import H200_BYTES_PER_S, profile_call
+from lora_fast.bench.similarity import relative_error
+from lora_fast.bench.timing import synced_timer
+from lora_fast.speed.activations import TWO_SQRT_2_OVER_PI, gelu_tanh
+from lora_fast.speed.quantize import E4M3_MAX, quantize_rows
 
 try:
     import triton

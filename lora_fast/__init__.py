@@ -6,8 +6,9 @@ from .quiet import quiet_logger
 # (IP-Adapter's) that nothing here uses.
 with quiet_logger("transformers.utils.import_utils"):
     from .config import PRESETS, OptimizationConfig, get_preset, requirements
-    from .lora_files import LoraError, read_lora, save_lora
-    from .loras import LoraSlot, LoraSpec, make_lora
+    from .lora.files import LoraError, read_lora
+    from .lora.slot import LoraSlot
+    from .lora.synthetic import LoraSpec, make_lora, save_lora
     from .optimize import generate, optimize, optimized, restore
     from .pipelines import load_pipeline
 

@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .compile_cache import CompileCacheError, load_compile_cache
-from .config import PRESETS, Attention, ConfigError, OptimizationConfig, attention_variant, check_runnable, get_preset, requirements, unmet_requirements
-from .lora_files import LoraError
-from .measure import GpuMemoryError
-from .parallel import ParallelError
+from .bench.memory import GpuMemoryError
+from .config import (
+    PRESETS, Attention, ConfigError, OptimizationConfig, attention_variant, check_runnable, get_preset, requirements, unmet_requirements,
+)
+from .lora.files import LoraError
 from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
+from .speed.compile_cache import CompileCacheError, first_call_notice, load_compile_cache
+from .speed.parallel import ParallelError
 
 if TYPE_CHECKING:
     from diffusers import FluxPipeline
@@ -137,7 +139,7 @@ def _settings(args: argparse.Namespace) -> dict:
 def _generate(args: argparse.Namespace) -> int:
     import torch
 
-    from .measure import gpu_memory_cap, peak_memory_gib, reset_peak_memory
+    from .bench.memory import gpu_memory_cap, peak_memory_gib, reset_peak_memory
 
     out = checked_output(Path(args.out), args.overwrite)
     config = _config(args)
@@ -165,8 +167,8 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _loaded(args: argparse.Namespace, config: OptimizationConfig, device: str) -> FluxPipeline:
     """The pipeline of --model, in host memory when `config` offloads (it may not fit the GPU whole)."""
-    from .offload import loading_device
     from .pipelines import load_pipeline, model_dtype
+    from .speed.offload import loading_device
 
     return load_pipeline(args.model, device=loading_device(config, device), dtype=model_dtype(device), seed=args.seed, draw_on=device)
 
@@ -174,18 +176,21 @@ def _loaded(args: argparse.Namespace, config: OptimizationConfig, device: str) -
 def _optimized(args: argparse.Namespace, pipe: FluxPipeline, config: OptimizationConfig, device: str) -> None:
     """`optimize` for a process that serves one configuration, with the --lora file or else a synthetic LoRA of
     --lora-rank (none when neither is given)."""
-    from .loras import LoraSpec, make_lora
+    from .lora.synthetic import LoraSpec, make_lora
     from .optimize import optimize
 
     lora = args.lora or (make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)) if args.lora_rank else None)
     optimize(pipe, config, lora, allow_pickle=args.allow_pickle, keep_originals=False, device=device)
+    notice = first_call_notice(config, tiny=args.model == TINY)
+    if notice:
+        print(notice, file=sys.stderr, flush=True)
 
 
 def _warm(args: argparse.Namespace) -> int:
     """Compile a preset with one image and save the compile cache a server can ship (`--compile-cache` loads it)."""
     import torch
 
-    from .compile_cache import save_compile_cache
+    from .speed.compile_cache import save_compile_cache
 
     out = Path(args.out)
     if out.exists() and not args.overwrite:
@@ -205,9 +210,10 @@ def _warm(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace) -> int:
     import torch
 
-    from .measure import profile_call, synced_timer
+    from .bench.profiling import profile_call
+    from .bench.report import kernel_summary, kernel_table
+    from .bench.timing import synced_timer
     from .optimize import generate, recompile_guard
-    from .report import kernel_summary, kernel_table
 
     if not torch.cuda.is_available():
         raise ConfigError("profile times GPU kernels and needs a CUDA GPU; on the CPU run pytest benchmarks instead")

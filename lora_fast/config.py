@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import importlib.util
-import dataclasses
 from dataclasses import asdict, dataclass
 
 import torch
@@ -40,7 +40,7 @@ class Quantization(str, enum.Enum):
     """Weight/activation quantization of the transformer's linear layers."""
 
     NONE = "none"
-    FP8_ROWWISE = "fp8_rowwise"  # ours (lora_fast.quantize.Fp8Linear): e4m3 weights and activations, per-row scales
+    FP8_ROWWISE = "fp8_rowwise"  # ours (lora_fast.speed.quantize.Fp8Linear): e4m3 weights and activations, per-row scales
     TORCHAO_FP8_ROWWISE = "torchao_fp8_rowwise"  # the same arithmetic through torchao's tensor subclass (the reference's)
 
 
@@ -387,7 +387,7 @@ def unmet_requirements(config: OptimizationConfig) -> list[str]:
         reasons.append(
             f"{config.name!r} splits each image over ulysses_degree x ring_degree = {config.ulysses_degree} x {config.ring_degree} = "
             f"{config.context_parallel} ranks, this process is in a job of {job_ranks()}: launch it with `torchrun --nproc-per-node "
-            f"{config.context_parallel}` after lora_fast.parallel.init_distributed()"
+            f"{config.context_parallel}` after lora_fast.speed.parallel.init_distributed()"
         )
     for alternatives in needs.packages:
         if not any(module_available(name) for name in alternatives):

@@ -4,23 +4,23 @@ and `restore(pipe)` to undo them all so the same pipeline can serve the next con
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import torch
 from diffusers import FluxPipeline
 
-from .activations import use_sigmoid_gelu
-from .attention import set_attention
 from .config import Attention, Compile, OptimizationConfig, Quantization, check_runnable
-from .cudagraphs import mark_step_per_call
-from .fuse import fuse_qkv
-from .loras import LoraSlot, LoraSource
-from .offload import enable_offload
-from .parallel import enable_context_parallel
-from .quantize import quantize
-
-Undo = Callable[[], None]
+from .lora.files import LoraSource
+from .lora.slot import LoraSlot
+from .speed.activations import use_sigmoid_gelu
+from .speed.attention import set_attention
+from .speed.cudagraphs import mark_step_per_call
+from .speed.fuse import fuse_qkv
+from .speed.offload import enable_offload
+from .speed.parallel import enable_context_parallel
+from .speed.quantize import quantize
+from .undo import Undo
 
 
 @dataclass

@@ -8,7 +8,7 @@ import signal
 import pytest
 import torch
 
-from lora_fast.loras import LoraSpec, make_lora
+from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import restore
 from lora_fast.pipelines import TINY, generation_defaults, load_pipeline
 

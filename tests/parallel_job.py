@@ -13,12 +13,12 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
+from lora_fast.bench.similarity import relative_error
 from lora_fast.config import OptimizationConfig
-from lora_fast.loras import LoraSpec, make_lora
-from lora_fast.measure import relative_error
+from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import compiled_graphs, optimized
-from lora_fast.parallel import init_distributed
 from lora_fast.pipelines import load_pipeline
+from lora_fast.speed.parallel import init_distributed
 
 torch.accelerator.device_count = lambda: 1  # diffusers places each rank on accelerator rank % count, which is 0 on a CPU-only machine
 torch.set_num_threads(1)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from lora_fast.activations import SigmoidGelu, gelu_tanh
+from lora_fast.bench.similarity import relative_error
 from lora_fast.config import OptimizationConfig
-from lora_fast.measure import relative_error
 from lora_fast.optimize import optimize, restore
+from lora_fast.speed.activations import SigmoidGelu, gelu_tanh
 
 
 def test_sigmoid_form_is_torchs_tanh_gelu():

@@ -8,8 +8,9 @@ import torch
 
 from lora_fast.cli import main
 from lora_fast.config import OptimizationConfig
-from lora_fast.lora_files import LoraError, read_lora, save_lora
-from lora_fast.loras import LoraSpec, make_lora, target_modules
+from lora_fast.lora.files import LoraError, read_lora
+from lora_fast.lora.synthetic import LoraSpec, make_lora, save_lora
+from lora_fast.lora.targets import target_modules
 from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
 from lora_fast.pipelines import PipelineError, load_pipeline
 
@@ -135,7 +136,7 @@ def test_a_swap_that_fails_inside_the_library_puts_the_previous_lora_back(pipe, 
         second = {**second, f"{clip_q}.lora_A.weight": torch.ones(4, 32), f"{clip_q}.lora_B.weight": torch.ones(32, 4) * 0.01}
         failing_after_damage(monkeypatch, pipe, "load_lora_into_text_encoder", lambda: None)
     elif config.fold_lora:
-        from lora_fast import fold
+        from lora_fast.lora import fold
 
         layer = transformer.get_submodule("transformer_blocks.0.attn.to_q")
         failing_after_damage(monkeypatch, fold, "_write_weight", lambda: layer.weight.data.mul_(3))
@@ -186,7 +187,7 @@ def test_text_encoder_part_is_loaded_and_swapped_away(pipe, generate):
 def test_kohya_conversion_is_exact_and_complete(pipe, generate):
     """Our kohya converter gives the same image as the diffusers keys of the same LoRA, mod layers and the
     final layer (whose halves BFL and diffusers order differently) included."""
-    from lora_fast.lora_files import to_diffusers_keys
+    from lora_fast.lora.files import to_diffusers_keys
 
     spec = LoraSpec(rank=3, alpha=6.0, seed=4, targets=KOHYA_TARGETS)
     diffusers_keys = make_lora(pipe.transformer, spec)

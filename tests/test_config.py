@@ -92,8 +92,7 @@ def test_cli_presets_lists_all(capsys):
 def test_cli_generate_writes_png_and_keeps_existing(tmp_path, capsys):
     from PIL import Image
 
-    from lora_fast.lora_files import save_lora
-    from lora_fast.loras import LoraSpec, make_lora
+    from lora_fast.lora.synthetic import LoraSpec, make_lora, save_lora
     from lora_fast.pipelines import load_pipeline
 
     lora = save_lora(make_lora(load_pipeline("tiny").transformer, LoraSpec(rank=4)), tmp_path / "l.safetensors")
@@ -121,7 +120,8 @@ def test_cli_generate_prints_the_peak_from_optimize_on_not_the_loading(tmp_path,
     A stand-in for the GPU's peak counter: loading peaks at 22.2 GiB, optimize and the image at 9.5 GiB."""
     import sys
 
-    from lora_fast import measure, pipelines
+    from lora_fast import pipelines
+    from lora_fast.bench import memory
 
     peak = {"GiB": 0.0}
     load = pipelines.load_pipeline
@@ -134,8 +134,8 @@ def test_cli_generate_prints_the_peak_from_optimize_on_not_the_loading(tmp_path,
         peak["GiB"] = max(peak["GiB"], 9.5)
 
     monkeypatch.setattr(pipelines, "load_pipeline", loading_peaks)
-    monkeypatch.setattr(measure, "reset_peak_memory", lambda: peak.update(GiB=0.0))
-    monkeypatch.setattr(measure, "peak_memory_gib", lambda: peak["GiB"])
+    monkeypatch.setattr(memory, "reset_peak_memory", lambda: peak.update(GiB=0.0))
+    monkeypatch.setattr(memory, "peak_memory_gib", lambda: peak["GiB"])
     monkeypatch.setattr(sys.modules["lora_fast.optimize"], "optimize", optimized_peaks)
     assert main(["generate", "--prompt", "a cat", "--out", str(tmp_path / "a.png"), "--steps", "1"]) == 0
     assert "peak GPU memory 9.50 GiB from optimize on" in capsys.readouterr().out
@@ -149,7 +149,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
 
 def test_24gb_presets_place_each_component_and_carry_the_marker():
-    from lora_fast.offload import placements
+    from lora_fast.speed.offload import placements
 
     rtx = {name: config for name, config in PRESETS.items() if "rtx4090" in requirements(config).markers}
     assert set(rtx) == {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_group_offload", "rtx4090_offload"}
@@ -165,7 +165,7 @@ def test_24gb_presets_place_each_component_and_carry_the_marker():
 
 
 def test_offloading_without_cuda_is_refused_and_none_is_a_no_op(pipe):
-    from lora_fast.offload import enable_offload
+    from lora_fast.speed.offload import enable_offload
 
     enable_offload(pipe, OptimizationConfig())()  # nothing to do, nothing to undo
     if not torch.cuda.is_available():
@@ -174,7 +174,7 @@ def test_offloading_without_cuda_is_refused_and_none_is_a_no_op(pipe):
 
 
 def test_an_offloading_config_loads_in_host_memory():
-    from lora_fast.offload import loading_device
+    from lora_fast.speed.offload import loading_device
 
     offloading = [config for config in PRESETS.values() if config.offloaded]
     assert {config.name for config in offloading} >= {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_group_offload", "rtx4090_offload"}
@@ -183,7 +183,7 @@ def test_an_offloading_config_loads_in_host_memory():
 
 
 def test_fp8_layers_are_built_on_the_device_asked_and_the_originals_stay(pipe):
-    from lora_fast.quantize import Fp8Linear, quantize
+    from lora_fast.speed.quantize import Fp8Linear, quantize
 
     undo = quantize(pipe.transformer, Quantization.FP8_ROWWISE, device=torch.device("meta"))  # meta: a device other than the CPU's
     try:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lora_fast.bench.similarity import relative_error
 from lora_fast.config import OptimizationConfig
-from lora_fast.cudagraphs import mark_step_per_call, recorded_graphs
-from lora_fast.loras import LoraSpec, make_lora, pinned, target_modules
-from lora_fast.measure import relative_error
+from lora_fast.lora.slot import pinned
+from lora_fast.lora.synthetic import LoraSpec, make_lora
+from lora_fast.lora.targets import target_modules
 from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
-from lora_fast.quantize import E4M3_MAX, Fp8Linear, quantize, quantize_rows
+from lora_fast.speed.cudagraphs import mark_step_per_call, recorded_graphs
+from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize, quantize_rows
 
 # Folded and unfused LoRAs differ by float32 reordering only (W + BA formed once instead of x W + (x A) B).
 FOLD_TOLERANCE = 1e-4
@@ -107,7 +109,7 @@ def test_folded_fp8_swap_equals_a_fresh_folded_load(pipe, generate):
 
 
 def test_folding_takes_any_rank_but_only_prepared_layers(pipe, generate, lora_factory):
-    from lora_fast.lora_files import LoraError
+    from lora_fast.lora.files import LoraError
 
     optimize(pipe, OptimizationConfig(hotswap=True, fold_lora=True, max_rank=4), lora_factory(rank=4, targets=("attn.to_q",)))
     pipe.lora_fast.lora.load(lora_factory(rank=32, targets=("attn.to_q",)))  # no padding: any rank folds
@@ -240,7 +242,7 @@ def test_without_keeping_originals_fp8_frees_them_and_refuses_restore(generate, 
     import weakref
 
     from lora_fast.pipelines import TINY, load_pipeline
-    from lora_fast.quantize import base_linears
+    from lora_fast.speed.quantize import base_linears
 
     pipe = load_pipeline(TINY)  # a pipeline of its own: it cannot be restored afterwards
     lora = lora_factory(rank=4, seed=7)

@@ -9,11 +9,11 @@ import dataclasses
 import pytest
 import torch
 
+from lora_fast.bench.similarity import relative_error
 from lora_fast.config import ConfigError, OptimizationConfig
-from lora_fast.fuse import FUSED_PARTS
-from lora_fast.measure import relative_error
 from lora_fast.optimize import optimize, restore
-from lora_fast.quantize import Fp8Linear
+from lora_fast.speed.fuse import FUSED_PARTS
+from lora_fast.speed.quantize import Fp8Linear
 
 # x [Wq Wk Wv] against x Wq, x Wk, x Wv: the same sums, possibly in another order
 FUSE_TOLERANCE = 1e-5

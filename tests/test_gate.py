@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from lora_fast import provenance, report
-from lora_fast.measure import RoundClock, cpu_steal_s, slowed_down
+from lora_fast.bench import provenance, report
+from lora_fast.bench.timing import RoundClock, cpu_steal_s, slowed_down
 
 WORKLOAD = {"model": "flux-dev-random", "height": 1024, "width": 1024, "steps": 28, "lora_rank": 128}
 CALIBRATION = {"exact": {}, "broken": {}, "limits": {"lora_error_latents": 0.147}, "margins": {}, "lora_effect": 0.126}
@@ -250,7 +250,7 @@ def test_history_ignores_a_single_outlier(tmp_path):
 
 
 def test_peak_host_memory_window():
-    from lora_fast.measure import peak_host_memory_gib, reset_peak_host_memory
+    from lora_fast.bench.memory import peak_host_memory_gib, reset_peak_host_memory
 
     if not reset_peak_host_memory():
         pytest.skip("this kernel cannot reset the peak resident memory (/proc/self/clear_refs)")

@@ -3,8 +3,10 @@ import torch
 from safetensors.torch import save_file
 
 from lora_fast.config import OptimizationConfig
-from lora_fast.lora_files import LoraError, read_lora, save_lora
-from lora_fast.loras import LoraSpec, LoraSlot, make_lora, target_modules
+from lora_fast.lora.files import LoraError, read_lora
+from lora_fast.lora.slot import LoraSlot
+from lora_fast.lora.synthetic import LoraSpec, make_lora, save_lora
+from lora_fast.lora.targets import target_modules
 from lora_fast.optimize import optimize, restore
 from lora_fast.pipelines import load_pipeline
 
@@ -186,7 +188,7 @@ def test_the_finite_check_names_each_broken_tensor_among_empty_and_good_ones(bad
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="reading a LoRA to a GPU needs one")
 def test_a_lora_read_to_the_gpu_arrives_whole_and_is_checked_there():
-    from lora_fast.loras import pinned
+    from lora_fast.lora.slot import pinned
 
     lora = {"transformer.x.lora_A.weight": torch.randn(4, 8), "transformer.x.lora_B.weight": torch.randn(8, 4)}
     state = read_lora(pinned(lora), device="cuda")

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lora_fast import measure, report
+from lora_fast.bench import machine, profiling, report, similarity, timing
 from lora_fast.config import PRESETS
 
 STORED = sorted(Path(__file__).parent.parent.glob(".benchmarks/NVIDIA-H200/*/*.json"))
@@ -15,8 +15,8 @@ def test_timer_waits_for_the_gpu(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
     monkeypatch.setattr(torch.cuda, "synchronize", lambda *args: calls.append("sync"))
-    first = measure.synced_timer()
-    assert calls == ["sync"] and measure.synced_timer() >= first and len(calls) == 2
+    first = timing.synced_timer()
+    assert calls == ["sync"] and timing.synced_timer() >= first and len(calls) == 2
 
 
 def test_similarity_orders_images():
@@ -24,16 +24,16 @@ def test_similarity_orders_images():
     image = torch.rand(1, 3, 32, 32, generator=generator)
     close = (image + 0.01 * torch.randn(image.shape, generator=generator)).clamp(0, 1)
     far = torch.rand(1, 3, 32, 32, generator=generator)
-    same, near, other = (measure.similarity(x, image) for x in (image, close, far))
+    same, near, other = (similarity.similarity(x, image) for x in (image, close, far))
     assert same["ssim"] == pytest.approx(1.0) and same["psnr_db"] is None
     assert other["ssim"] < near["ssim"] < 1.0 and near["psnr_db"] > other["psnr_db"]
 
 
 def test_machine_info_has_gpu_versions_and_folder():
-    assert measure.gpu_info()["gpu"] == (torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
-    assert measure.library_versions()["torch"] == torch.__version__
-    assert measure.storage_folder_name({"gpu": "NVIDIA H200"}) == "NVIDIA-H200"
-    assert measure.storage_folder_name({"gpu": "cpu"}) == "cpu"
+    assert machine.gpu_info()["gpu"] == (torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu")
+    assert machine.library_versions()["torch"] == torch.__version__
+    assert machine.storage_folder_name({"gpu": "NVIDIA H200"}) == "NVIDIA-H200"
+    assert machine.storage_folder_name({"gpu": "cpu"}) == "cpu"
 
 
 def test_stored_h200_results_have_what_the_report_needs():
@@ -61,7 +61,7 @@ def test_stored_calibration_separates_exact_from_broken():
     cases = [bench for path in STORED for bench in json.loads(path.read_text())["benchmarks"] if "calibration" in bench["extra_info"]]
     assert len(cases) >= 12
     for bench in cases:
-        calibration = measure.Calibration(**{key: bench["extra_info"]["calibration"][key] for key in ("exact", "broken", "lora_effect")})
+        calibration = similarity.Calibration(**{key: bench["extra_info"]["calibration"][key] for key in ("exact", "broken", "lora_effect")})
         calibration.check()
         assert calibration.exact["lora_error_latents"] < calibration.limits["lora_error_latents"] < calibration.broken["lora_error_latents"]
         if bench["extra_info"]["config"]["quantization"] == "none":
@@ -90,13 +90,13 @@ def test_report_refuses_a_broken_file(tmp_path):
 
 def test_kernel_summary_groups_gpu_time_by_family():
     kernels = [
-        measure.KernelTime("sm90_xmma_gemm_e4m3bf16_rowwise", 4, 0.040),
-        measure.KernelTime("void flash::FlashAttnFwdSm90<...>", 2, 0.020),
-        measure.KernelTime("_attn_fwd", 1, 0.005),  # SageAttention's Triton kernel: attention, not inductor's
-        measure.KernelTime("triton_red_fused_amax_mul_0", 8, 0.010),
-        measure.KernelTime("void at::native::vectorized_elementwise_kernel<...>", 3, 0.001),
+        profiling.KernelTime("sm90_xmma_gemm_e4m3bf16_rowwise", 4, 0.040),
+        profiling.KernelTime("void flash::FlashAttnFwdSm90<...>", 2, 0.020),
+        profiling.KernelTime("_attn_fwd", 1, 0.005),  # SageAttention's Triton kernel: attention, not inductor's
+        profiling.KernelTime("triton_red_fused_amax_mul_0", 8, 0.010),
+        profiling.KernelTime("void at::native::vectorized_elementwise_kernel<...>", 3, 0.001),
     ]
-    summary = report.kernel_summary(measure.CallProfile(kernels, cpu_ops=[], wall_s=0.1), top=2)
+    summary = report.kernel_summary(profiling.CallProfile(kernels, cpu_ops=[], wall_s=0.1), top=2)
     assert summary["families_s"] == pytest.approx({"matmul": 0.040, "attention": 0.025, "fused by inductor": 0.010, "other": 0.001})
     assert list(summary["families_s"]) == ["matmul", "attention", "fused by inductor", "other"]
     assert summary["gpu_busy_s"] == pytest.approx(0.076) and [row[0] for row in summary["top"]] == [kernel.name for kernel in kernels[:2]]
@@ -113,10 +113,10 @@ def test_idle_gaps_are_grouped_by_the_kernels_around_them():
         ("block", 0.000460, 0.000500),  # 60 µs after "gemm"
         ("gemm", 0.000600, 0.000700),  # 100 µs after "block" again
     ]
-    gaps = measure.idle_gaps(spans)
+    gaps = profiling.idle_gaps(spans)
     assert [(gap.name, gap.calls) for gap in gaps] == [("block -> gemm", 2), ("gemm -> block", 1)]
     assert [gap.seconds for gap in gaps] == pytest.approx([200e-6, 60e-6])
-    profile = measure.CallProfile([measure.KernelTime("gemm", 3, 0.0003)], cpu_ops=[], wall_s=0.001, idle=gaps)
+    profile = profiling.CallProfile([profiling.KernelTime("gemm", 3, 0.0003)], cpu_ops=[], wall_s=0.001, idle=gaps)
     table = report.kernel_table(report.kernel_summary(profile))
     assert "| block -> gemm | 2 | 0.20 |" in table and "0.3 ms in the groups below" in table
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 import torch
 
+from lora_fast.bench.similarity import relative_error
 from lora_fast.config import Offload, OptimizationConfig
-from lora_fast.loras import LoraSpec, make_lora
-from lora_fast.measure import relative_error
-from lora_fast.offload import placements
+from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import optimized
+from lora_fast.speed.offload import placements
 
 PLACEMENTS = {
     "all model-offloaded": dict(offload="model", text_encoder_offload="model"),

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from lora_fast.bench.similarity import relative_error
 from lora_fast.config import ConfigError, OptimizationConfig
-from lora_fast.loras import LoraSpec, make_lora
-from lora_fast.measure import relative_error
+from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import optimize, optimized, restore
-from lora_fast.parallel import ParallelError, enable_context_parallel
 from lora_fast.pipelines import load_pipeline
-from lora_fast.throughput import Request, ThroughputServer
+from lora_fast.serve.throughput import Request, ThroughputServer
+from lora_fast.speed.parallel import ParallelError, enable_context_parallel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,7 +119,7 @@ def test_the_suite_under_torchrun_times_one_gpu_cases_on_rank_zero_and_stores_on
 
 
 def test_a_broken_lora_in_the_stream_reaches_the_caller_as_the_librarys_error():
-    from lora_fast.lora_files import LoraError
+    from lora_fast.lora.files import LoraError
 
     pipe = load_pipeline("tiny")
     good = make_lora(pipe.transformer, LoraSpec(rank=4, seed=1))

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from lora_fast.measure import relative_error
+from lora_fast.bench.similarity import relative_error
 from lora_fast.pipelines import FLUX_DEV_SHAPES, TINY, PipelineError, load_pipeline
 
 

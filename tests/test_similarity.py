@@ -7,9 +7,9 @@ import dataclasses
 
 import pytest
 
+from lora_fast.bench.similarity import Calibration, Render, distances
+from lora_fast.bench.similarity import render as render_with_latents
 from lora_fast.config import PRESETS, VARIANTS, Attention
-from lora_fast.measure import Calibration, Render, distances
-from lora_fast.measure import render as render_with_latents
 from lora_fast.optimize import optimized
 from lora_fast.pipelines import TINY, generation_defaults
 

@@ -1,4 +1,4 @@
-"""The suite's pytest plumbing (lora_fast.suite), tested without a pytest session: storage per GPU, machine
+"""The suite's pytest plumbing (lora_fast.bench.suite), tested without a pytest session: storage per GPU, machine
 info, and a save that cannot leave a half-written file behind."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from pytest_benchmark.storage.file import FileStorage
 
-from lora_fast import suite
+from lora_fast.bench import suite
 
 
 def fake_config(storage: str, **options) -> SimpleNamespace:

@@ -1,5 +1,5 @@
 """Tables, charts, a regression gate and the history from stored pytest-benchmark JSON, reading nothing but those
-files: `python -m lora_fast.report FILES [--png P] [--readme R]`, `... --gate STORAGE FILE`, `... --history FILES`;
+files: `python -m lora_fast.bench.report FILES [--png P] [--readme R]`, `... --gate STORAGE FILE`, `... --history FILES`;
 and the table of where a profiled image spends its GPU time."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import write_atomically
-from .config import PRESETS, OptimizationConfig
-from .measure import CallProfile
+from ..atomic import write_atomically
+from ..config import PRESETS, OptimizationConfig
+from .profiling import CallProfile
 from .provenance import Workload
 
 README_START, README_END = "<!-- report:start -->", "<!-- report:end -->"
@@ -46,7 +46,7 @@ class Row:
     peak_mem_GiB: float | None
     peak_host_rss_GiB: float | None  # the process's peak resident memory during the case
     ssim: float | None
-    lora_error: float | None  # lora_error of the latents (see measure.lora_error)
+    lora_error: float | None  # lora_error of the latents (see similarity.lora_error)
     lora_error_limit: float | None
     within_limits: dict
     recompiles: int | None
@@ -55,6 +55,7 @@ class Row:
     source: str  # the file it came from
     revision: dict | None  # the commit and tree state the run recorded
     flags: tuple[str, ...] = field(default=())  # why the figure is not a clean one
+    gpu_memory_cap_GiB: float | None = None  # the cap the case ran under, standing in for a smaller card
 
 
 def _flags(cv: float, rounds: int, agreement: float | None, planted: float) -> tuple[str, ...]:
@@ -99,7 +100,7 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
             peak_host_rss_GiB=info.get("peak_host_rss_GiB"), ssim=info.get("ssim"),
             lora_error=info.get("lora_error_latents"), lora_error_limit=info["calibration"].get("limits", {}).get("lora_error_latents"),
             within_limits=info.get("within_limits", {}), recompiles=info.get("recompiles"), planted_slowdown=planted, gpu=gpu, source=str(path),
-            revision=info.get("revision"), flags=_flags(cv, stats["rounds"], agreement, planted),
+            revision=info.get("revision"), flags=_flags(cv, stats["rounds"], agreement, planted), gpu_memory_cap_GiB=info.get("gpu_memory_cap_GiB"),
         ))
     return rows
 
@@ -428,7 +429,7 @@ def replace_readme_section(readme: Path, table: str, section: str = "") -> None:
 def main(argv: list[str] | None = None) -> int:
     """Print the table (and write the chart and README section), or run the gate; exit 1 when the gate fails,
     2 with one line on unusable input."""
-    parser = argparse.ArgumentParser(prog="python -m lora_fast.report", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lora_fast.bench.report", description=__doc__)
     parser.add_argument("files", nargs="+", type=Path, help="pytest-benchmark JSON files of one workload (later ones win per configuration)")
     parser.add_argument("--png", type=Path, help="also draw a bar chart here")
     parser.add_argument("--readme", type=Path, help="write the table into this file's report section")

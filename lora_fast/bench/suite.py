@@ -4,6 +4,7 @@ from `requirements()`, and the list of every case with what happened to it, so n
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from pathlib import Path
@@ -12,15 +13,15 @@ import pytest
 import torch
 from pytest_benchmark.utils import safe_dumps
 
-from .atomic import write_atomically
-from .compile_cache import CompileCacheError, load_compile_cache
-from .config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, job_ranks, requirements, unmet_requirements
-from .measure import gpu_info, library_versions, storage_folder_name
-from .parallel import init_distributed
-from .pipelines import TINY
+from ..atomic import write_atomically
+from ..config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, job_ranks, requirements, unmet_requirements
+from ..pipelines import TINY
+from ..speed.compile_cache import CompileCacheError, load_compile_cache
+from ..speed.parallel import init_distributed
+from .machine import gpu_info, library_versions, storage_folder_name
 from .provenance import source_revision
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 CASES = pytest.StashKey[dict]()  # configuration name -> "selected", "skipped: <reason>" or "deselected"
 COMPILE_CACHE = pytest.StashKey[list]()  # the compile-cache files loaded at start, and how many artifacts each held
 
@@ -38,6 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--gpu-memory-gb", type=float, help="stand in for a card of this many GiB: the session's pipeline stays in host memory and each case's GPU memory is capped from its optimize on (the reference images run uncapped, model-offloaded)")
     group.addoption("--reverse-cases", action="store_true", help="run the cases in reverse order (to show the order moves no figure)")
     group.addoption("--plant-slowdown", type=float, default=0.0, help="make every timed image this fraction slower (to show the gate catches it)")
+    group.addoption("--image-dir", type=Path, help="save each case's image here at full size as <case>.png (a new or empty folder); thumbnails go into the results either way")
     group.addoption("--compile-cache", type=Path, action="append", default=[], help="load this compile-cache file before the first case (lora-fast warm makes one; repeat for several)")
 
 
@@ -68,6 +70,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     benchmark_session = getattr(config, "_benchmarksession", None)
     if benchmark_session is not None and hasattr(benchmark_session.storage, "save"):
         save_atomically_to(benchmark_session.storage)
+    image_dir = config.getoption("--image-dir")
+    if image_dir is not None and (image_dir.is_file() or (image_dir.is_dir() and any(image_dir.iterdir()))):
+        raise pytest.UsageError(f"--image-dir {image_dir} is a file or a folder with files in it; images are never written over, pick a new folder")
     try:
         loaded = [{"file": str(path), "artifacts": load_compile_cache(path)} for path in config.getoption("--compile-cache")]
     except CompileCacheError as error:
@@ -156,3 +161,11 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
         case = case_config(item) if _is_benchmark(item) else None
         if case is not None and "run_case" in item.fixturenames:
             item.config.stash[CASES][case.name] = "deselected"
+
+
+def say(config: pytest.Config, line: str) -> None:
+    """Print `line` on pytest's terminal at once, past output capture (nothing under xdist's workers, which have none)."""
+    reporter, capture = config.pluginmanager.get_plugin("terminalreporter"), config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None:
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            reporter.write_line(line)

@@ -1,5 +1,4 @@
-"""LoRA files and state dicts: reading (.safetensors, pickle only when allowed, hub ids) and writing, checking
-every value, and turning kohya or diffusers keys into checked diffusers keys for the transformer and the CLIP
+"""LoRA files and state dicts: reading (.safetensors, pickle only when allowed, hub ids), checking every value, and turning kohya or diffusers keys into checked diffusers keys for the transformer and the CLIP
 text encoder, every tensor accounted for. Nothing a file holds reaches peft or diffusers unchecked.
 
 kohya keys are converted here rather than by diffusers: its converter loops forever on a negative alpha and
@@ -7,24 +6,17 @@ drops keys it does not know with only a log line."""
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
 import safetensors
 import torch
-from safetensors.torch import save
 
-from .atomic import write_atomically
-from .hub import HUB_ERRORS
-from .quantize import dense_weight, lora_layer
-
-if TYPE_CHECKING:
-    from .loras import LoraSpec
+from ..hub import HUB_ERRORS
+from ..speed.quantize import dense_weight, lora_layer
 
 StateDict = dict[str, torch.Tensor]
 LoraSource = Union[str, Path, Mapping[str, torch.Tensor]]
@@ -63,18 +55,6 @@ KOHYA_PARTS = (".lora_down.weight", ".lora_up.weight", ".alpha")
 
 class LoraError(ValueError):
     """A LoRA that cannot be used as asked; the message names the problem and the fix."""
-
-
-def save_lora(state_dict: Mapping[str, torch.Tensor], path: str | Path, *, spec: LoraSpec | None = None, overwrite: bool = False) -> Path:
-    """Write a LoRA as .safetensors (with the spec as metadata); refuses to replace an existing file unless `overwrite`."""
-    path = Path(path)
-    if path.suffix != ".safetensors":
-        raise LoraError(f"{path}: LoRAs are saved as .safetensors only; change the suffix")
-    if path.exists() and not overwrite:
-        raise LoraError(f"{path} already exists; pick another name or pass overwrite=True")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {"lora_fast_spec": json.dumps(asdict(spec))} if spec else None
-    return write_atomically(path, save({key: value.contiguous() for key, value in state_dict.items()}, metadata=metadata))
 
 
 def read_lora(source: LoraSource, *, allow_pickle: bool = False, device: torch.device | str | None = None) -> StateDict:

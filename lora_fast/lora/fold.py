@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 
 import torch
 
-from .fuse import fused_rows
-from .quantize import Fp8Linear, dense_weight, lora_layer
+from ..speed.fuse import fused_rows
+from ..speed.quantize import Fp8Linear, dense_weight, lora_layer
 
 Factors = Mapping[str, tuple[torch.Tensor, torch.Tensor]]  # module name -> (A: rank x in, B: out x rank)
 

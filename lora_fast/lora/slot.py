@@ -1,9 +1,8 @@
-"""LoRAs: a seeded factory, safe reading and checking of files, and one adapter slot that hot-swaps without recompiling."""
+"""One adapter slot per pipeline: transactional LoRA loads, hot-swapped in place (folded or through peft) without recompiling."""
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import warnings
 from collections.abc import Iterable
@@ -12,94 +11,10 @@ from dataclasses import dataclass
 import torch
 from diffusers import FluxPipeline
 
+from ..quiet import quiet_logger
+from ..speed.quantize import lora_layer
+from .files import TEXT_ENCODER, LoraError, LoraSource, StateDict, check_layers, read_lora, to_diffusers_keys
 from .fold import FoldedLora
-from .lora_files import (
-    KOHYA_DOUBLE, KOHYA_SINGLE, TEXT_ENCODER, LoraError, LoraSource, StateDict, check_layers, read_lora, to_diffusers_keys,
-)
-from .quantize import lora_layer
-from .quiet import quiet_logger
-
-# Linear layers of the Flux transformer a LoRA may target, by their name inside a block.
-DOUBLE_BLOCK_TARGETS = (
-    "attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0",
-    "attn.add_q_proj", "attn.add_k_proj", "attn.add_v_proj", "attn.to_add_out",
-    "ff.net.0.proj", "ff.net.2", "ff_context.net.0.proj", "ff_context.net.2",
-)
-SINGLE_BLOCK_TARGETS = ("attn.to_q", "attn.to_k", "attn.to_v", "proj_mlp", "proj_out")
-ALL_TARGETS = tuple(dict.fromkeys(DOUBLE_BLOCK_TARGETS + SINGLE_BLOCK_TARGETS))
-# What the benchmarks' rank-128 workload targets: attention q/k/v/out, proj_mlp and proj_out of every block.
-DEFAULT_TARGETS = ("attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0", "proj_mlp", "proj_out")
-
-@dataclass(frozen=True)
-class LoraSpec:
-    """Recipe of a synthetic LoRA. `strength` is |delta W| / |W| (Frobenius) of every targeted layer at scale 1.
-
-    1.0 by default, chosen by effect rather than by weight norm: a trained LoRA visibly changes a real model's
-    image, while random weights respond weakly. At 0.3 the full-size random pipeline's latents moved so little
-    that two exact attention kernels differed by 12% of the LoRA's effect; at 1.0 by 3.5%, with a half-scale
-    LoRA at 62% (H200, measured by the benchmark calibration), which lets a similarity check tell them apart.
-    """
-
-    rank: int = 16
-    alpha: float | None = None
-    targets: tuple[str, ...] = DEFAULT_TARGETS
-    blocks: tuple[int, ...] | None = None  # indices of double and single blocks to target; None for all
-    strength: float = 1.0
-    seed: int = 0
-    key_format: str = "diffusers"  # or "kohya"
-
-    def __post_init__(self) -> None:
-        if self.rank < 1:
-            raise LoraError(f"rank={self.rank} must be at least 1")
-        unknown = sorted(set(self.targets) - set(ALL_TARGETS))
-        if unknown or not self.targets:
-            raise LoraError(f"unknown LoRA targets {unknown or '(none given)'}; choose from {', '.join(ALL_TARGETS)}")
-        if self.key_format not in ("diffusers", "kohya"):
-            raise LoraError(f"key_format={self.key_format!r}: use 'diffusers' or 'kohya'")
-
-    @property
-    def scale(self) -> float:
-        return (self.alpha if self.alpha is not None else self.rank) / self.rank
-
-
-def target_modules(transformer: torch.nn.Module, targets: Iterable[str] = DEFAULT_TARGETS, blocks: Iterable[int] | None = None) -> list[str]:
-    """Full names of the transformer's linear layers matching `targets` in the chosen `blocks`, in model order."""
-    targets, blocks = set(targets), None if blocks is None else set(blocks)
-    names = []
-    for prefix, allowed in (("transformer_blocks", DOUBLE_BLOCK_TARGETS), ("single_transformer_blocks", SINGLE_BLOCK_TARGETS)):
-        for index in range(len(getattr(transformer, prefix))):
-            if blocks is None or index in blocks:
-                names += [f"{prefix}.{index}.{target}" for target in allowed if target in targets]
-    return names
-
-
-def make_lora(transformer: torch.nn.Module, spec: LoraSpec = LoraSpec()) -> StateDict:
-    """A seeded random LoRA for `transformer`, with shapes read from the model, in the key format `spec` asks for.
-
-    A ~ N(0, 1/fan_in), B scaled so that |alpha/r * B A| = strength * |W|. Generated on the CPU in float32,
-    so a seed gives the same LoRA on any device.
-    """
-    generator = torch.Generator().manual_seed(spec.seed)
-    factors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
-    shared_downs: dict[str, torch.Tensor] = {}
-    for name in target_modules(transformer, spec.targets, spec.blocks):
-        weight = transformer.get_submodule(name).weight
-        fan_out, fan_in = weight.shape
-        if _kohya_group(name) not in shared_downs:  # layers kohya fuses share A, so both key formats hold one LoRA
-            shared_downs[_kohya_group(name)] = torch.randn(spec.rank, fan_in, generator=generator) / math.sqrt(fan_in)
-        down = shared_downs[_kohya_group(name)]
-        up = torch.randn(fan_out, spec.rank, generator=generator)
-        target_norm = spec.strength * weight.detach().float().norm().item()
-        product_norm = ((up.T @ up) * (down @ down.T)).sum().sqrt().item()  # |B A|_F without forming B A
-        up *= target_norm / (spec.scale * product_norm)
-        factors[name] = (down, up)
-    if spec.key_format == "kohya":
-        return _to_kohya(factors, spec)
-    return {
-        f"transformer.{name}.{kind}.weight": tensor.contiguous()
-        for name, (down, up) in factors.items()
-        for kind, tensor in (("lora_A", down.clone()), ("lora_B", up * spec.scale))  # alpha folded into B
-    }
 
 
 def pinned(state: StateDict) -> StateDict:
@@ -109,31 +24,6 @@ def pinned(state: StateDict) -> StateDict:
     if not torch.cuda.is_available():
         return dict(state)
     return {key: tensor.pin_memory() for key, tensor in state.items()}
-
-
-def _kohya_group(name: str) -> str:
-    """`transformer_blocks.3.attn.to_k` -> `double_blocks_3_img_attn_qkv`: the kohya layer holding a module."""
-    kind, index, target = name.split(".", 2)
-    groups, kohya_kind = (KOHYA_DOUBLE, "double_blocks") if kind == "transformer_blocks" else (KOHYA_SINGLE, "single_blocks")
-    group = next(group for group, members in groups.items() if target in members)
-    return f"{kohya_kind}_{index}_{group}"
-
-
-def _to_kohya(factors: dict[str, tuple[torch.Tensor, torch.Tensor]], spec: LoraSpec) -> StateDict:
-    """kohya keys: grouped layers share one down matrix and stack their up matrices; alpha is stored per layer."""
-    groups: dict[str, list[str]] = {}
-    for name in factors:
-        groups.setdefault(_kohya_group(name), []).append(name)
-    state: StateDict = {}
-    for group, names in groups.items():
-        members = (KOHYA_DOUBLE | KOHYA_SINGLE)[group.split("_", 3)[3]]
-        if len(names) != len(members):
-            raise LoraError(f"kohya format stores {', '.join(members)} as one layer; target all of them or none")
-        key = f"lora_unet_{group}"
-        state[f"{key}.lora_down.weight"] = factors[names[0]][0].contiguous()
-        state[f"{key}.lora_up.weight"] = torch.cat([factors[name][1] for name in names]).contiguous()
-        state[f"{key}.alpha"] = torch.tensor(float(spec.alpha if spec.alpha is not None else spec.rank))
-    return state
 
 
 @dataclass(frozen=True)
@@ -169,7 +59,7 @@ def _pad_to_rank(state: StateDict, transformer: torch.nn.Module, modules: Iterab
 
 class LoraSlot:
     """One LoRA at a time on a Flux pipeline. With `hotswap`, later LoRAs replace the first one in place, so a
-    compiled transformer is not recompiled: `fold` writes each LoRA into the weights (`lora_fast.fold`), otherwise
+    compiled transformer is not recompiled: `fold` writes each LoRA into the weights (`lora_fast.lora.fold`), otherwise
     peft's hot-swap copies it into the first one's adapter layers. Without `hotswap` each new LoRA replaces the
     old adapter (and a compiled model recompiles, as the reference's baseline does). A LoRA's CLIP text-encoder
     part, which nothing compiles, is loaded as a plain adapter beside it and replaced with it.
@@ -243,7 +133,7 @@ class LoraSlot:
         if outside:
             raise LoraError(
                 f"LoRA targets {len(outside)} modules outside the prepared set (first: {outside[0]}); pass every module your LoRAs "
-                "touch as optimize(..., lora_targets=...), full names as lora_fast.loras.target_modules(pipe.transformer, targets) gives"
+                "touch as optimize(..., lora_targets=...), full names as lora_fast.lora.targets.target_modules(pipe.transformer, targets) gives"
             )
 
     def _first_modules(self, shape: LoraShape) -> tuple[str, ...]:
@@ -370,6 +260,6 @@ def _checked_targets(transformer: torch.nn.Module, targets: Iterable[str]) -> tu
         if lora_layer(transformer, name) is None:
             raise LoraError(
                 f"lora_targets names {name!r}, which is not a linear layer of this transformer; give full module names, "
-                "e.g. lora_fast.loras.target_modules(pipe.transformer, ('attn.to_q', 'proj_out'))"
+                "e.g. lora_fast.lora.targets.target_modules(pipe.transformer, ('attn.to_q', 'proj_out'))"
             )
     return targets

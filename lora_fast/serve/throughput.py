@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import torch
 from diffusers import FluxPipeline
 
-from .loras import LoraSource
-from .optimize import generate, state
+from ..lora.files import LoraSource
+from ..optimize import generate, state
 
 
 @dataclass(frozen=True)

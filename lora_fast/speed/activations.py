@@ -6,13 +6,13 @@ lowers to one exponential and one division."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 from diffusers.models.activations import GELU as DiffusersGelu
 
+from ..undo import Undo
+
 TWO_SQRT_2_OVER_PI = 2 * math.sqrt(2 / math.pi)
-Undo = Callable[[], None]
 
 
 def gelu_tanh(tensor: torch.Tensor) -> torch.Tensor:

@@ -14,8 +14,8 @@ from diffusers.models.embeddings import apply_rotary_emb
 from diffusers.models.normalization import RMSNorm
 from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 
-from .config import FA3_MODULES, Attention, ConfigError, module_available
-from .quiet import quiet_logger
+from ..config import FA3_MODULES, Attention, ConfigError, module_available
+from ..quiet import quiet_logger
 
 # Backends that diffusers' own dispatch runs.
 DIFFUSERS_BACKENDS = {

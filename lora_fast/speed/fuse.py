@@ -5,11 +5,10 @@ a folded LoRA writes its layer's rows of the fused weight (`fused_rows`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
-Undo = Callable[[], None]
+from ..undo import Undo
+
 # separate projection -> (the fused layer it became part of, its place among the three)
 FUSED_PARTS = {
     "to_q": ("to_qkv", 0), "to_k": ("to_qkv", 1), "to_v": ("to_qkv", 2),

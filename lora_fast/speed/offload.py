@@ -9,15 +9,13 @@ a Flux pipeline and cannot leave the transformer resident while the text encoder
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 from diffusers import FluxPipeline
 
-from .config import OptimizationConfig, Offload
+from ..config import Offload, OptimizationConfig
+from ..undo import Undo
 
 TEXT_ENCODERS = ("text_encoder", "text_encoder_2")
-Undo = Callable[[], None]
 
 
 def placements(config: OptimizationConfig) -> dict[str, Offload]:

@@ -8,15 +8,13 @@ Launch: `torchrun --nproc-per-node 2 your_script.py`, with `init_distributed()` 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 import torch
 import torch.distributed as dist
 
-from .config import OptimizationConfig
-from .quiet import quiet_logger
-
-Undo = Callable[[], None]
+from ..config import OptimizationConfig
+from ..quiet import quiet_logger
+from ..undo import Undo
 
 
 class ParallelError(RuntimeError):

@@ -7,15 +7,13 @@ because a folded LoRA must rewrite the weight in place, which a subclass does no
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
-from .config import Quantization
+from ..config import Quantization
+from ..undo import Undo
 from .fuse import fused_rows
 
 E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
-Undo = Callable[[], None]
 
 
 def quantize_rows(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

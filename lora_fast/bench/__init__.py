@@ -1,0 +1,1 @@
+"""Measurement, the benchmark suite and its report: clocks, profiles, similarity, memory, machine facts, storage."""

@@ -1,0 +1,278 @@
+"""The results page (`python -m lora_fast.bench.page FILES --out results.html [--svg chart.svg]`): one self-contained HTML file (inline SVG charts, embedded thumbnails, no network at view time)
+made from stored pytest-benchmark runs alone: per GPU and workload the table, the reference's H100 column beside
+it, time against LoRA error, each preset's picture beside `baseline`'s with the difference and the LoRA's effect,
+and each configuration's history across commits with the steps the gate's detector finds."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..atomic import write_atomically
+from .report import ReportError, Row, _number, _workload_text, file_rows, history, read_json, steps
+
+# The reference's own table (huggingface/lora-fast README: H100, FLUX.1-dev with real weights, 1024x1024, 28 steps,
+# two real LoRAs), seconds per image. Published figures, not a stored run: shown beside ours, never mixed into them.
+REFERENCE_H100_S = {
+    "baseline": 7.891, "optimized": 3.546, "no_fp8": 4.352, "no_fa3": 4.302, "baseline_compile": 5.092,
+    "no_fa3_fp8": 5.085, "no_compile_fp8": 7.519, "no_compile": 10.434,
+}
+REFERENCE_WORKLOAD = {"height": 1024, "width": 1024, "steps": 28}
+RANDOM_MODELS = ("tiny", "flux-dev-random")
+COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd")
+
+
+@dataclass(frozen=True)
+class Group:
+    """The newest stored row of each configuration for one GPU and workload."""
+
+    gpu: str
+    workload: str  # Workload.key
+    cap_GiB: float | None  # a GPU memory cap standing in for a smaller card, or None
+    rows: list[Row]
+
+    @property
+    def title(self) -> str:
+        cap = f", capped at {self.cap_GiB:g} GiB" if self.cap_GiB else ""
+        return f"{self.gpu}{cap}: {_workload_text(self.workload)}"
+
+    @property
+    def random_weights(self) -> bool:
+        return self.workload == "unrecorded" or json.loads(self.workload).get("model") in RANDOM_MODELS
+
+    @property
+    def like_the_reference(self) -> bool:
+        return self.workload != "unrecorded" and all(json.loads(self.workload).get(key) == value for key, value in REFERENCE_WORKLOAD.items())
+
+
+def groups(paths: Iterable[Path]) -> list[Group]:
+    """Rows grouped by GPU, workload and memory cap; within a group a configuration's newest run wins. Largest groups first."""
+    newest: dict[tuple[str, str, float | None], dict[str, tuple[str, Row]]] = {}
+    for path in paths:
+        when = str(_stored(str(path)).get("datetime", ""))
+        for row in file_rows(path, _stored(str(path))):
+            key = (row.gpu, row.workload, row.gpu_memory_cap_GiB)
+            current = newest.setdefault(key, {}).get(row.name)
+            if current is None or when >= current[0]:
+                newest[key][row.name] = (when, row)
+    found = [Group(*key, [row for _, row in rows.values()]) for key, rows in newest.items()]
+    return sorted(found, key=lambda group: (-len(group.rows), group.gpu, group.workload, group.cap_GiB or 0))
+
+
+def _baseline_of(row: Row, group: Group) -> float | None:
+    """`baseline`'s median from the same file as `row` (one process), if that file timed it."""
+    return next((other.median_s for other in group.rows if other.name == "baseline" and other.source == row.source), None) or next(
+        (other.median_s for other in file_rows(Path(row.source)) if other.name == "baseline"), None
+    )
+
+
+def table(group: Group) -> str:
+    """The group's table as HTML, with the reference's H100 seconds where the workload matches its own."""
+    reference = group.like_the_reference
+    head = ["Configuration", "Median (s)", "CV", "Clocks", "Speedup (same run)", "First call (s)", "Peak GPU GiB", "Host GiB", "SSIM",
+            "LoRA error (limit)", "Recompiles", "Run"] + (["Reference H100 (s)"] if reference else []) + ["Flags"]
+    lines = ["<table class='results'>", "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in head) + "</tr>"]
+    for row in group.rows:
+        baseline = _baseline_of(row, group)
+        clocks = "–" if row.clock_agreement is None else f"{100 * row.clock_agreement:+.2f}%"
+        first = _number(row.first_call_s, 1) + (f" ({row.first_call_cache})" if row.first_call_cache not in (None, "none") else "")
+        error = _number(row.lora_error, 3) + (f" ({row.lora_error_limit:.3f})" if row.lora_error_limit is not None else "")
+        commit = ((row.revision or {}).get("commit") or "?")[:10]
+        cells = [
+            row.name, f"{row.median_s:.3f}", f"{100 * row.cv:.2f}%", clocks, f"{baseline / row.median_s:.2f}×" if baseline else "–", first,
+            _number(row.peak_mem_GiB, 1), _number(row.peak_host_rss_GiB, 1), _number(row.ssim, 4), error,
+            "–" if row.recompiles is None else str(row.recompiles), f"{Path(row.source).name} @ {commit}",
+        ] + ([_number(REFERENCE_H100_S.get(row.name), 3)] if reference else []) + ["; ".join(row.flags)]
+        css = " class='flagged'" if row.flags else ""
+        lines.append(f"<tr{css}>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+    return "\n".join(lines + ["</table>"])
+
+
+def _axis_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    step = (high - low) / count if high > low else 1.0
+    return [low + step * index for index in range(count + 1)]
+
+
+def bars_svg(rows: list[Row]) -> str:
+    """Median seconds per image, one bar per configuration (red: flagged), the CV as a whisker."""
+    width, bar, left = 720, 22, 190
+    longest = max(row.median_s * (1 + row.cv) for row in rows) or 1.0
+    scale = (width - left - 70) / longest
+    parts = [f"<svg class='chart bars' xmlns='http://www.w3.org/2000/svg' width='{width}' height='{bar * len(rows) + 40}' role='img'>",
+             "<title>Median seconds per image</title>"]
+    for index, row in enumerate(rows):
+        y = 10 + index * bar
+        length, whisker = row.median_s * scale, row.cv * row.median_s * scale
+        color = "#c44e52" if row.flags else "#4c72b0"
+        parts += [
+            f"<text x='{left - 6}' y='{y + 15}' text-anchor='end'>{html.escape(row.name)}</text>",
+            f"<rect x='{left}' y='{y + 3}' width='{length:.1f}' height='{bar - 6}' fill='{color}'><title>{html.escape(row.name)}: {row.median_s:.3f} s</title></rect>",
+            f"<line x1='{left + length - whisker:.1f}' x2='{left + length + whisker:.1f}' y1='{y + bar / 2}' y2='{y + bar / 2}' stroke='black'/>",
+            f"<text x='{left + length + whisker + 4:.1f}' y='{y + 15}'>{row.median_s:.3f} s</text>",
+        ]
+    parts.append(f"<text x='{left}' y='{bar * len(rows) + 32}'>median seconds per image (lower is better; red: flagged)</text></svg>")
+    return "\n".join(parts)
+
+
+def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str:
+    """Each configuration as a point: seconds per image across, LoRA error up, the calibrated limit as a dashed line.
+    Exact configurations (the limit's reference points) are circles, lossy ones squares."""
+    points = [row for row in rows if row.lora_error is not None]
+    width, height, pad = 620, 420, 60
+    if not points:
+        return ""
+    xs, ys = [row.median_s for row in points], [row.lora_error for row in points]
+    limit = max((row.lora_error_limit for row in points if row.lora_error_limit is not None), default=None)
+    x_low, x_high = min(xs) * 0.9, max(xs) * 1.1
+    y_high = max(ys + ([limit] if limit else [])) * 1.15 or 1.0
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return pad + (x - x_low) / (x_high - x_low) * (width - 2 * pad), height - pad - y / y_high * (height - 2 * pad)
+
+    legend = 330
+    parts = [f"<svg class='chart tradeoff' xmlns='http://www.w3.org/2000/svg' width='{width + legend}' height='{max(height, pad + 15 * len(points))}' role='img'>",
+             f"<title>{html.escape(title)}</title>", "<style>text{font:12px sans-serif}</style>",
+             f"<rect width='{width + legend}' height='{max(height, pad + 15 * len(points))}' fill='white'/>",
+             f"<line x1='{pad}' y1='{height - pad}' x2='{width - pad}' y2='{height - pad}' stroke='black'/>",
+             f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{height - pad}' stroke='black'/>"]
+    for tick in _axis_ticks(x_low, x_high):
+        x, _ = at(tick, 0)
+        parts.append(f"<text x='{x:.1f}' y='{height - pad + 16}' text-anchor='middle'>{tick:.1f}</text>")
+    for tick in _axis_ticks(0, y_high):
+        _, y = at(0, tick)
+        parts.append(f"<text x='{pad - 6}' y='{y + 4:.1f}' text-anchor='end'>{tick:.2f}</text>")
+    if limit:
+        _, y = at(0, limit)
+        parts.append(f"<line x1='{pad}' x2='{width - pad}' y1='{y:.1f}' y2='{y:.1f}' stroke='#c44e52' stroke-dasharray='6 4'/>"
+                     f"<text x='{width - pad}' y='{y - 4:.1f}' text-anchor='end' fill='#c44e52'>exact limit {limit:.3f}</text>")
+    for index, row in enumerate(points):  # numbered points, named in a legend: labels of close points never collide
+        x, y = at(row.median_s, row.lora_error)
+        color = COLORS[index % len(COLORS)]
+        lossy = row.lora_error > (limit or 0)
+        marker = f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' fill='{color}'>" if lossy else f"<circle cx='{x:.1f}' cy='{y:.1f}' r='6' fill='{color}'>"
+        label = f"{index + 1} {row.name}: {row.median_s:.3f} s, LoRA error {row.lora_error:.3f}"
+        parts += [f"{marker}<title>{html.escape(label)}</title>{'</rect>' if lossy else '</circle>'}",
+                  f"<text x='{x:.1f}' y='{y - 8:.1f}' text-anchor='middle' font-size='10'>{index + 1}</text>",
+                  f"<text x='{width + 10}' y='{pad + 15 * index}' fill='{color}'>{html.escape(label)}</text>"]
+    parts += [f"<text x='{width / 2}' y='{height - 16}' text-anchor='middle'>median seconds per image</text>",
+              f"<text x='16' y='{height / 2}' transform='rotate(-90 16 {height / 2})' text-anchor='middle'>LoRA error (share of the LoRA's effect)</text>",
+              "</svg>"]
+    return "\n".join(parts)
+
+
+def history_svg(points: list, found: dict[int, float], name: str) -> str:
+    """One configuration's medians across its stored runs, in the order made; a step the detector found is marked."""
+    width, height, pad = 360, 160, 40
+    values = [point.median_s for point in points]
+    low, high = min(values) * 0.95, max(values) * 1.05
+
+    def at(index: int, value: float) -> tuple[float, float]:
+        x = pad + index / max(1, len(points) - 1) * (width - 2 * pad)
+        return x, height - pad - (value - low) / (high - low or 1.0) * (height - 2 * pad)
+
+    coordinates = [at(index, value) for index, value in enumerate(values)]
+    parts = [f"<svg class='chart history' xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'>",
+             f"<title>{html.escape(name)} across runs</title>",
+             "<polyline fill='none' stroke='#4c72b0' points='" + " ".join(f"{x:.1f},{y:.1f}" for x, y in coordinates) + "'/>"]
+    for index, ((x, y), point) in enumerate(zip(coordinates, points)):
+        parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3' fill='#4c72b0'><title>{html.escape(point.source)} @ {point.commit}: {point.median_s:.3f} s</title></circle>")
+        if index in found:
+            parts.append(f"<text x='{x:.1f}' y='{y - 8:.1f}' text-anchor='middle' fill='#c44e52'>step {100 * found[index]:+.1f}%</text>")
+    parts += [f"<text x='{pad}' y='{height - 8}'>{low:.2f}-{high:.2f} s, {len(points)} runs</text>", "</svg>"]
+    return "\n".join(parts)
+
+
+def pictures_html(group: Group) -> str:
+    """Each configuration's picture beside `baseline`'s, their difference and the LoRA's effect at the same gain."""
+    stored = [(row, _pictures(row)) for row in group.rows]
+    stored = [(row, pictures) for row, pictures in stored if pictures]
+    if not stored:
+        return ""
+    note = ("These weights are random, so the images are noise: what matters is how dark each difference is next to the "
+            "LoRA's effect. On a real checkpoint the pictures themselves are the point.") if group.random_weights else ""
+    lines = [f"<p class='note'>{note}</p>" if note else "", "<table class='pictures'>",
+             "<tr><th>Configuration</th><th>Its image</th><th>baseline</th><th>|difference| × gain</th><th>LoRA's effect × gain</th></tr>"]
+    for row, pictures in stored:
+        cells = "".join(
+            f"<td><img alt='{html.escape(row.name)}: {kind}' src='data:image/{pictures['format']};base64,{pictures[kind]}'></td>"
+            for kind in ("image", "baseline", "difference", "lora_effect")
+        )
+        lines.append(f"<tr><td>{html.escape(row.name)}<br><small>gain {pictures['gain']:.3g}</small></td>{cells}</tr>")
+    return "\n".join(lines + ["</table>"])
+
+
+@functools.lru_cache(maxsize=None)
+def _stored(path: str) -> dict:
+    return read_json(Path(path))
+
+
+def _pictures(row: Row) -> dict | None:
+    data = _stored(row.source)
+    return next((bench["extra_info"].get("pictures") for bench in data.get("benchmarks", [])
+                 if bench.get("extra_info", {}).get("config", {}).get("name") == row.name), None)
+
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
+h1{font-size:1.6em} h2{margin-top:2em;border-bottom:1px solid #ccc} table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ddd;padding:3px 7px;text-align:right} td:first-child,th:first-child{text-align:left}
+tr.flagged{background:#fdecea} .pictures img{width:160px;image-rendering:pixelated} .note{color:#555}
+svg text{font:12px sans-serif} .history-grid{display:flex;flex-wrap:wrap;gap:12px}
+"""
+
+
+def page(paths: list[Path]) -> str:
+    """The whole page from `paths` (stored pytest-benchmark JSON); the same files always give the same page."""
+    paths = sorted(set(paths), key=lambda path: (str(path.parent), path.name))
+    found = groups(paths)
+    body = [
+        "<h1>lora-fast results</h1>",
+        f"<p>Made by <code>nox -s report</code> from {len(paths)} stored runs (<code>.benchmarks/</code>) and nothing else. "
+        "Speedups are against <code>baseline</code> timed in the same process; a flagged row (red) had a CV or a clock "
+        "disagreement above 2% or too few rounds. LoRA error is the share of the LoRA's effect on the latents a configuration "
+        "gets wrong; its limit is calibrated in each run from exact kernels against a dropped and a half-scale LoRA.</p>",
+    ]
+    for index, group in enumerate(found):
+        body += [f"<h2 id='group-{index}'>{html.escape(group.title)}</h2>", table(group), bars_svg(group.rows), tradeoff_svg(group.rows)]
+        body.append(pictures_html(group))
+    series = {key: points for key, points in history(paths).items() if len(points) >= 3}
+    body.append("<h2 id='history'>History across commits</h2><p>Each configuration's median in every stored run of one GPU and "
+                "workload, in the order the runs were made; a step is a lasting change of level the detector found (the gate's).</p>")
+    body.append("<div class='history-grid'>")
+    for (name, gpu, workload), points in series.items():
+        body.append(f"<figure><figcaption>{html.escape(name)} on {html.escape(gpu)}<br><small>{html.escape(_workload_text(workload))}</small>"
+                    f"</figcaption>{history_svg(points, steps(points), name)}</figure>")
+    body.append("</div>")
+    script = "window.addEventListener('error',e=>{document.body.dataset.errors=(+(document.body.dataset.errors||0)+1)});"
+    return ("<!doctype html>\n<html lang='en'><head><meta charset='utf-8'><title>lora-fast results</title>"
+            f"<style>{STYLE}</style><script>{script}</script></head>\n<body>\n" + "\n".join(part for part in body if part) + "\n</body></html>\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the page (and, with --svg, the first group's time-against-LoRA-error chart alone); exit 2 on unusable files."""
+    parser = argparse.ArgumentParser(prog="python -m lora_fast.bench.page", description=__doc__)
+    parser.add_argument("files", nargs="+", type=Path, help="stored pytest-benchmark JSON files (any GPUs and workloads)")
+    parser.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    parser.add_argument("--svg", type=Path, help="also write the largest group's time-against-LoRA-error chart here")
+    args = parser.parse_args(argv)
+    try:
+        text = page(args.files)
+        found = groups(args.files)
+    except ReportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    write_atomically(args.out, text.encode())
+    if args.svg and found:
+        write_atomically(args.svg, tradeoff_svg(found[0].rows, found[0].title).encode())
+    print(f"wrote {args.out} from {len(args.files)} stored runs ({len(found)} GPU and workload groups)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The results page: made from stored runs alone (the committed one is what the committed runs make), with its
+tables, charts and pictures, rendered by headless Chromium without a console error; and the pictures each case stores."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from lora_fast.bench import page, pictures
+
+ROOT = Path(__file__).parent.parent
+STORED = sorted(ROOT.glob(".benchmarks/*/*/*.json"))
+IN_CI = os.environ.get("LORA_FAST_CI") == "1"  # .ci/run installs Chromium: missing there is a failure, not a skip
+
+
+def decoded(text: str) -> torch.Tensor:
+    return torch.from_numpy(__import__("numpy").array(Image.open(io.BytesIO(base64.b64decode(text))))).float() / 255
+
+
+def test_case_pictures_show_the_difference_at_the_lora_effects_gain():
+    generator = torch.Generator().manual_seed(0)
+    reference = torch.rand(1, 3, 512, 384, generator=generator)
+    without = (reference + 0.1 * torch.randn(1, 3, 512, 384, generator=generator)).clamp(0, 1)
+    stored = pictures.case_pictures(reference.clone(), reference, without)
+    same, effect = decoded(stored["difference"]), decoded(stored["lora_effect"])
+    assert decoded(stored["image"]).shape == (256, 192, 3)  # the longer side at 256 px, the aspect kept
+    assert same.max() < 0.02, "an identical image must show a black difference"
+    assert 0.3 < effect.mean() < 0.9
+    white = (pictures.difference_map(reference, without, stored["gain"]) >= 0.999).float().mean()
+    assert 0.005 < white < 0.02  # at full size, the LoRA's largest 1% of changes are white: the gain's definition
+    half = pictures.case_pictures((reference + 0.5 * (without - reference)), reference, without)
+    assert abs(decoded(half["difference"]).mean() - 0.5 * effect.mean()) < 0.08  # half the LoRA's change: half as bright, same gain
+
+
+def stored_run_with_pictures(tmp_path: Path) -> Path:
+    """A copy of a committed H200 run, with pictures added to its cases (committed runs before this page had none)."""
+    source = ROOT / ".benchmarks/NVIDIA-H200/Linux-CPython-3.12-64bit/0034_versus_reference_one_process.json"
+    data = copy.deepcopy(json.loads(source.read_text()))
+    generator = torch.Generator().manual_seed(1)
+    reference, without = torch.rand(1, 3, 64, 64, generator=generator), torch.rand(1, 3, 64, 64, generator=generator)
+    for bench in data["benchmarks"]:
+        bench["extra_info"]["pictures"] = pictures.case_pictures(torch.rand(1, 3, 64, 64, generator=generator), reference, without)
+    data["datetime"] = "2099-01-01T00:00:00"  # the newest run of its workload, so its rows (and pictures) are the ones shown
+    path = tmp_path / "0001_with_pictures.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_the_page_holds_tables_charts_pictures_and_history(tmp_path):
+    run = stored_run_with_pictures(tmp_path)
+    text = page.page([*STORED, run])
+    assert text == page.page([run, *reversed(STORED)])  # the same files make the same page, whatever their order
+    assert text.count("<table class='results'>") == len(page.groups([*STORED, run])) >= 2
+    assert "class='chart tradeoff'" in text and "class='chart bars'" in text and "class='chart history'" in text
+    assert "<th>Reference H100 (s)</th>" in text and "<td>3.546</td>" in text  # the reference's column beside ours
+    assert text.count("src='data:image/jpeg;base64,") == 4 * len(json.loads(run.read_text())["benchmarks"])
+    assert "the images are noise" in text
+    assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text  # nothing fetched at view time
+
+
+def test_the_committed_page_is_what_the_committed_runs_make():
+    committed = ROOT / "docs/results.html"
+    assert committed.read_text() == page.page(STORED), "regenerate it: nox -s report"
+    chart = (ROOT / "docs/tradeoff.svg").read_text()
+    largest = page.groups(STORED)[0]
+    assert chart == page.tradeoff_svg(largest.rows, largest.title)
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def render(html_path: Path, screenshot: Path) -> tuple[str, str]:
+    """The page's DOM after its scripts ran, and Chromium's log (console messages included), with a screenshot."""
+    browser = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
+    url = html_path.resolve().as_uri()
+    dom = subprocess.run([*browser, "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    shot = subprocess.run([*browser, "--window-size=1300,2400", f"--screenshot={screenshot}", url], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0 and shot.returncode == 0, dom.stderr[-2000:] + shot.stderr[-2000:]
+    return dom.stdout, dom.stderr + shot.stderr
+
+
+def console_errors(log: str, dom: str) -> list[str]:
+    """Uncaught errors the page met: Chromium's console lines, and the count the page's own error handler kept."""
+    lines = [line for line in log.splitlines() if "CONSOLE" in line and ("Error" in line or "Uncaught" in line)]
+    return lines + (["the page's error handler counted errors"] if "data-errors=" in dom else [])
+
+
+def test_the_page_renders_in_headless_chromium_without_console_errors(tmp_path):
+    if chromium() is None:
+        if IN_CI:
+            pytest.fail("Chromium is missing in CI; .ci/run installs it")
+        pytest.skip("needs Chromium (Debian: apt-get install chromium; .ci/run installs it)")
+    out = Path(os.environ.get("LORA_FAST_ARTIFACTS", tmp_path))
+    out.mkdir(parents=True, exist_ok=True)
+    html_path = tmp_path / "results.html"
+    html_path.write_text(page.page([*STORED, stored_run_with_pictures(tmp_path)]))
+    dom, log = render(html_path, out / "results-page.png")
+    assert console_errors(log, dom) == []
+    assert dom.count("class=\"results\"") >= 2 and "chart tradeoff" in dom and dom.count("<img") >= 4
+    assert Image.open(out / "results-page.png").size == (1300, 2400)
+    # the control: a page whose script throws is caught by both checks
+    broken = tmp_path / "broken.html"
+    broken.write_text(page.page(STORED).replace("</body>", "<script>undefined_function()</script></body>"))
+    dom, log = render(broken, tmp_path / "broken.png")
+    assert console_errors(log, dom), "a script error went unnoticed"
