@@ -63,7 +63,10 @@ def test_the_page_holds_tables_charts_pictures_and_history(tmp_path):
     assert text.count("<table class='results'>") == len(page.groups([*STORED, run])) >= 2
     assert "class='chart tradeoff'" in text and "class='chart bars'" in text and "class='chart history'" in text
     assert "<th>Reference H100 (s)</th>" in text and "<td>3.546</td>" in text  # the reference's column beside ours
-    assert text.count("src='data:image/jpeg;base64,") == 4 * len(json.loads(run.read_text())["benchmarks"])
+    shown = page.groups([*STORED, run])
+    assert text.count("src='data:image/jpeg;base64,") == 4 * sum(len(group.pictures) for group in shown)
+    newest = json.loads(run.read_text())["benchmarks"][0]["extra_info"]["pictures"]["image"]
+    assert newest in text  # a configuration's newest pictures are the ones shown
     assert "the images are noise" in text
     assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text  # nothing fetched at view time
 

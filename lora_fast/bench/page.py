@@ -30,12 +30,13 @@ COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da
 
 @dataclass(frozen=True)
 class Group:
-    """The newest stored row of each configuration for one GPU and workload."""
+    """One GPU, workload and memory cap: the row shown for each configuration, and its newest stored pictures."""
 
     gpu: str
     workload: str  # Workload.key
     cap_GiB: float | None  # a GPU memory cap standing in for a smaller card, or None
     rows: list[Row]
+    pictures: dict[str, dict]  # configuration -> its newest stored pictures (runs before the page had none)
 
     @property
     def title(self) -> str:
@@ -52,16 +53,26 @@ class Group:
 
 
 def groups(paths: Iterable[Path]) -> list[Group]:
-    """Rows grouped by GPU, workload and memory cap; within a group a configuration's newest run wins. Largest groups first."""
-    newest: dict[tuple[str, str, float | None], dict[str, tuple[str, Row]]] = {}
+    """Rows grouped by GPU, workload and memory cap. A configuration shows its newest clean run (no flag), or its
+    newest run when none is clean; its pictures come from its newest run that stored some. Largest groups first."""
+    shown: dict[tuple[str, str, float | None], dict[str, tuple[tuple[bool, str], Row]]] = {}
+    pictures: dict[tuple[str, str, float | None], dict[str, tuple[str, dict]]] = {}
     for path in paths:
-        when = str(_stored(str(path)).get("datetime", ""))
-        for row in file_rows(path, _stored(str(path))):
-            key = (row.gpu, row.workload, row.gpu_memory_cap_GiB)
-            current = newest.setdefault(key, {}).get(row.name)
-            if current is None or when >= current[0]:
-                newest[key][row.name] = (when, row)
-    found = [Group(*key, [row for _, row in rows.values()]) for key, rows in newest.items()]
+        data = _stored(str(path))
+        when = str(data.get("datetime", ""))
+        stored_pictures = {bench["extra_info"]["config"]["name"]: bench["extra_info"]["pictures"] for bench in data.get("benchmarks", [])
+                           if "pictures" in bench.get("extra_info", {})}
+        for row in file_rows(path, data):
+            key, rank = (row.gpu, row.workload, row.gpu_memory_cap_GiB), (not row.flags, when)
+            current = shown.setdefault(key, {}).get(row.name)
+            if current is None or rank >= current[0]:
+                shown[key][row.name] = (rank, row)
+            if row.name in stored_pictures and when >= pictures.setdefault(key, {}).get(row.name, ("", {}))[0]:
+                pictures[key][row.name] = (when, stored_pictures[row.name])
+    found = [
+        Group(*key, [row for _, row in rows.values()], {name: stored for name, (_, stored) in pictures.get(key, {}).items()})
+        for key, rows in shown.items()
+    ]
     return sorted(found, key=lambda group: (-len(group.rows), group.gpu, group.workload, group.cap_GiB or 0))
 
 
@@ -90,7 +101,8 @@ def table(group: Group) -> str:
             "–" if row.recompiles is None else str(row.recompiles), f"{Path(row.source).name} @ {commit}",
         ] + ([_number(REFERENCE_H100_S.get(row.name), 3)] if reference else []) + ["; ".join(row.flags)]
         css = " class='flagged'" if row.flags else ""
-        lines.append(f"<tr{css}>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+        run_column = head.index("Run")
+        lines.append(f"<tr{css}>" + "".join(f"<td{' class=run' if index == run_column else ''}>{html.escape(cell)}</td>" for index, cell in enumerate(cells)) + "</tr>")
     return "\n".join(lines + ["</table>"])
 
 
@@ -190,8 +202,7 @@ def history_svg(points: list, found: dict[int, float], name: str) -> str:
 
 def pictures_html(group: Group) -> str:
     """Each configuration's picture beside `baseline`'s, their difference and the LoRA's effect at the same gain."""
-    stored = [(row, _pictures(row)) for row in group.rows]
-    stored = [(row, pictures) for row, pictures in stored if pictures]
+    stored = [(row, group.pictures[row.name]) for row in group.rows if row.name in group.pictures]
     if not stored:
         return ""
     note = ("These weights are random, so the images are noise: what matters is how dark each difference is next to the "
@@ -212,17 +223,11 @@ def _stored(path: str) -> dict:
     return read_json(Path(path))
 
 
-def _pictures(row: Row) -> dict | None:
-    data = _stored(row.source)
-    return next((bench["extra_info"].get("pictures") for bench in data.get("benchmarks", [])
-                 if bench.get("extra_info", {}).get("config", {}).get("name") == row.name), None)
-
-
 STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#222}
+body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1500px;color:#222}
 h1{font-size:1.6em} h2{margin-top:2em;border-bottom:1px solid #ccc} table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ddd;padding:3px 7px;text-align:right} td:first-child,th:first-child{text-align:left}
-tr.flagged{background:#fdecea} .pictures img{width:160px;image-rendering:pixelated} .note{color:#555}
+tr.flagged{background:#fdecea} td.run{font-size:11px;min-width:210px} .pictures img{width:160px;image-rendering:pixelated} .note{color:#555}
 svg text{font:12px sans-serif} .history-grid{display:flex;flex-wrap:wrap;gap:12px}
 """
 
