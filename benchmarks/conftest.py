@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from lora_fast.bench import suite
-from lora_fast.bench.provenance import Workload
+from lora_fast.bench.provenance import Workload, source_revision
 from lora_fast.bench.similarity import Calibration, Render
 from lora_fast.bench.similarity import render as render_with_latents
 from lora_fast.config import PRESETS, Attention, Offload, OptimizationConfig
@@ -27,6 +27,12 @@ pytest_collection_modifyitems, pytest_deselected = suite.pytest_collection_modif
 pytest_benchmark_update_machine_info, pytest_benchmark_generate_commit_info = suite.pytest_benchmark_update_machine_info, suite.pytest_benchmark_generate_commit_info
 
 WRONG_SCALE = 0.5  # the broken case of the calibration: the LoRA applied at half its strength
+
+
+@pytest.fixture(scope="session")
+def revision() -> dict:
+    """The commit the session's code came from, stored with every case."""
+    return source_revision()
 
 
 @pytest.fixture(scope="session")

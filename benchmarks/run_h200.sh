@@ -21,6 +21,9 @@
 #                    the file when the autotuned compile runs too long (it needs pytest-timeout)
 #   gaps             `lora-fast profile` of optimized and no_fp8, one process each: kernels, CPU ops and where the GPU waits
 #   rtx4090_cli      `lora-fast generate` of rtx4090_optimized under the cap, from a fresh process: peak GPU and host memory
+#   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
+#                    and strengths, in one process (issue 27: swap medians, stack time and error, reproducibility)
+#   soak             300 swap-and-image rounds of optimized at 4 steps (the same swaps, ten times as many images)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
 #                    case stores its thumbnails); a per-case limit keeps the file if one compile runs long (pytest-timeout)
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
@@ -36,6 +39,10 @@ bench() {  # bench JOB LIMIT_S ARGS...
 for job in "$@"; do
   case $job in
     gpu_tests) timeout 450 python3 -m pytest tests -m gpu -v -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
+    serving) bench serving 570 --rounds 5 --soak-rounds 30 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
+      "benchmarks/test_lora_serving.py::test_stacked_pair[optimized]" "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
+    soak) FULL=(--model flux-dev-random --resolution 1024 --steps 4 --lora-rank 128 -v -p no:warnings -rs --durations=0)
+      bench soak 570 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
       $(cases test_preset baseline optimized no_fp8 no_fa3 baseline_compile no_fa3_fp8 no_compile_fp8 no_compile);;
     headline) bench headline 570 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;

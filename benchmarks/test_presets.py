@@ -5,15 +5,16 @@ timed apart and never mixed in; what the compile caches held for it is stored be
 from __future__ import annotations
 
 import dataclasses
-import gc
 
 import pytest
 import torch
 
-from lora_fast.bench.memory import GpuMemoryError, gpu_memory_cap, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory, reset_peak_memory
+from lora_fast.bench.memory import (
+    GpuMemoryError, clean_slate, gpu_memory_cap, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory, reset_peak_memory,
+)
 from lora_fast.bench.pictures import case_pictures, save_png
 from lora_fast.bench.profiling import profile_call
-from lora_fast.bench.provenance import compile_cache_probe, source_revision
+from lora_fast.bench.provenance import compile_cache_probe
 from lora_fast.bench.report import kernel_summary
 from lora_fast.bench.similarity import distances, similarity
 from lora_fast.bench.suite import say
@@ -23,17 +24,6 @@ from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 from lora_fast.pipelines import TINY
 from lora_fast.speed.compile_cache import first_call_notice
 from lora_fast.speed.cudagraphs import recorded_graphs
-
-
-def clean_slate() -> None:
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-
-
-@pytest.fixture(scope="session")
-def revision() -> dict:
-    return source_revision()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import sys
 from pathlib import Path
@@ -38,6 +39,20 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:
         print(f"error: {self.prog}: {message}", file=sys.stderr)
         raise SystemExit(2)
+
+
+def lora_with_strength(text: str) -> tuple[str, float]:
+    """An argparse type: `FILE[:STRENGTH]` (a file or hub id, and how strongly to apply it; 1 by default)."""
+    source, _, strength = text.rpartition(":")
+    if not source or Path(text).exists():
+        return text, 1.0
+    try:
+        value = float(strength)
+    except ValueError:
+        return text, 1.0  # no number after the last colon: it is part of the name
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"strength {strength!r} of {source} is not a finite number")
+    return source, value
 
 
 def whole_number(low: int, high: int | None = None, multiple: int = 1):
@@ -174,8 +189,8 @@ def _loaded(args: argparse.Namespace, config: OptimizationConfig, device: str) -
 
 
 def _optimized(args: argparse.Namespace, pipe: FluxPipeline, config: OptimizationConfig, device: str) -> None:
-    """`optimize` for a process that serves one configuration, with the --lora file or else a synthetic LoRA of
-    --lora-rank (none when neither is given)."""
+    """`optimize` for a process that serves one configuration, with the --lora files at their strengths (stacked
+    when several) or else a synthetic LoRA of --lora-rank (none when neither is given)."""
     from .lora.synthetic import LoraSpec, make_lora
     from .optimize import optimize
 
@@ -237,12 +252,15 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
+LORA_OPTION = dict(type=lora_with_strength, action="append", default=[], metavar="FILE[:STRENGTH]")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m lora_fast`."""
     root = Parser(prog="python -m lora_fast", description="Fast LoRA inference with Flux.")
     commands = root.add_subparsers(dest="command", required=True)
     generate = commands.add_parser("generate", help="make one image")
-    generate.add_argument("--lora", help=".safetensors file or hub id")
+    generate.add_argument("--lora", **LORA_OPTION, help="FILE[:STRENGTH]: a .safetensors file or hub id, at a strength (default 1); repeat to stack LoRAs")
     generate.add_argument("--lora-rank", type=whole_number(1), help="without --lora: a synthetic LoRA of this rank (to try a preset)")
     generate.add_argument("--prompt", required=True)
     generate.add_argument("--out", required=True, help="PNG file to write; an existing file is kept unless --overwrite")
@@ -251,7 +269,7 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--gpu-memory-gb", type=positive_number, help="cap GPU memory at this many GiB, to try a smaller card's budget on a larger one")
     generate.set_defaults(run=_generate)
     profile = commands.add_parser("profile", help="time a preset on the GPU and show which kernels the time goes to")
-    profile.add_argument("--lora", help=".safetensors file or hub id (default: a synthetic LoRA of --lora-rank)")
+    profile.add_argument("--lora", **LORA_OPTION, help="FILE[:STRENGTH], repeatable (default: a synthetic LoRA of --lora-rank)")
     profile.add_argument("--lora-rank", type=whole_number(1), default=128)
     profile.add_argument("--prompt", default=DEFAULT_PROMPT)
     profile.add_argument("--rounds", type=whole_number(1), default=3, help="timed images after the first call")
@@ -260,7 +278,7 @@ def parser() -> argparse.ArgumentParser:
     warm = commands.add_parser("warm", help="compile a preset once and save its compile cache, for servers to load at start")
     warm.add_argument("--out", required=True, help="compile-cache file to write")
     warm.add_argument("--overwrite", action="store_true")
-    warm.add_argument("--lora", help=".safetensors file or hub id (default: a synthetic LoRA of --lora-rank)")
+    warm.add_argument("--lora", **LORA_OPTION, help="FILE[:STRENGTH], repeatable (default: a synthetic LoRA of --lora-rank)")
     warm.add_argument("--lora-rank", type=whole_number(1), default=8)
     warm.add_argument("--prompt", default=DEFAULT_PROMPT)
     warm.add_argument("--device", help="cpu or cuda (default: cuda when available)")

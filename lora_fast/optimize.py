@@ -12,7 +12,7 @@ from diffusers import FluxPipeline
 
 from .config import Attention, Compile, OptimizationConfig, Quantization, check_runnable
 from .lora.files import LoraSource
-from .lora.slot import LoraSlot
+from .lora.slot import LoraSlot, LoraStack
 from .speed.activations import use_sigmoid_gelu
 from .speed.attention import set_attention
 from .speed.cudagraphs import mark_step_per_call
@@ -84,13 +84,13 @@ def _drop_compiled(modules: list[torch.nn.Module]) -> None:
 
 
 def optimize(
-    pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | None = None, *, lora_targets: Iterable[str] | None = None,
+    pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | LoraStack | None = None, *, lora_targets: Iterable[str] | None = None,
     allow_pickle: bool = False, keep_originals: bool = True, device: str | torch.device | None = None,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid,
     context parallelism over the job's ranks, offloading, compile (with CUDA graphs), the VAE decoder's compile.
-    `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
+    `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
     `restore` then raises. `device` is where the pipeline runs (default: where its transformer is); a pipeline
@@ -117,6 +117,8 @@ def optimize(
                 optimized.restorable = False
             else:
                 optimized.undo.append(undo)
+        if config.fuse_qkv or config.quantization is not Quantization.NONE:
+            slot.refold()  # a LoRA folded above goes into the final weights the way every later swap writes it
         if config.attention is not Attention.SDPA:
             optimized.undo.append(set_attention(pipe.transformer, config.attention))
         if config.sigmoid_gelu:

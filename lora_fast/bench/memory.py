@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,3 +67,10 @@ def peak_host_memory_gib() -> float | None:
 def peak_memory_gib() -> float | None:
     """Peak GPU memory allocated since the last reset, in GiB; None without CUDA."""
     return torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None
+
+
+def clean_slate() -> None:
+    """Free what the last case left: Python's garbage, then the GPU's cached blocks (a case starts from the same memory)."""
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

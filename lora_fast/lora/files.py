@@ -17,6 +17,8 @@ import torch
 
 from ..hub import HUB_ERRORS
 from ..speed.quantize import dense_weight, lora_layer
+from .errors import LoraError
+from .formats import LAYOUT_NAMES, layout, to_known_keys
 
 StateDict = dict[str, torch.Tensor]
 LoraSource = Union[str, Path, Mapping[str, torch.Tensor]]
@@ -51,10 +53,6 @@ KOHYA_OUTSIDE_BLOCKS = {
 }
 SWAPPED_HALVES = ("norm_out.linear",)  # BFL orders this layer's outputs (shift, scale), diffusers (scale, shift)
 KOHYA_PARTS = (".lora_down.weight", ".lora_up.weight", ".alpha")
-
-
-class LoraError(ValueError):
-    """A LoRA that cannot be used as asked; the message names the problem and the fix."""
 
 
 def read_lora(source: LoraSource, *, allow_pickle: bool = False, device: torch.device | str | None = None) -> StateDict:
@@ -168,11 +166,12 @@ def _check_alphas(state: Mapping[str, torch.Tensor], origin: str) -> None:
 VALUE_CHECKS = (_check_named_tensors, _check_dtypes, _check_finite, _check_alphas)
 
 
-def to_diffusers_keys(state: Mapping[str, torch.Tensor], pipe) -> tuple[StateDict, StateDict]:
+def to_diffusers_keys(state: Mapping[str, torch.Tensor], pipe, origin: str = "the LoRA") -> tuple[StateDict, StateDict]:
     """Split a checked state dict into (transformer, CLIP text encoder) parts with diffusers keys
-    (`transformer.<module>.lora_A.weight`), alphas folded into B. kohya keys are converted (layer sizes come
-    from `pipe`). A key that lands in neither part is refused by name: nothing is dropped silently."""
-    state = dict(state)
+    (`transformer.<module>.lora_A.weight`), alphas folded into B. Every layout `formats` knows is converted (kohya
+    layer sizes come from `pipe`). A key that lands in neither part is refused by name: nothing is dropped silently."""
+    kind = layout(list(state))
+    state = to_known_keys(state, origin)
     if any(key.startswith(("lora_unet_", "lora_te")) or key.endswith((".lora_down.weight", ".lora_up.weight")) for key in state):
         state = _from_kohya(state, pipe)
     for alpha_key in [key for key in state if key.endswith(".alpha")]:
@@ -191,7 +190,12 @@ def to_diffusers_keys(state: Mapping[str, torch.Tensor], pipe) -> tuple[StateDic
         other = [key for key in unknown if key.startswith("text_encoder_2.")]
         if other:
             raise LoraError(f"the LoRA has T5 (text_encoder_2) weights (first: {other[0]}), which diffusers' Flux pipeline cannot load; remove them")
-        raise LoraError(f"{len(unknown)} keys are not Flux LoRA keys (first: {unknown[0]}); this LoRA is for another model")
+        if kind == "unknown":
+            raise LoraError(
+                f"{origin}: {len(unknown)} keys in no Flux LoRA layout lora-fast reads (first: {unknown[0]}); it reads "
+                f"{', '.join(name for key, name in LAYOUT_NAMES.items() if key != 'unknown')}: the LoRA is for another model or in another layout"
+            )
+        raise LoraError(f"{origin} ({LAYOUT_NAMES[kind]} layout): {len(unknown)} keys are not Flux LoRA keys (first: {unknown[0]}); this LoRA is for another model or mixes layouts")
     return transformer, text_encoder
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
 
 import torch
 from diffusers import FluxPipeline
@@ -57,6 +61,9 @@ def _pad_to_rank(state: StateDict, transformer: torch.nn.Module, modules: Iterab
     return padded
 
 
+LoraStack = Sequence[Union[LoraSource, tuple[LoraSource, float]]]  # several LoRAs at once, each at a strength (1 when not given)
+
+
 class LoraSlot:
     """One LoRA at a time on a Flux pipeline. With `hotswap`, later LoRAs replace the first one in place, so a
     compiled transformer is not recompiled: `fold` writes each LoRA into the weights (`lora_fast.lora.fold`), otherwise
@@ -78,7 +85,8 @@ class LoraSlot:
         self.targets = None if targets is None else _checked_targets(pipe.transformer, targets)
         self.prepared_modules: tuple[str, ...] = ()
         self.folded: FoldedLora | None = None
-        self.factors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # what is folded now
+        self.factors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # what is folded now, at call_scale times its strengths
+        self.call_scale = 1.0  # the per-call LoRA scale of the last image (joint_attention_kwargs={"scale": ...})
         self.text_adapter: str | None = None
         self.loaded = 0
         self.lock = threading.RLock()
@@ -90,16 +98,13 @@ class LoraSlot:
                 raise LoraError("hot-swap must be prepared before the first LoRA is loaded; prepare a fresh slot")
             self.pipe.enable_lora_hotswap(target_rank=self.max_rank)
 
-    def load(self, source: LoraSource, *, allow_pickle: bool = False) -> LoraShape:
-        """Read, check and activate a LoRA; returns its transformer ranks. On any error the previous LoRA stays active."""
-        # one copy to where the weights are, which the checks and the load share
-        state = read_lora(source, allow_pickle=allow_pickle, device=self.pipe.transformer.device)
-        transformer_state, text_state = to_diffusers_keys(state, self.pipe)
-        if not transformer_state:
-            raise LoraError("the LoRA has no transformer weights; LoRAs for the text encoder alone are not supported")
-        shape = check_against(self.pipe.transformer, transformer_state)
-        if text_state:
-            check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER)
+    def load(self, source: LoraSource | LoraStack, *, strength: float = 1.0, allow_pickle: bool = False) -> LoraShape:
+        """Read, check and activate a LoRA at `strength`, or several at once: a list of sources or (source, strength)
+        pairs, applied as the sum of their changes (their factors side by side, one rank per LoRA: one fold, or one
+        peft adapter of the summed rank). Returns the transformer ranks. On any error the previous LoRAs stay active."""
+        parts = [self._read(item, item_strength, allow_pickle) for item, item_strength in _stack(source, strength)]
+        transformer_state, text_state = (_side_by_side([part[index] for part in parts]) for index in (0, 1))
+        shape = check_against(self.pipe.transformer, transformer_state) if len(parts) > 1 else parts[0][2]
         if self.hotswap:
             self._check_swappable(shape)
         with self.lock:
@@ -122,6 +127,22 @@ class LoraSlot:
             self.loaded += 1
         return shape
 
+    def _read(self, source: LoraSource, strength: float, allow_pickle: bool) -> tuple[StateDict, StateDict, LoraShape]:
+        """One LoRA's checked (transformer, CLIP) parts in diffusers keys, its strength in B, and its transformer ranks."""
+        origin = str(source) if not isinstance(source, Mapping) else "the given state dict"
+        # one copy to where the weights are, which the checks and the load share
+        state = read_lora(source, allow_pickle=allow_pickle, device=self.pipe.transformer.device)
+        transformer_state, text_state = to_diffusers_keys(state, self.pipe, origin)
+        if not transformer_state:
+            raise LoraError(f"{origin} has no transformer weights; LoRAs for the text encoder alone are not supported")
+        shape = check_against(self.pipe.transformer, transformer_state)
+        if text_state:
+            check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER)
+        if strength != 1.0:
+            transformer_state, text_state = ({key: value * strength if key.endswith(".lora_B.weight") else value for key, value in part.items()}
+                                             for part in (transformer_state, text_state))
+        return transformer_state, text_state, shape
+
     def _adapters(self) -> list[str]:
         return list(getattr(self.pipe.transformer, "peft_config", {}) or {})
 
@@ -141,16 +162,50 @@ class LoraSlot:
         return self.targets or tuple(sorted(shape.ranks))
 
     def _snapshot_folded(self):
-        factors = dict(self.factors)
-        return lambda: self.folded is not None and self.folded.apply(factors)
+        factors, scale = dict(self.factors), self.call_scale
+
+        def restore() -> None:
+            if self.folded is not None:
+                self.factors, self.call_scale = factors, scale
+                self.refold()
+
+        return restore
 
     def _load_folded(self, state: StateDict, shape: LoraShape) -> None:
         if self.folded is None:
             self.prepared_modules = self._first_modules(shape)
             self.folded = FoldedLora(self.pipe.transformer, self.prepared_modules)
+            self._follow_call_scale()
         factors = {module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"]) for module in shape.ranks}
         self.folded.apply(factors)
-        self.factors = factors
+        self.factors, self.call_scale = factors, 1.0
+
+    def _follow_call_scale(self) -> None:
+        """Honor diffusers' per-call LoRA scale (`pipe(..., joint_attention_kwargs={"scale": s})`) for a folded LoRA,
+        which no peft layer scales: the pipeline hands it to `encode_prompt` before denoising, so a wrapper of that
+        method folds the LoRA again at scale s when it differs from the last call's (a swap's cost), and at 1 after."""
+        original = self.pipe.encode_prompt
+
+        @functools.wraps(original)
+        def encode_prompt(*args, lora_scale: float | None = None, **kwargs):
+            self.fold_at(1.0 if lora_scale is None else _checked_strength(lora_scale))
+            return original(*args, lora_scale=lora_scale, **kwargs)
+
+        self.pipe.encode_prompt = encode_prompt
+
+    def fold_at(self, scale: float) -> None:
+        """Fold the current LoRAs at `scale` times their strengths (a no-op when they are folded so already)."""
+        with self.lock:
+            if self.folded is not None and scale != self.call_scale:
+                self.call_scale = scale
+                self.refold()
+
+    def refold(self) -> None:
+        """Write the current LoRAs into the weights again, from the exact originals: after `optimize` has quantized or
+        fused the layers a first LoRA was folded into, so that it is written as every later swap writes it."""
+        with self.lock:
+            if self.folded is not None:
+                self.folded.apply({module: (down, up * self.call_scale) for module, (down, up) in self.factors.items()})
 
     def _snapshot_adapter(self):
         """The adapter's factors and scalings, to be copied back in place (same tensors: no recompile)."""
@@ -248,9 +303,48 @@ class LoraSlot:
             if self.folded is not None:
                 self.folded.remove()
                 self.folded, self.factors = None, {}
+                del self.pipe.encode_prompt  # the pipeline's own method again
             self.pipe.unload_lora_weights()
             self.pipe.transformer._prepare_lora_hotswap_kwargs = None
             self.prepared_modules, self.loaded, self.text_adapter = (), 0, None
+
+
+def _checked_strength(strength: object) -> float:
+    """A strength is one finite number (negative ones subtract the LoRA's change)."""
+    if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not math.isfinite(strength):
+        raise LoraError(f"LoRA strength {strength!r} is not a finite number; give one like 0.8 (1 is the LoRA as trained, 0 turns it off)")
+    return float(strength)
+
+
+def _stack(source: object, strength: float) -> list[tuple[LoraSource, float]]:
+    """The (source, strength) pairs `LoraSlot.load` was given: one source, or a list of sources or pairs."""
+    if isinstance(source, (str, Path, Mapping)):
+        return [(source, _checked_strength(strength))]
+    if not isinstance(source, Sequence) or not source:
+        raise LoraError(f"a LoRA is a file, a hub id or a state dict, or a non-empty list of them or of (LoRA, strength) pairs; got {type(source).__name__}")
+    pairs = []
+    for item in source:
+        if isinstance(item, tuple):
+            if len(item) != 2:
+                raise LoraError(f"a stacked LoRA is (LoRA, strength); got a tuple of {len(item)}")
+            pairs.append((item[0], _checked_strength(item[1]) * _checked_strength(strength)))
+        else:
+            pairs.append((item, _checked_strength(strength)))
+    return pairs
+
+
+def _side_by_side(parts: list[StateDict]) -> StateDict:
+    """Several LoRAs as one: per module their A matrices stacked and their B matrices side by side, so that
+    B A = sum of B_i A_i. One LoRA is returned as it is."""
+    if len(parts) == 1:
+        return parts[0]
+    modules = dict.fromkeys(key.rsplit(".", 2)[0] for part in parts for key in part)
+    combined = {}
+    for module in modules:
+        pairs = [(part[f"{module}.lora_A.weight"].float(), part[f"{module}.lora_B.weight"].float()) for part in parts if f"{module}.lora_A.weight" in part]
+        combined[f"{module}.lora_A.weight"] = torch.cat([down for down, _ in pairs])
+        combined[f"{module}.lora_B.weight"] = torch.cat([up for _, up in pairs], dim=1)
+    return combined
 
 
 def _checked_targets(transformer: torch.nn.Module, targets: Iterable[str]) -> tuple[str, ...]:

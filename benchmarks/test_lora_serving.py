@@ -1,0 +1,103 @@
+"""LoRAs as a server meets them, on a compiled preset that folds: a soak of swaps between single LoRAs, stacks and
+strengths (swap time, image time, GPU memory, recompiles and CUDA-graph re-records over every round; every image
+bit-identical to its set's first one, the first call and the LoRA given to `optimize` included), and a stacked pair
+timed like a preset, with its LoRA error against the eager reference of the same stack."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+import torch
+
+from lora_fast.bench.memory import clean_slate, peak_memory_gib, reset_peak_memory
+from lora_fast.bench.similarity import lora_error
+from lora_fast.bench.timing import synced_timer
+from lora_fast.config import PRESETS, VARIANTS
+from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
+from lora_fast.speed.cudagraphs import recorded_graphs
+
+SERVING_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items() if config.fold_lora and config.compiled and config.context_parallel == 1}
+
+
+def lora_sets(loras: list) -> list:
+    """What a server is asked for, in turn: the suite's LoRAs alone, two stacks with strengths, one at half strength."""
+    return [*([lora] for lora in loras), [(loras[0], 0.8), (loras[2], 1.0)], [loras[3], (loras[4], 0.5)], [(loras[0], 0.5)]]
+
+
+def difference(image: torch.Tensor, first: torch.Tensor) -> float:
+    return (image.float() - first.float()).abs().max().item()
+
+
+@pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
+@pytest.mark.parametrize("hotswap_case", list(SERVING_CASES))
+def test_lora_soak(benchmark, request, hotswap_case, base_pipe, device, loras, render, workload, revision):
+    """--soak-rounds swap-and-image rounds over the LoRA sets; the benchmark's rounds are the images."""
+    sets = lora_sets(loras)
+    config = SERVING_CASES[hotswap_case]  # folded: any rank, any stack
+    clean_slate()
+    reset_peak_memory()
+    with optimized(base_pipe, config, sets[0], device=device) as pipe:
+        first_call = render(pipe).image.cpu()  # compiles; the LoRA given to optimize
+        second_call = render(pipe).image.cpu()
+        graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
+        firsts: dict[int, torch.Tensor] = {0: second_call}
+        series = {"set": [], "swap_s": [], "max_abs_vs_set_first": [], "allocated_GiB": []}
+        order = iter(range(1, 10**9))
+
+        def swap():
+            index = next(order) % len(sets)
+            start = synced_timer()
+            pipe.lora_fast.lora.load(sets[index])
+            series["swap_s"].append(synced_timer() - start)
+            series["set"].append(index)
+            return (pipe,), {}
+
+        def image(pipe):
+            output = render(pipe).image.cpu()
+            index = series["set"][-1]
+            series["max_abs_vs_set_first"].append(difference(output, firsts.setdefault(index, output)))
+            series["allocated_GiB"].append(torch.cuda.memory_allocated() / 2**30 if torch.cuda.is_available() else 0.0)
+            return output
+
+        with recompile_guard(config):
+            benchmark.pedantic(image, setup=swap, rounds=request.config.getoption("--soak-rounds"), warmup_rounds=0, iterations=1)
+        recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
+        reproducible = {
+            "first_call_vs_second": difference(first_call, second_call),
+            "loaded_by_optimize_vs_swapped_back": max(value for index, value in zip(series["set"], series["max_abs_vs_set_first"]) if index == 0),
+            "any_set_vs_its_first_image": max(series["max_abs_vs_set_first"]),
+        }
+        swaps = {"single": [s for index, s in zip(series["set"], series["swap_s"]) if index < len(loras)],
+                 "stack": [s for index, s in zip(series["set"], series["swap_s"]) if index >= len(loras)]}
+        benchmark.extra_info.update(
+            config=config.to_dict(), workload=workload.to_dict(), revision=revision, sets=len(sets), recompiles=recompiles, cuda_graph_rerecords=rerecords,
+            image_s=list(benchmark.stats.stats.data) if benchmark.stats else [], series=series, reproducible=reproducible,
+            swap_median_s={kind: statistics.median(values) if values else None for kind, values in swaps.items()}, peak_mem_GiB=peak_memory_gib(),
+        )
+    clean_slate()
+    assert recompiles == 0 and rerecords == 0, f"{hotswap_case}: {recompiles} recompiles, {rerecords} CUDA-graph re-records over the soak"
+    assert all(value == 0 for value in reproducible.values()), f"{hotswap_case}: the same LoRAs and seed gave different images: {reproducible}"
+
+
+@pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
+@pytest.mark.parametrize("hotswap_case", list(SERVING_CASES))
+def test_stacked_pair(benchmark, request, hotswap_case, base_pipe, device, loras, render, reference_config, without_lora, workload, revision):
+    """Two LoRAs at once, timed as a preset is (folded: as fast as one LoRA), with its LoRA error against the
+    eager reference of the same stack."""
+    stack = [(loras[0], 0.8), (loras[2], 1.0)]
+    config = SERVING_CASES[hotswap_case]  # folded: any rank, any stack
+    with optimized(base_pipe, reference_config, stack, device=device):
+        reference = render(base_pipe).cpu()
+    clean_slate()
+    with optimized(base_pipe, config, stack, device=device) as pipe:
+        start = synced_timer()
+        render(pipe)
+        first_call_s = synced_timer() - start
+        with recompile_guard(config):
+            output = benchmark.pedantic(render, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
+    clean_slate()
+    benchmark.extra_info.update(
+        config=config.to_dict(), workload=workload.to_dict(), revision=revision, stack="loras[0] at 0.8 + loras[2] at 1.0", first_call_s=first_call_s,
+        lora_error_latents_vs_stack_reference=lora_error(output.latents, reference.latents, without_lora.latents),
+    )
