@@ -41,8 +41,7 @@ for job in "$@"; do
     gpu_tests) timeout 450 python3 -m pytest tests -m gpu -v -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
     serving) bench serving 570 --rounds 5 --soak-rounds 30 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
       "benchmarks/test_lora_serving.py::test_stacked_pair[optimized]" "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
-    soak) FULL=(--model flux-dev-random --resolution 1024 --steps 4 --lora-rank 128 -v -p no:warnings -rs --durations=0)
-      bench soak 570 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
+    soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
       $(cases test_preset baseline optimized no_fp8 no_fa3 baseline_compile no_fa3_fp8 no_compile_fp8 no_compile);;
     headline) bench headline 570 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;
