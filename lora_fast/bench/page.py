@@ -223,6 +223,36 @@ def _stored(path: str) -> dict:
     return read_json(Path(path))
 
 
+def soak_table(paths: list[Path]) -> str:
+    """Every stored LoRA soak (cases that store a swap series): swaps, image time and memory at the start and the
+    end, recompiles and re-records, and whether the same LoRAs gave the same image (max abs pixel difference)."""
+    head = ["Run", "Case", "GPU", "Workload", "Rounds", "Swap median single / stack (s)", "Image s first 10 / last 10", "Allocated GiB first / last",
+            "Recompiles", "Re-records", "First call vs second", "Loaded by optimize vs swapped back", "Any set vs its first image"]
+    lines = []
+    for path in paths:
+        data = _stored(str(path))
+        for bench in data.get("benchmarks", []):
+            info = bench.get("extra_info", {})
+            if "series" not in info:
+                continue
+            images, memory, swaps, same = info["image_s"], info["series"]["allocated_GiB"], info["swap_median_s"], info["reproducible"]
+            cells = [
+                Path(path).name, bench["name"], str(data.get("machine_info", {}).get("gpu", "?")), _workload_text(json.dumps(info["workload"], sort_keys=True)),
+                str(len(images)), f"{_number(swaps['single'], 3)} / {_number(swaps['stack'], 3)}",
+                f"{_median(images[:10])} / {_median(images[-10:])}", f"{_number(memory[0] if memory else None, 2)} / {_number(memory[-1] if memory else None, 2)}",
+                str(info["recompiles"]), str(info["cuda_graph_rerecords"]), *(_number(same[key], 4) for key in ("first_call_vs_second", "loaded_by_optimize_vs_swapped_back", "any_set_vs_its_first_image")),
+            ]
+            flagged = any(same[key] for key in same) or info["recompiles"] or info["cuda_graph_rerecords"]
+            lines.append(f"<tr{' class=flagged' if flagged else ''}>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+    if not lines:
+        return ""
+    return "\n".join(["<table class='soak'>", "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in head) + "</tr>", *lines, "</table>"])
+
+
+def _median(values: list[float]) -> str:
+    return _number(sorted(values)[len(values) // 2] if values else None, 3)
+
+
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1500px;color:#222}
 h1{font-size:1.6em} h2{margin-top:2em;border-bottom:1px solid #ccc} table{border-collapse:collapse;margin:1em 0}
@@ -246,6 +276,10 @@ def page(paths: list[Path]) -> str:
     for index, group in enumerate(found):
         body += [f"<h2 id='group-{index}'>{html.escape(group.title)}</h2>", table(group), bars_svg(group.rows), tradeoff_svg(group.rows)]
         body.append(pictures_html(group))
+    soaks = soak_table(paths)
+    if soaks:
+        body += ["<h2 id='soak'>LoRA soaks</h2><p>Swaps between single LoRAs, stacks and strengths on one compiled pipeline, an image after "
+                 "each; a row is red when a recompile, a CUDA-graph re-record or a different image for the same LoRAs and seed happened.</p>", soaks]
     series = {key: points for key, points in history(paths).items() if len(points) >= 3}
     body.append("<h2 id='history'>History across commits</h2><p>Each configuration's median in every stored run of one GPU and "
                 "workload, in the order the runs were made; a step is a lasting change of level the detector found (the gate's).</p>")
