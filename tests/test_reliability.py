@@ -109,6 +109,9 @@ FUZZ_LAYERS = {
     "transformer.single_transformer_blocks.0.proj_out": (160, 32), "lora_unet_double_blocks_0_img_attn_qkv": (32, 96),
     "lora_unet_single_blocks_1_linear1": (32, 224), "lora_unet_final_layer_linear": (32, 16),
     "lora_te1_text_model_encoder_layers_0_self_attn_q_proj": (32, 32),
+    # the other layouts people download: a PEFT save, BFL/ComfyUI names, XLabs' processor layers
+    "transformer_blocks.1.attn.to_k": (32, 32), "diffusion_model.double_blocks.1.txt_attn.qkv": (32, 96), "single_blocks.0.linear2": (160, 32),
+    "double_blocks.0.processor.qkv_lora1": (32, 96), "single_blocks.1.processor.proj_lora": (160, 32),
 }
 UNKNOWN_LAYERS = {"transformer.transformer_blocks.1.attn.no_such_layer": (32, 32), "lora_unet_double_blocks_0_img_no_such_layer": (32, 32)}
 WEIGHT_DTYPES = [torch.float32, torch.bfloat16, torch.float16]
@@ -137,7 +140,8 @@ def fuzzed_layer(draw) -> dict[str, torch.Tensor]:
     generator = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
     down = (torch.randn(*down_shape, generator=generator) / max(fan_in, 1) ** 0.5).to(dtype)
     up = (torch.randn(*up_shape, generator=generator) * scale).to(dtype)
-    keys = (".lora_down.weight", ".lora_up.weight", ".alpha") if name.startswith("lora_") else (".lora_A.weight", ".lora_B.weight", ".alpha")
+    keys = (".lora_down.weight", ".lora_up.weight", ".alpha") if name.startswith("lora_") else (".down.weight", ".up.weight", ".alpha") \
+        if ".processor." in name else (".lora_A.weight", ".lora_B.weight", ".alpha")
     layer = {name + keys[0]: down, name + keys[1]: up}
     if draw(st.integers(0, 7)) == 0:
         layer.pop(draw(st.sampled_from(list(layer))))  # A without B, or B without A
