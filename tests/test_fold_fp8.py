@@ -108,15 +108,40 @@ def test_folded_fp8_swap_equals_a_fresh_folded_load(pipe, generate):
     assert all(torch.equal(after[key], weights[key]) for key in weights)
 
 
-def test_folding_takes_any_rank_but_only_prepared_layers(pipe, generate, lora_factory):
+def test_folding_takes_any_rank_and_any_layer_unless_targets_are_named(pipe, generate, lora_factory):
+    """Without `lora_targets` a folded slot is ready for every linear layer (modulation and embedders included: kohya
+    trains them): a LoRA on all of them swaps in, as its fresh fold; naming the targets is an opt-in memory saving
+    that refuses the rest."""
     from lora_fast.lora.files import LoraError
+    from lora_fast.lora.slot import linear_layers
 
-    optimize(pipe, OptimizationConfig(hotswap=True, fold_lora=True, max_rank=4), lora_factory(rank=4, targets=("attn.to_q",)))
+    folded = OptimizationConfig(hotswap=True, fold_lora=True, max_rank=4)
+    every_layer = lora_factory(rank=4, seed=9)
+    every_layer = {**every_layer, **lora_on(pipe.transformer, ("norm1.linear", "x_embedder", "time_text_embed.timestep_embedder.linear_1", "norm_out.linear"))}
+    optimize(pipe, folded, every_layer)
+    fresh = generate(pipe)
+    restore(pipe)
+    optimize(pipe, folded, lora_factory(rank=4, targets=("attn.to_q",)))
+    assert set(pipe.lora_fast.lora.prepared_modules) < set(linear_layers(pipe.transformer))
     pipe.lora_fast.lora.load(lora_factory(rank=32, targets=("attn.to_q",)))  # no padding: any rank folds
+    pipe.lora_fast.lora.load(every_layer)
+    assert torch.equal(generate(pipe), fresh)
+    restore(pipe)
+    optimize(pipe, folded, lora_factory(rank=4, targets=("attn.to_q",)), lora_targets=target_modules(pipe.transformer, ("attn.to_q",)))
     image = generate(pipe)
     with pytest.raises(LoraError, match="outside the prepared set"):
         pipe.lora_fast.lora.load(lora_factory(rank=4, targets=("proj_out",)))
     assert torch.equal(generate(pipe), image)
+
+
+def lora_on(transformer: torch.nn.Module, modules: tuple[str, ...], rank: int = 2) -> dict[str, torch.Tensor]:
+    """A small seeded LoRA on the named layers of every block that has them, and on named layers outside the blocks."""
+    generator, state = torch.Generator().manual_seed(11), {}
+    for name, module in transformer.named_modules():
+        if isinstance(module, torch.nn.Linear) and any(name == target or name.endswith("." + target) for target in modules):
+            state[f"transformer.{name}.lora_A.weight"] = torch.randn(rank, module.in_features, generator=generator) / module.in_features**0.5
+            state[f"transformer.{name}.lora_B.weight"] = torch.randn(module.out_features, rank, generator=generator) * 0.01
+    return state
 
 
 def test_cuda_graph_step_mark_runs_once_per_transformer_call(pipe, generate, monkeypatch):

@@ -14,7 +14,7 @@ from lora_fast.cli import lora_with_strength, parser
 from lora_fast.config import OptimizationConfig
 from lora_fast.lora.files import LoraError
 from lora_fast.lora.synthetic import LoraSpec, make_lora
-from lora_fast.lora.targets import target_modules
+from lora_fast.lora.targets import ALL_TARGETS, target_modules
 from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
 from lora_fast.pipelines import TINY, load_pipeline
 
@@ -87,13 +87,14 @@ def test_sets_strengths_and_scales_change_under_compile_without_a_recompile(pipe
     """The swap and stacking sequence on the compiled tiny pipeline: a recompile fails here, on the CPU, as the
     GPU's swap sequence asserts it there (the recompile guard raises, and the graph count must not move)."""
     style, subject = lora_factory(rank=4, seed=1), lora_factory(rank=8, seed=2)
+    every_block_layer = lora_factory(rank=4, seed=7, targets=ALL_TARGETS)  # beyond the first LoRA's layers, never declared
     config = OptimizationConfig(name="folded_compiled", hotswap=True, fold_lora=True, max_rank=16, compile="regional")
-    optimize(pipe, config, style, lora_targets=target_modules(pipe.transformer))
+    optimize(pipe, config, style)
     generate(pipe)
     graphs = compiled_graphs()
     images = []
     with recompile_guard(config):
-        for lora, kwargs in ((subject, {}), ([style, subject], {}), ([(style, 0.3), (subject, 2.0)], {}), (style, {"strength": 0.5})):
+        for lora, kwargs in ((subject, {}), ([style, subject], {}), ([(style, 0.3), (subject, 2.0)], {}), (every_block_layer, {}), (style, {"strength": 0.5})):
             pipe.lora_fast.lora.load(lora, **kwargs)
             images.append(generate(pipe))
         images.append(generate(pipe, joint_attention_kwargs={"scale": 0.25}))

@@ -72,7 +72,8 @@ class LoraSlot:
     part, which nothing compiles, is loaded as a plain adapter beside it and replaced with it.
 
     `targets` is the set of transformer modules (full names) every future LoRA may touch; the first load prepares
-    all of them, so a later LoRA on a subset swaps cleanly. A LoRA is checked completely before anything
+    all of them, so a later LoRA on a subset swaps cleanly. Folded without `targets`, every linear layer is ready:
+    the first LoRA's layers keep their originals beside them, all others in host memory (naming `targets` saves that). A LoRA is checked completely before anything
     changes, and a load that fails after that (inside peft, diffusers or CUDA) puts the previous LoRA back: the
     slot stays usable and gives the same image. `lock` is held while swapping; hold it while generating to keep
     a swap from landing mid-image.
@@ -149,7 +150,7 @@ class LoraSlot:
     def _check_swappable(self, shape: LoraShape) -> None:
         if shape.max_rank > self.max_rank and not self.fold:  # a folded LoRA of any rank fits the weights it is added to
             raise LoraError(f"LoRA rank {shape.max_rank} exceeds the prepared maximum {self.max_rank}; use a config with max_rank >= {shape.max_rank}")
-        allowed = set(self.prepared_modules or self.targets or shape.ranks)
+        allowed = set(self.folded.base) if self.folded is not None else set(self.prepared_modules or self.targets or shape.ranks)
         outside = sorted(set(shape.ranks) - allowed)
         if outside:
             raise LoraError(
@@ -174,7 +175,9 @@ class LoraSlot:
     def _load_folded(self, state: StateDict, shape: LoraShape) -> None:
         if self.folded is None:
             self.prepared_modules = self._first_modules(shape)
-            self.folded = FoldedLora(self.pipe.transformer, self.prepared_modules)
+            # undeclared targets: every other linear layer is ready too, its original kept in host memory
+            spare = linear_layers(self.pipe.transformer) if self.targets is None else ()
+            self.folded = FoldedLora(self.pipe.transformer, self.prepared_modules, spare)
             self._follow_call_scale()
         factors = {module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"]) for module in shape.ranks}
         self.folded.apply(factors)
@@ -345,6 +348,11 @@ def _side_by_side(parts: list[StateDict]) -> StateDict:
         combined[f"{module}.lora_A.weight"] = torch.cat([down for down, _ in pairs])
         combined[f"{module}.lora_B.weight"] = torch.cat([up for _, up in pairs], dim=1)
     return combined
+
+
+def linear_layers(transformer: torch.nn.Module) -> tuple[str, ...]:
+    """Full names of every linear layer of `transformer` a LoRA may change, in model order."""
+    return tuple(name for name, _ in transformer.named_modules() if name and lora_layer(transformer, name) is not None)
 
 
 def _checked_targets(transformer: torch.nn.Module, targets: Iterable[str]) -> tuple[str, ...]:
