@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import statistics
@@ -10,6 +11,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from depth import examples
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lora_fast.bench import provenance, report
 from lora_fast.bench.timing import RoundClock, cpu_steal_s, slowed_down
@@ -261,3 +265,49 @@ def test_peak_host_memory_window():
     del block
     reset_peak_host_memory()
     assert peak_host_memory_gib() < before + 0.45
+
+
+BROKEN_VALUES = [float("nan"), float("inf"), -float("inf"), 0.0, -1.0, "2.5", None, True, [], {}]
+BROKEN_FIELDS = [("stats", "median"), ("stats", "mean"), ("stats", "stddev"), ("stats", "rounds"), ("extra_info", "config"), ("extra_info", "calibration")]
+
+
+@settings(max_examples=examples(quick=25, deep=150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.sampled_from(BROKEN_VALUES), field=st.sampled_from(BROKEN_FIELDS), which=st.sampled_from(["new run", "stored run"]),
+       case_index=st.integers(0, 1), slower=st.booleans())
+def test_the_gate_and_the_report_never_pass_on_broken_data(tmp_path_factory, value, field, which, case_index, slower):
+    """A malformed value in the new run or in a stored one is a ReportError naming the file, or (where the value is
+    one a real run can hold, such as a zero spread) the same verdict as on sound data: never a pass on broken data."""
+    folder = tmp_path_factory.mktemp("gate")
+    storage = folder / "NVIDIA-H200"
+    (storage / "runs").mkdir(parents=True)
+    sound_cases = [case("baseline", 5.6, seed=1), case("optimized", 2.5, seed=1)]
+    new_cases = [case("baseline", 5.6, seed=7), case("optimized", 2.5 * (1.05 if slower else 1.0), seed=7)]
+    broken = copy.deepcopy(new_cases if which == "new run" else sound_cases)
+    broken[case_index][field[0]][field[1]] = value
+    stored = stored_run(storage / "runs", 2, broken if which == "stored run" else sound_cases)
+    new = stored_run(folder, 3, broken if which == "new run" else new_cases)
+    try:
+        result = report.gate(new, storage)
+    except report.ReportError as error:
+        assert (new.name if which == "new run" else stored.name) in str(error)
+        return
+    harmless = field == ("stats", "stddev") and value == 0.0  # a run whose rounds were all equal
+    assert harmless, f"{field} = {value!r} in the {which} passed the gate: {result}"
+    assert result.passed == (not slower)  # the verdict on sound data: a 5% slowdown fails, an unchanged run passes
+
+
+@pytest.mark.parametrize("slowdown", ["nan", "inf", "0", "-0.1", "x"])
+def test_the_allowed_slowdown_is_a_finite_fraction_above_zero(storage, tmp_path, slowdown, capsys):
+    rerun = stored_run(tmp_path, 3, [case("baseline", 5.6, seed=7), case("optimized", 2.5 * 1.5, seed=7)])
+    with pytest.raises(SystemExit):
+        report.main([str(rerun), "--gate", str(storage), "--max-slowdown", slowdown])
+    with pytest.raises(report.ReportError, match="finite fraction above zero"):
+        report.gate(rerun, storage, float(slowdown) if slowdown != "x" else "x")
+
+
+def test_a_missing_or_misspelled_storage_is_an_error_not_a_pass(storage, tmp_path):
+    slower = stored_run(tmp_path, 3, [case("baseline", 5.6, seed=7), case("optimized", 2.5 * 1.5, seed=7)])
+    for wrong in (tmp_path / "NVIDIA-H2OO", slower):  # misspelled; a file given as the storage
+        with pytest.raises(report.ReportError, match="no such folder|not a folder"):
+            report.gate(slower, wrong)
+        assert report.main([str(slower), "--gate", str(wrong)]) == 2

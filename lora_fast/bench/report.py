@@ -74,10 +74,27 @@ def _flags(cv: float, rounds: int, agreement: float | None, planted: float) -> t
 
 
 def read_json(path: Path) -> dict:
+    """A stored run, once its outline is a pytest-benchmark file's: an object whose `benchmarks` is a list of
+    objects, each with `stats` and `extra_info` objects. Anything else is a ReportError naming the file and field."""
     try:
-        return json.loads(Path(path).read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise ReportError(f"{path} is not a readable pytest-benchmark JSON file ({error})") from None
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise ReportError(f"{path} is not a readable pytest-benchmark JSON file ({error.__class__.__name__}: {error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks", []), list) or not isinstance(data.get("machine_info", {}), dict):
+        raise ReportError(f"{path} is not a pytest-benchmark results file: it needs an object with a list of benchmarks")
+    for index, bench in enumerate(data.get("benchmarks", [])):
+        if not isinstance(bench, dict) or not isinstance(bench.get("stats"), dict) or not isinstance(bench.get("extra_info", {}), dict):
+            raise ReportError(f"{path}: benchmarks[{index}] needs a stats object and an extra_info object")
+    return data
+
+
+def _timing(path: Path, bench: dict, field: str, positive: bool = True) -> float:
+    """`stats[field]` of a stored case, once it is a finite number (and above zero when `positive`): a NaN or a
+    zero median would make every comparison with it pass."""
+    value = bench["stats"].get(field)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or (value <= 0 if positive else value < 0):
+        raise ReportError(f"{path}: case {bench.get('name', '?')!r} has stats.{field} = {value!r}; a stored time is a finite number above zero: the file is broken")
+    return float(value)
 
 
 def file_rows(path: Path, data: dict | None = None) -> list[Row]:
@@ -86,21 +103,30 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
     gpu = str(data.get("machine_info", {}).get("gpu", "?"))
     rows = []
     for bench in data.get("benchmarks", []):
-        info, stats = bench.get("extra_info", {}), bench["stats"]
+        info = bench.get("extra_info", {})
         if "config" not in info or "calibration" not in info:
             continue
-        rounds = info.get("rounds", {})
-        cv = stats["stddev"] / stats["mean"] if stats["mean"] else math.inf
+        if not isinstance(info["config"], dict) or not isinstance(info["config"].get("name"), str):
+            raise ReportError(f"{path}: case {bench.get('name', '?')!r} has no config object with a name: the file is broken")
+        if not isinstance(info["calibration"], dict) or not isinstance(info["calibration"].get("limits"), dict):
+            raise ReportError(f"{path}: case {bench.get('name', '?')!r} has no calibration object with its limits: the file is broken")
+        median, mean, stddev = (_timing(path, bench, field, positive=field != "stddev") for field in ("median", "mean", "stddev"))
+        rounds_done = bench["stats"].get("rounds")
+        if isinstance(rounds_done, bool) or not isinstance(rounds_done, int) or rounds_done < 1:
+            raise ReportError(f"{path}: case {bench.get('name', '?')!r} has stats.rounds = {rounds_done!r}; a count of rounds is a whole number above zero")
+        rounds = info.get("rounds", {}) if isinstance(info.get("rounds"), dict) else {}
+        cv = stddev / mean
         agreement = rounds.get("clock_agreement")
+        agreement = agreement if isinstance(agreement, (int, float)) and math.isfinite(agreement) else None
         planted = info.get("planted_slowdown") or 0.0
         rows.append(Row(
-            name=info["config"]["name"], config=info["config"], workload=Workload.key(info.get("workload")), median_s=stats["median"], cv=cv,
-            rounds=stats["rounds"], clock_agreement=agreement, first_call_s=info.get("first_call_s"),
+            name=info["config"]["name"], config=info["config"], workload=Workload.key(info.get("workload")), median_s=median, cv=cv,
+            rounds=rounds_done, clock_agreement=agreement, first_call_s=info.get("first_call_s"),
             first_call_cache=info.get("first_call_cache", {}).get("state"), peak_mem_GiB=info.get("peak_mem_GiB"),
             peak_host_rss_GiB=info.get("peak_host_rss_GiB"), ssim=info.get("ssim"),
             lora_error=info.get("lora_error_latents"), lora_error_limit=info["calibration"].get("limits", {}).get("lora_error_latents"),
             within_limits=info.get("within_limits", {}), recompiles=info.get("recompiles"), planted_slowdown=planted, gpu=gpu, source=str(path),
-            revision=info.get("revision"), flags=_flags(cv, stats["rounds"], agreement, planted), gpu_memory_cap_GiB=info.get("gpu_memory_cap_GiB"),
+            revision=info.get("revision"), flags=_flags(cv, rounds_done, agreement, planted), gpu_memory_cap_GiB=info.get("gpu_memory_cap_GiB"),
         ))
     return rows
 
@@ -215,6 +241,10 @@ def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_roun
     On a GPU: its median must not be more than `slowdown` slower (both medians over at least `min_rounds`
     rounds). Everywhere: no new recompiles, no similarity metric newly out of its limit, and on a GPU peak memory
     up by at most 5%. On a CPU time is noise and is not gated."""
+    if isinstance(slowdown, bool) or not isinstance(slowdown, (int, float)) or not math.isfinite(slowdown) or slowdown <= 0:
+        raise ReportError(f"the allowed slowdown is {slowdown!r}; it is a finite fraction above zero, such as 0.03")
+    if not Path(storage).is_dir():
+        raise ReportError(f"stored runs {storage}: {'not a folder' if Path(storage).exists() else 'no such folder'}; give the folder the runs are stored in (.benchmarks or .benchmarks/<GPU>)")
     rows = read_rows([current])
     if not rows:
         raise ReportError(f"{current} holds no whole-pipeline results to gate")
@@ -426,6 +456,17 @@ def replace_readme_section(readme: Path, table: str, section: str = "") -> None:
     write_atomically(readme, f"{head}{start}\n{table}\n{end}{tail}".encode())  # an interrupted write must not truncate the README
 
 
+def _fraction(text: str) -> float:
+    """An argparse type: a finite number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be a finite fraction above zero, such as 0.03")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the table (and write the chart and README section), or run the gate; exit 1 when the gate fails,
     2 with one line on unusable input."""
@@ -438,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", default="baseline", help="configuration the speedups are relative to")
     parser.add_argument("--gate", type=Path, metavar="STORAGE", help="compare the one given file with the last run stored under STORAGE")
     parser.add_argument("--history", action="store_true", help="each configuration's median and LoRA error across the files, with steps flagged")
-    parser.add_argument("--max-slowdown", type=float, default=GATE_SLOWDOWN, help="fraction a median may grow before the gate fails")
+    parser.add_argument("--max-slowdown", type=_fraction, default=GATE_SLOWDOWN, help="fraction a median may grow before the gate fails (finite, above zero)")
     args = parser.parse_args(argv)
     try:
         if args.gate:
