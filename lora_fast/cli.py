@@ -82,11 +82,13 @@ def positive_number(text: str) -> float:
     return value
 
 
-def checked_output(path: Path, overwrite: bool) -> Path:
-    """`path` once it is known that an image can be saved there: a known format, a writable folder, and no
-    existing file unless `overwrite`. Checked before any work, so a bad path costs nothing."""
+def checked_output(path: Path, overwrite: bool, inputs: tuple[Path, ...] = ()) -> Path:
+    """`path` once it is known that an image can be saved there: a known format, a writable folder, no existing file
+    unless `overwrite`, and never one of the `inputs` (a LoRA, a model folder or a file in it, stored results), even
+    with `overwrite`. Checked before any work, so a bad path costs nothing."""
     from PIL import Image
 
+    not_an_input(path, inputs)
     if path.is_dir():
         raise UsageError(f"--out {path} is a folder; give a file name such as {path / 'image.png'}")
     if path.exists() and not overwrite:
@@ -99,6 +101,19 @@ def checked_output(path: Path, overwrite: bool) -> Path:
     if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(f"--out {path}: cannot write into {folder}; pick a folder you can write to")
     return path
+
+
+def not_an_input(path: Path, inputs: tuple[Path, ...]) -> None:
+    """UsageError when `path` is one of `inputs` or inside one of them: an output never replaces what a run reads."""
+    for source in inputs:
+        if path.resolve() == source.resolve() or source.resolve() in path.resolve().parents:
+            raise UsageError(f"--out {path} would replace {source}, which this run reads; user files are only read: pick another --out")
+
+
+def read_by(args: argparse.Namespace) -> tuple[Path, ...]:
+    """The files and folders a command reads: its LoRA files, a model folder, the stored results beside it."""
+    paths = [Path(source) for source, _ in args.lora] + [Path(args.model), Path(".benchmarks")]
+    return tuple(path for path in paths if path.exists())
 
 
 def checked_device(name: str | None) -> str:
@@ -156,7 +171,7 @@ def _generate(args: argparse.Namespace) -> int:
 
     from .bench.memory import gpu_memory_cap, peak_memory_gib, reset_peak_memory
 
-    out = checked_output(Path(args.out), args.overwrite)
+    out = checked_output(Path(args.out), args.overwrite, read_by(args))
     config = _config(args)
     device = checked_device(args.device)
     if args.gpu_memory_gb and not device.startswith("cuda"):
@@ -208,6 +223,7 @@ def _warm(args: argparse.Namespace) -> int:
     from .speed.compile_cache import save_compile_cache
 
     out = Path(args.out)
+    not_an_input(out, read_by(args))
     if out.exists() and not args.overwrite:
         raise UsageError(f"{out} already exists; pick another --out or pass --overwrite")
     config = _config(args)

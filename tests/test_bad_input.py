@@ -244,6 +244,24 @@ def test_cli_refuses_an_output_it_could_not_write_before_generating(tmp_path, ca
     assert "cannot write into" in one_line_error(capsys, ["generate", "--prompt", "x", "--out", str(a_file / "sub" / "a.png")])
 
 
+def test_an_output_never_replaces_an_input_even_with_overwrite(tmp_path, capsys, monkeypatch, lora_factory):
+    """--out naming the --lora file (its PNG used to replace the LoRA), a file in the --model folder, or a stored
+    result: refused before any work, with --overwrite too, and the input is untouched."""
+    import lora_fast.pipelines
+
+    monkeypatch.setattr(lora_fast.pipelines, "load_pipeline", lambda *a, **k: pytest.fail("work started before the output was checked"))
+    lora = tmp_path / "style.png"  # a LoRA file whose name PIL would write an image to
+    lora.write_bytes(b"the user's LoRA")
+    model = tmp_path / "model"
+    model.mkdir()
+    for out, inputs in ((lora, ["--lora", f"{lora}:0.8"]), (model / "preview.png", ["--model", str(model)])):
+        assert "which this run reads" in one_line_error(capsys, ["generate", "--prompt", "x", *inputs, "--out", str(out), "--overwrite"])
+    assert lora.read_bytes() == b"the user's LoRA" and not (model / "preview.png").exists()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".benchmarks").mkdir()
+    assert "which this run reads" in one_line_error(capsys, ["warm", "--preset", "baseline_compile", "--out", ".benchmarks/0001_run.json"])
+
+
 def test_cli_pickle_flag_is_real(tmp_path, capsys, lora_factory):
     torch.save(lora_factory(rank=4), tmp_path / "lora.pt")
     out = tmp_path / "a.png"

@@ -86,13 +86,26 @@ def save_atomically_to(storage) -> None:
     storage.save = functools.partial(save_atomically, storage)
 
 
-def save_atomically(storage, output_json: dict, save: str) -> None:
-    """pytest-benchmark's FileStorage.save, but through a temporary file: its own writes in place, so an
-    interrupted write would leave a truncated file that breaks `compare` and the report."""
-    target = storage.get(f"{storage._next_num}_{save}.json")
-    if target.exists():
-        raise FileExistsError(f"{target} exists; stored results are never overwritten")
-    write_atomically(target, safe_dumps(output_json, ensure_ascii=True, indent=4).encode())  # pytest-benchmark's own format
+def save_atomically(storage, output_json: dict, save: str) -> Path:
+    """pytest-benchmark's FileStorage.save, but through a temporary file (its own writes in place, so an interrupted
+    write would leave a truncated file that breaks `compare` and the report), and published under a number no other
+    file has: when another process takes the same number at the same instant, this one takes the next free one."""
+    data = safe_dumps(output_json, ensure_ascii=True, indent=4).encode()  # pytest-benchmark's own format
+    folder = Path(storage.get(f"0000_{save}.json")).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    number = storage._next_num
+    for _ in range(10_000):
+        try:
+            return write_atomically(folder / f"{number}_{save}.json", data, exclusive=True)
+        except FileExistsError:
+            number = f"{max(int(number), _highest_number(folder)) + 1:04d}"
+    raise FileExistsError(f"no free result number under {folder}; stored results are never overwritten")
+
+
+def _highest_number(folder: Path) -> int:
+    """The highest NNNN of the NNNN_*.json files in `folder` (0 for none)."""
+    numbers = [int(path.name.split("_", 1)[0]) for path in folder.glob("*_*.json") if path.name.split("_", 1)[0].isdigit()]
+    return max(numbers, default=0)
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:
