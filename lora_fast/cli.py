@@ -309,6 +309,7 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--width", type=whole_number(16, multiple=16), help="pixels, a multiple of 16")
         command.add_argument("--allow-pickle", action="store_true", help="read a pickle (.bin, .pt) LoRA: only for files you trust, pickle can run code")
         command.add_argument("--compile-cache", help="a compile-cache file (lora-fast warm) to load first: the first image compiles from a warm cache")
+        command.add_argument("--trust-compile-cache", action="store_true", help="load a --compile-cache this user's lora-fast warm did not sign: it runs the code in it, so only for a source you trust")
     presets = commands.add_parser("presets", help="list presets and what each needs")
     presets.set_defaults(run=_presets)
     return root
@@ -322,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         return stop.code
     try:
         if getattr(args, "compile_cache", None):
-            load_compile_cache(args.compile_cache)
+            load_compile_cache(args.compile_cache, trust=args.trust_compile_cache)
         return args.run(args)
     except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError, CompileCacheError, ParallelError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 
 import pytest
@@ -11,6 +12,19 @@ import torch
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import restore
 from lora_fast.pipelines import TINY, generation_defaults, load_pipeline
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_data_folder(tmp_path_factory):
+    """A data folder of the test session's own (compile-cache signing key): no test reads or writes the user's, and
+    the processes tests start inherit it, so a cache one of them signs the next one trusts."""
+    previous = os.environ.get("LORA_FAST_DATA_DIR")
+    os.environ["LORA_FAST_DATA_DIR"] = str(tmp_path_factory.mktemp("lora-fast-data"))
+    yield
+    if previous is None:
+        del os.environ["LORA_FAST_DATA_DIR"]
+    else:
+        os.environ["LORA_FAST_DATA_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from pytest_benchmark.storage.file import FileStorage
 from lora_fast.bench.suite import save_atomically
 
 
-
 class StaleListing(FileStorage):
     """A storage whose listing is always stale: every save first tries the number 0001, as writers that scanned
     the folder at the same instant would, so each save meets the clash that racing writers meet now and then."""

@@ -60,8 +60,74 @@ def test_a_bad_compile_cache_is_a_clear_error(tmp_path):
         load_compile_cache(tmp_path / "absent.bin")
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(b"not a cache")
-    with pytest.raises(CompileCacheError, match="not a compile cache"):
+    with pytest.raises(CompileCacheError, match="not a compile cache lora-fast warm signed"):
         load_compile_cache(garbage)
+    with pytest.raises(CompileCacheError, match="not a compile cache this torch can read"):
+        load_compile_cache(garbage, trust=True)  # trusted, but malformed: still one clear line
+
+
+class RunsCode:
+    """Unpickled, it creates a file: what a hostile compile-cache item can do (a shell command, in the real attack)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def torch_artifacts(key: str, content: bytes) -> bytes:
+    """Bytes in torch's compile-cache format holding one inductor item."""
+    from torch.utils._appending_byte_serializer import _ENCODING_VERSION, BytesWriter
+
+    writer = BytesWriter()
+    writer.write_uint64(_ENCODING_VERSION)
+    writer.write_str("inductor")
+    writer.write_uint64(1)
+    writer.write_str(key)
+    writer.write_bytes(content)
+    return writer.to_bytes()
+
+
+def test_a_compile_cache_is_trusted_only_when_this_user_signed_it(tmp_path, monkeypatch):
+    """Loading a compile cache runs the code in it: an unsigned file, one signed with another key, or a signed file
+    changed since is refused before torch reads a byte; trusted explicitly, an item keyed outside the cache folder is
+    still refused. The planted item would run code if anything unpickled it (the control)."""
+    import hmac
+    import pickle
+
+    from lora_fast.speed import compile_cache
+
+    marker = tmp_path / "ran"
+    hostile = torch_artifacts("fxgraph-abc", pickle.dumps(RunsCode(marker)))
+    loads = []
+    monkeypatch.setattr(compile_cache.torch.compiler, "load_cache_artifacts", lambda data: loads.append(data))
+    unsigned = tmp_path / "shipped.bin"
+    unsigned.write_bytes(hostile)
+    with pytest.raises(CompileCacheError, match="runs the code in it: pass --trust-compile-cache"):
+        load_compile_cache(unsigned)
+    other_key = hmac.new(b"someone else's key", hostile, "sha256").digest()
+    (tmp_path / "other.bin").write_bytes(compile_cache.SIGNED + other_key + hostile)
+    with pytest.raises(CompileCacheError, match="another user's key or changed since"):
+        load_compile_cache(tmp_path / "other.bin")
+    for key in ("/etc/cron.d/job", "../../outside", "inductor/../../../outside"):
+        (tmp_path / "escape.bin").write_bytes(torch_artifacts(key, b"x"))
+        with pytest.raises(CompileCacheError, match="outside the cache folder"):
+            load_compile_cache(tmp_path / "escape.bin", trust=True)
+    assert loads == [] and not marker.exists()  # torch never saw the bytes, nothing ran
+    own_key = compile_cache._user_key()
+    signed = tmp_path / "signed.bin"
+    signed.write_bytes(compile_cache.SIGNED + hmac.new(own_key, hostile, "sha256").digest() + hostile)
+    with pytest.raises(CompileCacheError, match="this torch can read"):  # the stand-in torch returned None: it reached torch
+        load_compile_cache(signed)
+    assert loads == [hostile]
+    tampered = bytearray(signed.read_bytes())
+    tampered[-1] ^= 1
+    signed.write_bytes(bytes(tampered))
+    with pytest.raises(CompileCacheError, match="changed since"):
+        load_compile_cache(signed)
+    pickle.loads(pickle.dumps(RunsCode(marker)))
+    assert marker.exists()  # the control: the planted item does run code when unpickled
 
 
 def test_saving_before_anything_compiled_is_refused(tmp_path):

@@ -42,6 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--plant-slowdown", type=float, default=0.0, help="make every timed image this fraction slower (to show the gate catches it)")
     group.addoption("--image-dir", type=Path, help="save each case's image here at full size as <case>.png (a new or empty folder); thumbnails go into the results either way")
     group.addoption("--compile-cache", type=Path, action="append", default=[], help="load this compile-cache file before the first case (lora-fast warm makes one; repeat for several)")
+    group.addoption("--trust-compile-cache", action="store_true", help="load --compile-cache files this user's lora-fast warm did not sign (they run code: only from a source you trust)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,7 +76,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if image_dir is not None and (image_dir.is_file() or (image_dir.is_dir() and any(image_dir.iterdir()))):
         raise pytest.UsageError(f"--image-dir {image_dir} is a file or a folder with files in it; images are never written over, pick a new folder")
     try:
-        loaded = [{"file": str(path), "artifacts": load_compile_cache(path)} for path in config.getoption("--compile-cache")]
+        trust = config.getoption("--trust-compile-cache")
+        loaded = [{"file": str(path), "artifacts": load_compile_cache(path, trust=trust)} for path in config.getoption("--compile-cache")]
     except CompileCacheError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[COMPILE_CACHE] = loaded or None
