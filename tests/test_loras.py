@@ -196,3 +196,23 @@ def test_a_lora_read_to_the_gpu_arrives_whole_and_is_checked_there():
     lora["transformer.x.lora_B.weight"][3, 1] = float("nan")
     with pytest.raises(LoraError, match=r"NaN or inf values in 1 tensors \(first: transformer\.x\.lora_B\.weight\)"):
         read_lora(pinned(lora), device="cuda")
+
+
+def test_a_file_declaring_gigabytes_is_refused_from_its_header(served, generate, tmp_path):
+    """A safetensors file of a few bytes on disk (sparse) declaring a 4 GiB tensor: refused before anything is read,
+    naming the file and the tensor, without the memory it declares; the slot keeps its LoRA."""
+    import json
+    import resource
+    import struct
+
+    slot, image = served
+    header = json.dumps({"transformer.single_transformer_blocks.0.proj_out.lora_A.weight": {"dtype": "F32", "shape": [65536, 16384], "data_offsets": [0, 2**32]}}).encode()
+    sparse = tmp_path / "sparse.safetensors"
+    with open(sparse, "wb") as file:
+        file.write(struct.pack("<Q", len(header)) + header)
+        file.truncate(8 + len(header) + 2**32)  # 4 GiB long, nothing on disk
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(LoraError, match=r"sparse.safetensors: 'transformer.single_transformer_blocks.0.proj_out.lora_A.weight' declares 4 GiB"):
+        slot.load(sparse)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 2**20  # KiB: under 1 GiB more at peak
+    assert torch.equal(generate(slot.pipe), image)

@@ -55,13 +55,14 @@ SWAPPED_HALVES = ("norm_out.linear",)  # BFL orders this layer's outputs (shift,
 KOHYA_PARTS = (".lora_down.weight", ".lora_up.weight", ".alpha")
 
 
-def read_lora(source: LoraSource, *, allow_pickle: bool = False, device: torch.device | str | None = None) -> StateDict:
+def read_lora(source: LoraSource, *, allow_pickle: bool = False, device: torch.device | str | None = None, max_tensor_bytes: int | None = None) -> StateDict:
     """A LoRA's state dict from a .safetensors file, a hub id ("org/name" or "org/name/file.safetensors") or a dict,
     moved to `device` when given (from page-locked memory without blocking) and checked there (`check_values`):
     on a 2-core CPU the check of a rank-128 Flux LoRA (1.25 GB) alone took 0.34 s, on a GPU it is one pass at its bandwidth.
 
     Pickle files (.bin, .pt, ...) can run code when read, so they are refused unless `allow_pickle` is set,
-    and even then are read with torch.load(weights_only=True). Nothing is written back to the source.
+    and even then are read with torch.load(weights_only=True). `max_tensor_bytes` refuses a .safetensors file from its
+    header when a tensor declares more. Nothing is written back to the source.
     """
     if isinstance(source, Mapping):
         state = dict(source)
@@ -70,7 +71,7 @@ def read_lora(source: LoraSource, *, allow_pickle: bool = False, device: torch.d
         if path.suffix in PICKLE_SUFFIXES:
             state = _read_pickle(path, allow_pickle)
         elif path.exists() or path.suffix == ".safetensors" or path.is_absolute() or str(source).startswith("."):
-            state = _read_safetensors(path)
+            state = _read_safetensors(path, max_tensor_bytes)
         else:
             state = _read_hub(str(source))
     if device is not None:
@@ -79,16 +80,35 @@ def read_lora(source: LoraSource, *, allow_pickle: bool = False, device: torch.d
     return state
 
 
-def _read_safetensors(path: Path) -> StateDict:
+def _read_safetensors(path: Path, max_tensor_bytes: int | None = None) -> StateDict:
+    """The tensors of a .safetensors file; with `max_tensor_bytes`, refused from its header alone (before any tensor
+    is read) when one declares more bytes than that: a small or sparse file cannot make the reader allocate gigabytes."""
     if path.is_dir():
         raise LoraError(f"{path} is a folder; pass the .safetensors file inside it")
     if not path.is_file():
         raise LoraError(f"LoRA file {path} not found; check the path (hub ids look like 'org/name')")
     try:
         with safetensors.safe_open(path, framework="pt") as handle:
+            if max_tensor_bytes is not None:
+                _check_declared_sizes(path, handle, max_tensor_bytes)
             return {key: handle.get_tensor(key) for key in handle.keys()}
-    except (safetensors.SafetensorError, OSError, ValueError, TypeError) as error:
-        raise LoraError(f"{path} is not a readable .safetensors file ({error}); it may be empty, truncated or of another format") from None
+    except (safetensors.SafetensorError, OSError, ValueError, TypeError, RuntimeError, MemoryError, OverflowError) as error:
+        raise LoraError(f"{path} is not a readable .safetensors file ({error.__class__.__name__}: {error}); it may be empty, truncated or of another format") from None
+
+
+SAFETENSORS_ITEM_BYTES = {"F64": 8, "I64": 8, "U64": 8, "C64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2}
+
+
+def _check_declared_sizes(path: Path, handle, max_tensor_bytes: int) -> None:
+    """LoraError for the first tensor whose declared shape and dtype need more than `max_tensor_bytes`."""
+    for key in handle.keys():
+        view = handle.get_slice(key)
+        declared = math.prod(view.get_shape()) * SAFETENSORS_ITEM_BYTES.get(view.get_dtype(), 1)
+        if declared > max_tensor_bytes:
+            raise LoraError(
+                f"{path}: {key!r} declares {declared / 2**30:.3g} GiB ({view.get_dtype()} {list(view.get_shape())}), more than any LoRA factor of "
+                f"this model can hold ({max_tensor_bytes / 2**30:.3g} GiB); refused before reading: the file is broken or for another model"
+            )
 
 
 def _read_pickle(path: Path, allow_pickle: bool) -> StateDict:

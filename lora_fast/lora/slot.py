@@ -91,6 +91,10 @@ class LoraSlot:
         self.text_adapter: str | None = None
         self.loaded = 0
         self.lock = threading.RLock()
+        # No LoRA factor of this model needs more than its largest layer's weight in float64 (a rank above a layer's
+        # smaller side adds nothing): a file declaring more is refused from its header, before anything is read.
+        self.max_factor_bytes = 8 * max(layer.in_features * layer.out_features for model in (pipe.transformer, getattr(pipe, TEXT_ENCODER))
+                                        for layer in model.modules() if isinstance(layer, torch.nn.Linear))
 
     def prepare(self) -> None:
         """Reserve room for peft's hot-swap; must come before the first load and before compiling."""
@@ -132,7 +136,7 @@ class LoraSlot:
         """One LoRA's checked (transformer, CLIP) parts in diffusers keys, its strength in B, and its transformer ranks."""
         origin = str(source) if not isinstance(source, Mapping) else "the given state dict"
         # one copy to where the weights are, which the checks and the load share
-        state = read_lora(source, allow_pickle=allow_pickle, device=self.pipe.transformer.device)
+        state = read_lora(source, allow_pickle=allow_pickle, device=self.pipe.transformer.device, max_tensor_bytes=self.max_factor_bytes)
         transformer_state, text_state = to_diffusers_keys(state, self.pipe, origin)
         if not transformer_state:
             raise LoraError(f"{origin} has no transformer weights; LoRAs for the text encoder alone are not supported")
