@@ -79,7 +79,7 @@ def groups(paths: Iterable[Path]) -> list[Group]:
 def _baseline_of(row: Row, group: Group) -> float | None:
     """`baseline`'s median from the same file as `row` (one process), if that file timed it."""
     return next((other.median_s for other in group.rows if other.name == "baseline" and other.source == row.source), None) or next(
-        (other.median_s for other in file_rows(Path(row.source)) if other.name == "baseline"), None
+        (other.median_s for other in file_rows(Path(row.source), _stored(row.source)) if other.name == "baseline"), None
     )
 
 
