@@ -76,11 +76,9 @@ def groups(paths: Iterable[Path]) -> list[Group]:
     return sorted(found, key=lambda group: (-len(group.rows), group.gpu, group.workload, group.cap_GiB or 0))
 
 
-def _baseline_of(row: Row, group: Group) -> float | None:
+def _baseline_of(row: Row) -> float | None:
     """`baseline`'s median from the same file as `row` (one process), if that file timed it."""
-    return next((other.median_s for other in group.rows if other.name == "baseline" and other.source == row.source), None) or next(
-        (other.median_s for other in file_rows(Path(row.source), _stored(row.source)) if other.name == "baseline"), None
-    )
+    return next((other.median_s for other in file_rows(Path(row.source), _stored(row.source)) if other.name == "baseline"), None)
 
 
 def table(group: Group) -> str:
@@ -90,7 +88,7 @@ def table(group: Group) -> str:
             "LoRA error (limit)", "Recompiles", "Run"] + (["Reference H100 (s)"] if reference else []) + ["Flags"]
     lines = ["<table class='results'>", "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in head) + "</tr>"]
     for row in group.rows:
-        baseline = _baseline_of(row, group)
+        baseline = _baseline_of(row)
         clocks = "–" if row.clock_agreement is None else f"{100 * row.clock_agreement:+.2f}%"
         first = _number(row.first_call_s, 1) + (f" ({row.first_call_cache})" if row.first_call_cache not in (None, "none") else "")
         error = _number(row.lora_error, 3) + (f" ({row.lora_error_limit:.3f})" if row.lora_error_limit is not None else "")

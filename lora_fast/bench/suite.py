@@ -93,8 +93,7 @@ def save_atomically(storage, output_json: dict, save: str) -> Path:
     write would leave a truncated file that breaks `compare` and the report), and published under a number no other
     file has: when another process takes the same number at the same instant, this one takes the next free one."""
     data = safe_dumps(output_json, ensure_ascii=True, indent=4).encode()  # pytest-benchmark's own format
-    folder = Path(storage.get(f"0000_{save}.json")).parent
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(storage.get(f"0000_{save}.json")).parent  # `get` makes the folder
     number = storage._next_num
     for _ in range(10_000):
         try:

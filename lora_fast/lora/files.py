@@ -1,5 +1,6 @@
-"""LoRA files and state dicts: reading (.safetensors, pickle only when allowed, hub ids), checking every value, and turning kohya or diffusers keys into checked diffusers keys for the transformer and the CLIP
-text encoder, every tensor accounted for. Nothing a file holds reaches peft or diffusers unchecked.
+"""LoRA files and state dicts: reading (.safetensors, pickle only when allowed, hub ids), checking every value,
+and turning every layout `formats` knows into checked diffusers keys for the transformer and the CLIP text
+encoder, every tensor accounted for. Nothing a file holds reaches peft or diffusers unchecked.
 
 kohya keys are converted here rather than by diffusers: its converter loops forever on a negative alpha and
 drops keys it does not know with only a log line."""

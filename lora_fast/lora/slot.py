@@ -73,9 +73,9 @@ class LoraSlot:
 
     `targets` is the set of transformer modules (full names) every future LoRA may touch; the first load prepares
     all of them, so a later LoRA on a subset swaps cleanly. Folded without `targets`, every linear layer is ready:
-    the first LoRA's layers keep their originals beside them, all others in host memory (naming `targets` saves that). A LoRA is checked completely before anything
-    changes, and a load that fails after that (inside peft, diffusers or CUDA) puts the previous LoRA back: the
-    slot stays usable and gives the same image. `lock` is held while swapping; hold it while generating to keep
+    the first LoRA's layers keep their originals beside them, all others in host memory (naming `targets` saves
+    that). A LoRA is checked completely before anything changes, and a load that fails after that (inside peft,
+    diffusers or CUDA) puts the previous LoRA back: the slot stays usable and gives the same image. `lock` is held while swapping; hold it while generating to keep
     a swap from landing mid-image.
     """
 
@@ -109,7 +109,7 @@ class LoraSlot:
         peft adapter of the summed rank). Returns the transformer ranks. On any error the previous LoRAs stay active."""
         parts = [self._read(item, item_strength, allow_pickle) for item, item_strength in _stack(source, strength)]
         transformer_state, text_state = (_side_by_side([part[index] for part in parts]) for index in (0, 1))
-        shape = check_against(self.pipe.transformer, transformer_state) if len(parts) > 1 else parts[0][2]
+        shape = check_against(self.pipe.transformer, transformer_state) if len(parts) > 1 else parts[0][2]  # a stack's sum is checked too
         if self.hotswap:
             self._check_swappable(shape)
         with self.lock:
