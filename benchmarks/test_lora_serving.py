@@ -12,7 +12,7 @@ import torch
 
 from lora_fast.bench.memory import clean_slate, peak_memory_gib, reset_peak_memory
 from lora_fast.bench.similarity import lora_error
-from lora_fast.bench.timing import synced_timer
+from lora_fast.bench.timing import RoundClock, synced_timer
 from lora_fast.config import PRESETS, VARIANTS
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 from lora_fast.speed.cudagraphs import recorded_graphs
@@ -95,12 +95,13 @@ def test_stacked_pair(benchmark, request, hotswap_case, base_pipe, device, loras
         start = synced_timer()
         render(pipe)
         first_call_s = synced_timer() - start
-        graphs = compiled_graphs()
+        graphs, clock = compiled_graphs(), RoundClock()
         with recompile_guard(config):
-            output = benchmark.pedantic(render, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
+            output = benchmark.pedantic(clock.wrap(render), args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
         recompiles = compiled_graphs() - graphs
     clean_slate()
     benchmark.extra_info.update(
         config=config.to_dict(), workload=workload.to_dict(), revision=revision, stack="loras[0] at 0.8 + loras[2] at 1.0", first_call_s=first_call_s, recompiles=recompiles,
+        rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
         lora_error_latents_vs_stack_reference=lora_error(output.latents, reference.latents, without_lora.latents),
     )
