@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import math
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .atomic import write_atomically
 from .bench.memory import GpuMemoryError
 from .config import (
     PRESETS, Attention, ConfigError, OptimizationConfig, attention_variant, check_runnable, get_preset, requirements, unmet_requirements,
 )
-from .lora.files import LoraError
+from .errors import printable
+from .lora.files import LoraError, check_source
+from .outputs import STORED_RESULTS, OutputError, checked_output
 from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
 from .speed.compile_cache import CompileCacheError, first_call_notice, load_compile_cache
 from .speed.parallel import ParallelError
@@ -82,38 +85,18 @@ def positive_number(text: str) -> float:
     return value
 
 
-def checked_output(path: Path, overwrite: bool, inputs: tuple[Path, ...] = ()) -> Path:
-    """`path` once it is known that an image can be saved there: a known format, a writable folder, no existing file
-    unless `overwrite`, and never one of the `inputs` (a LoRA, a model folder or a file in it, stored results), even
-    with `overwrite`. Checked before any work, so a bad path costs nothing."""
+def read_by(args: argparse.Namespace) -> tuple[Path, ...]:
+    """The files and folders a command reads: its LoRA files, a model folder, a compile cache, the stored results beside it."""
+    paths = [Path(source) for source, _ in args.lora] + [Path(args.model), STORED_RESULTS] + ([Path(args.compile_cache)] if args.compile_cache else [])
+    return tuple(path for path in paths if path.exists())
+
+
+def image_output(args: argparse.Namespace) -> Path:
+    """--out of `generate`, checked before any work (see outputs.checked_output): an image format PIL writes."""
     from PIL import Image
 
-    not_an_input(path, inputs)
-    if path.is_dir():
-        raise UsageError(f"--out {path} is a folder; give a file name such as {path / 'image.png'}")
-    if path.exists() and not overwrite:
-        raise UsageError(f"{path} already exists; pick another --out or pass --overwrite")
-    if path.suffix.lower() not in Image.registered_extensions():
-        raise UsageError(f"--out {path}: {path.suffix or 'no extension'} is not an image format; use .png, .jpg or .webp")
-    folder = path.parent
-    while not folder.exists():
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {path}: cannot write into {folder}; pick a folder you can write to")
-    return path
-
-
-def not_an_input(path: Path, inputs: tuple[Path, ...]) -> None:
-    """UsageError when `path` is one of `inputs` or inside one of them: an output never replaces what a run reads."""
-    for source in inputs:
-        if path.resolve() == source.resolve() or source.resolve() in path.resolve().parents:
-            raise UsageError(f"--out {path} would replace {source}, which this run reads; user files are only read: pick another --out")
-
-
-def read_by(args: argparse.Namespace) -> tuple[Path, ...]:
-    """The files and folders a command reads: its LoRA files, a model folder, the stored results beside it."""
-    paths = [Path(source) for source, _ in args.lora] + [Path(args.model), Path(".benchmarks")]
-    return tuple(path for path in paths if path.exists())
+    return checked_output(Path(args.out), "--out", overwrite=args.overwrite, inputs=read_by(args), suffixes=Image.registered_extensions(),
+                          kind="an image format; use .png, .jpg or .webp")
 
 
 def checked_device(name: str | None) -> str:
@@ -148,7 +131,10 @@ def _presets(_: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace):
-    """The preset named by --preset, with --attention swapped in when given."""
+    """The preset named by --preset, with --attention swapped in when given, once it runs here and every --lora can
+    be read (checked before any pipeline is built)."""
+    for source, _ in args.lora:
+        check_source(source, allow_pickle=args.allow_pickle)
     config = get_preset(args.preset)
     if args.attention:
         config = attention_variant(args.attention, config)
@@ -168,10 +154,11 @@ def _settings(args: argparse.Namespace) -> dict:
 
 def _generate(args: argparse.Namespace) -> int:
     import torch
+    from PIL import Image
 
     from .bench.memory import gpu_memory_cap, peak_memory_gib, reset_peak_memory
 
-    out = checked_output(Path(args.out), args.overwrite, read_by(args))
+    out = image_output(args)
     config = _config(args)
     device = checked_device(args.device)
     if args.gpu_memory_gb and not device.startswith("cuda"):
@@ -189,7 +176,9 @@ def _generate(args: argparse.Namespace) -> int:
     image = pipe.image_processor.pt_to_numpy(pixels.float().cpu())
     image = pipe.image_processor.numpy_to_pil(image)[0]
     out.parent.mkdir(parents=True, exist_ok=True)
-    image.save(out)
+    encoded = io.BytesIO()
+    image.save(encoded, format=Image.registered_extensions()[out.suffix.lower()])
+    write_atomically(out, encoded.getvalue())  # whole or not at all, even when interrupted
     peak = peak_memory_gib()
     print(f"saved {out} ({image.width}x{image.height}, preset {config.name}, model {args.model}" + (f"; peak GPU memory {peak:.2f} GiB from optimize on)" if peak else ")"))
     return 0
@@ -222,10 +211,7 @@ def _warm(args: argparse.Namespace) -> int:
 
     from .speed.compile_cache import save_compile_cache
 
-    out = Path(args.out)
-    not_an_input(out, read_by(args))
-    if out.exists() and not args.overwrite:
-        raise UsageError(f"{out} already exists; pick another --out or pass --overwrite")
+    out = checked_output(Path(args.out), "--out", overwrite=args.overwrite, inputs=read_by(args))
     config = _config(args)
     if not config.compiled:
         raise UsageError(f"preset {config.name} compiles nothing, so there is no compile cache to save; pick a compiled preset")
@@ -316,7 +302,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; known errors print one line and exit 2 instead of a traceback."""
+    """Entry point; known errors print one line and exit 2 instead of a traceback, an interrupt one line and 130."""
     try:
         args = parser().parse_args(argv)
     except SystemExit as stop:  # --help, or an argument refused in one line by Parser.error
@@ -325,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "compile_cache", None):
             load_compile_cache(args.compile_cache, trust=args.trust_compile_cache)
         return args.run(args)
-    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError, CompileCacheError, ParallelError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted: nothing was saved", file=sys.stderr)
+        return 130
+    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError, CompileCacheError, ParallelError, OutputError) as error:
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxPipeli
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
 from transformers import CLIPTextConfig, CLIPTextModel, PreTrainedTokenizerFast, T5Config, T5EncoderModel
 
+from .errors import QuotingError
 from .hub import HUB_ERRORS
 
 TINY = "tiny"
@@ -20,7 +21,7 @@ FLUX_DEV_RANDOM = "flux-dev-random"
 DEFAULT_PROMPT = "a lighthouse on a cliff at dusk, oil painting"  # what the benchmarks and `profile` generate
 
 
-class PipelineError(ValueError):
+class PipelineError(QuotingError, ValueError):
     """A pipeline source that cannot be loaded; the message says why and what to pass instead."""
 
 

@@ -268,15 +268,24 @@ def test_peak_host_memory_window():
 
 
 BROKEN_VALUES = [float("nan"), float("inf"), -float("inf"), 0.0, -1.0, "2.5", None, True, [], {}]
-BROKEN_FIELDS = [("stats", "median"), ("stats", "mean"), ("stats", "stddev"), ("stats", "rounds"), ("extra_info", "config"), ("extra_info", "calibration")]
+BROKEN_FIELDS = [
+    ("stats", "median"), ("stats", "mean"), ("stats", "stddev"), ("stats", "rounds"), ("extra_info", "config"), ("extra_info", "calibration"),
+    ("extra_info", "recompiles"), ("extra_info", "within_limits"), ("extra_info", "peak_mem_GiB"), ("extra_info", "first_call_s"),
+    ("extra_info", "lora_error_latents"), ("extra_info", "first_call_cache"),
+]
+# Values a real run can hold in a field: the verdict must be the one on sound data (all rounds equal; a figure not taken).
+HARMLESS = {(("stats", "stddev"), 0.0)} | {(("extra_info", field), value) for field in ("recompiles", "within_limits", "peak_mem_GiB", "first_call_s",
+                                                                                      "lora_error_latents", "first_call_cache") for value in (None,)}
+HARMLESS |= {(("extra_info", "within_limits"), "{}"), (("extra_info", "first_call_cache"), "{}"), (("extra_info", "lora_error_latents"), 0.0)}
 
 
 @settings(max_examples=examples(quick=25, deep=150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=st.sampled_from(BROKEN_VALUES), field=st.sampled_from(BROKEN_FIELDS), which=st.sampled_from(["new run", "stored run"]),
        case_index=st.integers(0, 1), slower=st.booleans())
 def test_the_gate_and_the_report_never_pass_on_broken_data(tmp_path_factory, value, field, which, case_index, slower):
-    """A malformed value in the new run or in a stored one is a ReportError naming the file, or (where the value is
-    one a real run can hold, such as a zero spread) the same verdict as on sound data: never a pass on broken data."""
+    """A malformed value in the new run or in a stored one is a ReportError naming the file, a failure naming the
+    field (NaN or inf in a figure), or (where the value is one a real run can hold, such as a zero spread) the same
+    verdict as on sound data: never a pass on broken data."""
     folder = tmp_path_factory.mktemp("gate")
     storage = folder / "NVIDIA-H200"
     (storage / "runs").mkdir(parents=True)
@@ -291,9 +300,27 @@ def test_the_gate_and_the_report_never_pass_on_broken_data(tmp_path_factory, val
     except report.ReportError as error:
         assert (new.name if which == "new run" else stored.name) in str(error)
         return
-    harmless = field == ("stats", "stddev") and value == 0.0  # a run whose rounds were all equal
-    assert harmless, f"{field} = {value!r} in the {which} passed the gate: {result}"
-    assert result.passed == (not slower)  # the verdict on sound data: a 5% slowdown fails, an unchanged run passes
+    if (field, value if not isinstance(value, (dict, list)) else json.dumps(value)) in HARMLESS:
+        assert result.passed == (not slower)  # the verdict on sound data: a 5% slowdown fails, an unchanged run passes
+    else:
+        assert not result.passed and any(field[1] in failure for failure in result.failures), f"{field} = {value!r} in the {which}: {result}"
+
+
+def test_the_report_flags_every_non_finite_figure(tmp_path):
+    """NaN and inf in a stored case's figures: each one flagged on its row of the table and the page, the row not clean."""
+    from lora_fast.bench import page
+
+    broken = case("optimized", 2.5)
+    fields = {"peak_mem_GiB": float("nan"), "first_call_s": float("inf"), "lora_error_latents": float("nan"), "ssim": -float("inf"), "peak_host_rss_GiB": float("nan")}
+    broken["extra_info"].update(fields)
+    stored = stored_run(tmp_path, 1, [case("baseline", 5.6), broken])
+    table = report.markdown(report.read_rows([stored]))
+    line = next(line for line in table.splitlines() if line.startswith("| optimized"))
+    for field, value in fields.items():
+        assert f"⚠ {field} = {value}" in line
+    assert not next(line for line in table.splitlines() if line.startswith("| baseline")).count("⚠")
+    html = page.page([stored])
+    assert all(f"{field} = {value}" in html for field, value in fields.items())
 
 
 @pytest.mark.parametrize("slowdown", ["nan", "inf", "0", "-0.1", "x"])

@@ -10,7 +10,7 @@ import lora_fast
 PACKAGE = Path(lora_fast.__file__).parent
 # Lowest first: a module may import from its own layer or a lower one, never a higher one.
 LAYERS = (
-    ("lora_fast.config", "lora_fast.undo", "lora_fast.hub", "lora_fast.atomic", "lora_fast.quiet"),
+    ("lora_fast.config", "lora_fast.undo", "lora_fast.hub", "lora_fast.atomic", "lora_fast.quiet", "lora_fast.errors", "lora_fast.outputs"),
     ("lora_fast.pipelines",),
     ("lora_fast.speed",),
     ("lora_fast.lora",),

@@ -216,3 +216,104 @@ def test_a_file_declaring_gigabytes_is_refused_from_its_header(served, generate,
         slot.load(sparse)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 2**20  # KiB: under 1 GiB more at peak
     assert torch.equal(generate(slot.pipe), image)
+
+
+def poisoned(state: dict) -> dict:
+    """`state` with every value NaN: any check that reads a tensor's values refuses it as NaN."""
+    return {key: torch.full_like(value, float("nan")) for key, value in state.items()}
+
+
+def test_a_file_is_checked_from_its_header_before_any_tensor_is_read(served, generate, tmp_path, lora_factory):
+    """Layers and shapes are refused from the header: a file that is also NaN throughout is refused for its layers,
+    not its values, which are never read (the NaN file with sound layers shows they would be refused if read)."""
+    slot, image = served
+    good = lora_factory(rank=4, seed=6)
+    key = "transformer.transformer_blocks.0.attn.to_q.lora_A.weight"
+    cases = {
+        "sound layers": (good, r"NaN or inf values in \d+ tensors"),
+        "a shape of another width": ({**good, key: torch.zeros(4, 48)}, r"LoRA shapes for transformer_blocks\.0\.attn\.to_q .* do not fit"),
+        "layers of another model": ({"unet.down_blocks.0.proj_in.lora_A.weight": torch.zeros(4, 32), "unet.down_blocks.0.proj_in.lora_B.weight": torch.zeros(32, 4)},
+                                    "another model"),
+        "a factor without its pair": ({k: v for k, v in good.items() if k != key.replace("lora_A", "lora_B")}, "no lora_B weight"),
+    }
+    for name, (state, message) in cases.items():
+        path = tmp_path / f"{name.replace(' ', '_')}.safetensors"
+        save_file(poisoned(state), path)
+        with pytest.raises(LoraError, match=message):
+            slot.load(path)
+    assert torch.equal(generate(slot.pipe), image)
+
+
+def test_a_header_declaring_more_than_the_file_holds_is_refused_naming_the_file(tmp_path):
+    import json
+    import struct
+
+    header = json.dumps({"transformer.x.lora_A.weight": {"dtype": "F32", "shape": [1000], "data_offsets": [0, 4000]}}).encode()
+    short = write(tmp_path / "short.safetensors", struct.pack("<Q", len(header)) + header + bytes(16))
+    with pytest.raises(LoraError, match=r"short\.safetensors is not a readable \.safetensors file \(SafetensorError"):
+        read_lora(short)
+
+
+def peak_above_now(action) -> int:
+    """Bytes of resident memory `action` took at its peak above what was in use before it (Linux: the peak is reset first)."""
+    import gc
+
+    from peak_load import reset_peak, resident_bytes
+
+    gc.collect()
+    reset_peak()
+    in_use = resident_bytes()
+    action()
+    return resident_bytes(peak=True) - in_use
+
+
+def test_a_rank_above_the_layer_is_measured_without_a_rank_squared_matrix():
+    """|B A| / |W| of a rank-20,000 LoRA on a 4x4 layer: the right ratio, without the 1.6 GB rank x rank products
+    (a hostile file of 640 KB of factors made the check allocate gigabytes)."""
+    import re
+
+    from lora_fast.lora.files import check_layers
+
+    root = torch.nn.Module()
+    root.x = torch.nn.Linear(4, 4, bias=False)
+    generator = torch.Generator().manual_seed(0)
+    root.x.weight.data = torch.randn(4, 4, generator=generator)
+    down, up = torch.randn(20_000, 4, generator=generator), torch.randn(4, 20_000, generator=generator)
+    raised = []
+
+    def check() -> None:
+        with pytest.raises(LoraError, match="changes its layer by") as error:
+            check_layers(root, {"p.x.lora_A.weight": down, "p.x.lora_B.weight": up}, "p")
+        raised.append(str(error.value))
+
+    assert peak_above_now(check) < 2**28  # 256 MiB; the rank x rank products alone are 3.2 GB
+    expected = ((up.double() @ down.double()).norm() / root.x.weight.double().norm()).item()
+    assert float(re.search(r"changes its layer by ([0-9.e+]+) times", raised[0])[1]) == pytest.approx(expected, rel=5e-3)  # printed to 3 digits
+
+
+def test_loading_takes_at_most_twice_the_bytes_of_the_lora(tmp_path):
+    """A rank-512 LoRA on every layer of a 1024-wide Flux transformer (106 MiB of factors), loaded into a folded
+    slot and a peft slot, twice each in a fresh process: each load's peak above the memory in use before it, less
+    the originals a folded slot keeps on its first load, is at most twice the file's tensor bytes."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, str(Path(__file__).parent / "peak_load.py"), str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ratios = json.loads(done.stdout.splitlines()[-1])
+    assert set(ratios) == {"folded load 1", "folded load 2", "peft load 1", "peft load 2"}
+    assert all(0 < ratio <= 2.0 for ratio in ratios.values()), ratios
+
+
+def test_text_from_a_file_is_printed_with_control_characters_escaped(served, tmp_path):
+    """A key name carrying terminal escapes, a carriage return and a bidi override reaches the message escaped."""
+    slot, _ = served
+    hostile = "unet.\x1b[2J\rfake: all good\u202e.lora_A.weight"
+    path = tmp_path / "hostile.safetensors"
+    save_file({hostile: torch.zeros(4, 32)}, path)
+    with pytest.raises(LoraError) as error:
+        slot.load(path)
+    message = str(error.value)
+    assert "\\x1b[2J\\rfake: all good\\u202e" in message and message.isprintable()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import write_atomically
+from ..outputs import STORED_RESULTS, OutputError, checked_output
 from .report import ReportError, Row, _number, _workload_text, file_rows, history, read_json, steps
 
 # The reference's own table (huggingface/lora-fast README: H100, FLUX.1-dev with real weights, 1024x1024, 28 steps,
@@ -299,9 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--svg", type=Path, help="also write the largest group's time-against-LoRA-error chart here")
     args = parser.parse_args(argv)
     try:
+        read = [*args.files, STORED_RESULTS]
+        checked_output(args.out, "--out", overwrite=True, inputs=read, suffixes=(".html", ".htm"), kind="an .html file name")
+        if args.svg:
+            checked_output(args.svg, "--svg", overwrite=True, inputs=read, suffixes=(".svg",), kind="an .svg file name")
         text = page(args.files)
         found = groups(args.files)
-    except ReportError as error:
+    except (ReportError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     write_atomically(args.out, text.encode())

@@ -5,6 +5,7 @@ and the table of where a profiled image spends its GPU time."""
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import re
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from ..atomic import write_atomically
 from ..config import PRESETS, OptimizationConfig
+from ..errors import QuotingError
+from ..outputs import STORED_RESULTS, OutputError, checked_output
 from .profiling import CallProfile
 from .provenance import Workload
 
@@ -26,7 +29,7 @@ GATE_ROUNDS = 10  # the regression gate compares medians of at least this many r
 GATE_SLOWDOWN = 0.03  # a median this much slower fails the gate (rounds on the H200 vary by well under 1%)
 
 
-class ReportError(ValueError):
+class ReportError(QuotingError, ValueError):
     """Stored files that cannot make the table or the gate asked for; the message says which and why."""
 
 
@@ -56,6 +59,7 @@ class Row:
     revision: dict | None  # the commit and tree state the run recorded
     flags: tuple[str, ...] = field(default=())  # why the figure is not a clean one
     gpu_memory_cap_GiB: float | None = None  # the cap the case ran under, standing in for a smaller card
+    not_finite: tuple[str, ...] = ()  # fields holding NaN or inf: flagged in the table, a failure at the gate
 
 
 def _flags(cv: float, rounds: int, agreement: float | None, planted: float) -> tuple[str, ...]:
@@ -97,6 +101,42 @@ def _timing(path: Path, bench: dict, field: str, positive: bool = True) -> float
     return float(value)
 
 
+# A stored case's optional numbers and what each must be besides a number (NaN and inf are flagged, not refused).
+OPTIONAL_NUMBERS = {
+    "first_call_s": "above zero", "peak_mem_GiB": "above zero", "peak_host_rss_GiB": "above zero", "gpu_memory_cap_GiB": "above zero",
+    "lora_error_latents": "at least zero", "ssim": "any number",
+}
+
+
+def _optional_number(path: Path, bench: dict, where: dict, field: str, label: str, rule: str) -> float | None:
+    """`where[field]`: absent (None), or a number that keeps `rule` (NaN and inf are returned, to be flagged);
+    anything else is a ReportError naming the file, case and field."""
+    value = where.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (value <= 0 if rule == "above zero" else value < 0 if rule == "at least zero" else False):
+        raise ReportError(f"{path}: case {bench.get('name', '?')!r} has {label} = {value!r}; it is a number{'' if rule == 'any number' else ' ' + rule} or absent: the file is broken")
+    return float(value)
+
+
+def _checked_extras(path: Path, bench: dict, info: dict) -> tuple[dict, int | None, dict, str | None]:
+    """A case's optional numbers (OPTIONAL_NUMBERS and the calibrated LoRA error limit), its recompile count, its
+    within-limits verdicts and the compile-cache state its first call met, each checked for its type."""
+    name = bench.get("name", "?")
+    numbers = {field: _optional_number(path, bench, info, field, f"extra_info.{field}", rule) for field, rule in OPTIONAL_NUMBERS.items()}
+    numbers["lora_error_limit"] = _optional_number(path, bench, info["calibration"]["limits"], "lora_error_latents", "calibration.limits.lora_error_latents", "at least zero")
+    recompiles = info.get("recompiles")
+    if recompiles is not None and (isinstance(recompiles, bool) or not isinstance(recompiles, int) or recompiles < 0):
+        raise ReportError(f"{path}: case {name!r} has extra_info.recompiles = {recompiles!r}; a count of recompiles is a whole number of at least zero or absent")
+    within = {} if info.get("within_limits") is None else info["within_limits"]
+    if not isinstance(within, dict) or not all(isinstance(ok, bool) for ok in within.values()):
+        raise ReportError(f"{path}: case {name!r} has extra_info.within_limits = {within!r}; it maps each similarity metric to true or false")
+    cache = {} if info.get("first_call_cache") is None else info["first_call_cache"]
+    if not isinstance(cache, dict) or not isinstance(cache.get("state", ""), str):
+        raise ReportError(f"{path}: case {name!r} has extra_info.first_call_cache = {cache!r}; it is an object whose state is a word")
+    return numbers, recompiles, within, cache.get("state")
+
+
 def file_rows(path: Path, data: dict | None = None) -> list[Row]:
     """The whole-pipeline results of one stored file (cases that carry a config and a similarity calibration)."""
     data = read_json(path) if data is None else data
@@ -119,14 +159,16 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
         agreement = rounds.get("clock_agreement")
         agreement = agreement if isinstance(agreement, (int, float)) and math.isfinite(agreement) else None
         planted = info.get("planted_slowdown") or 0.0
+        numbers, recompiles, within, cache_state = _checked_extras(path, bench, info)
+        not_finite = tuple(field for field, value in numbers.items() if value is not None and not math.isfinite(value))
         rows.append(Row(
             name=info["config"]["name"], config=info["config"], workload=Workload.key(info.get("workload")), median_s=median, cv=cv,
-            rounds=rounds_done, clock_agreement=agreement, first_call_s=info.get("first_call_s"),
-            first_call_cache=info.get("first_call_cache", {}).get("state"), peak_mem_GiB=info.get("peak_mem_GiB"),
-            peak_host_rss_GiB=info.get("peak_host_rss_GiB"), ssim=info.get("ssim"),
-            lora_error=info.get("lora_error_latents"), lora_error_limit=info["calibration"].get("limits", {}).get("lora_error_latents"),
-            within_limits=info.get("within_limits", {}), recompiles=info.get("recompiles"), planted_slowdown=planted, gpu=gpu, source=str(path),
-            revision=info.get("revision"), flags=_flags(cv, rounds_done, agreement, planted), gpu_memory_cap_GiB=info.get("gpu_memory_cap_GiB"),
+            rounds=rounds_done, clock_agreement=agreement, first_call_s=numbers["first_call_s"],
+            first_call_cache=cache_state, peak_mem_GiB=numbers["peak_mem_GiB"],
+            peak_host_rss_GiB=numbers["peak_host_rss_GiB"], ssim=numbers["ssim"], lora_error=numbers["lora_error_latents"],
+            lora_error_limit=numbers["lora_error_limit"], within_limits=within, recompiles=recompiles, planted_slowdown=planted, gpu=gpu,
+            source=str(path), revision=info.get("revision"), gpu_memory_cap_GiB=numbers["gpu_memory_cap_GiB"], not_finite=not_finite,
+            flags=_flags(cv, rounds_done, agreement, planted) + tuple(f"{field} = {numbers[field]}" for field in not_finite),
         ))
     return rows
 
@@ -264,11 +306,15 @@ def gate(current: Path, storage: Path, slowdown: float = GATE_SLOWDOWN, min_roun
     if not timed:
         notes.append("CPU: times are noise here and are not gated; recompiles and similarity are")
     for row in rows:
+        if row.not_finite:
+            failures.append(f"{row.name}: {', '.join(row.not_finite)} not finite in {Path(current).name}: the run is broken")
         path, old = history.get(row.name, (None, None))
         if old is None or _settings(old.config) != _settings(row.config):
             notes.append(f"{row.name}: no stored run of {row.gpu} with this workload and config under {storage}; nothing to compare")
             continue
         references.add(path.name)
+        if old.not_finite:
+            failures.append(f"{row.name}: {', '.join(old.not_finite)} not finite in {path.name}: that stored run is broken, compare with another")
         if (row.recompiles or 0) > (old.recompiles or 0):
             failures.append(f"{row.name}: {row.recompiles} recompiles (was {old.recompiles} in {path.name})")
         newly_out = sorted(metric for metric, ok in row.within_limits.items() if not ok and old.within_limits.get(metric, False))
@@ -375,9 +421,7 @@ def history_chart(series: dict[tuple[str, str, str], list[HistoryPoint]], path: 
     axes.set_ylabel("median seconds per image")
     axes.legend(fontsize="small")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return _save_png(figure, path)
 
 
 # Kernel families, first match wins: attention before "triton" (SageAttention's kernels are Triton kernels too).
@@ -439,9 +483,17 @@ def bar_chart(rows: list[Row], path: Path) -> Path:
     axes.set_xlabel("median seconds per image (lower is better; red: flagged)")
     axes.set_title(f"lora-fast on {rows[0].gpu}" if rows else "lora-fast")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    return _save_png(figure, path)
+
+
+def _save_png(figure, path: Path) -> Path:
+    """Write a matplotlib figure to `path` whole or not at all, and close it."""
+    import matplotlib.pyplot as plt
+
+    encoded = io.BytesIO()
+    figure.savefig(encoded, format="png", dpi=120)
     plt.close(figure)
-    return path
+    return write_atomically(Path(path), encoded.getvalue())
 
 
 def replace_readme_section(readme: Path, table: str, section: str = "") -> None:
@@ -482,6 +534,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-slowdown", type=_fraction, default=GATE_SLOWDOWN, help="fraction a median may grow before the gate fails (finite, above zero)")
     args = parser.parse_args(argv)
     try:
+        read = [*args.files, STORED_RESULTS]
+        if args.png:
+            checked_output(args.png, "--png", overwrite=True, inputs=read, suffixes=(".png",), kind="a .png file name")
+        if args.readme:
+            checked_output(args.readme, "--readme", overwrite=True, inputs=read, suffixes=(".md",), kind="a Markdown (.md) file")
+            if not args.readme.is_file():
+                raise ReportError(f"--readme {args.readme} does not exist; give the README whose report section the table replaces")
         if args.gate:
             if len(args.files) != 1:
                 raise ReportError("--gate compares one run: give exactly one file")
@@ -507,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
             bar_chart(rows, args.png)
         if args.readme:
             replace_readme_section(args.readme, table, args.section)
-    except ReportError as error:
+    except (ReportError, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

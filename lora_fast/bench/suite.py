@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from pytest_benchmark.utils import safe_dumps
 
 from ..atomic import write_atomically
 from ..config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, job_ranks, requirements, unmet_requirements
+from ..lora.files import LoraError, check_source
+from ..outputs import OutputError, checked_output, writable_folder
 from ..pipelines import TINY
 from ..speed.compile_cache import CompileCacheError, load_compile_cache
 from ..speed.parallel import init_distributed
@@ -58,9 +62,61 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[CASES] = {}
 
 
+# The suite's numeric options: what each must be, and whether a value passes.
+NUMBER_RULES = {
+    "--steps": ("a whole number of at least 1", lambda value: value >= 1),
+    "--resolution": ("a multiple of 16 of at least 16 (Flux works on 16-pixel patches)", lambda value: value >= 16 and value % 16 == 0),
+    "--lora-rank": ("a whole number of at least 1", lambda value: value >= 1),
+    "--lora-strength": ("a finite number above 0", lambda value: math.isfinite(value) and value > 0),
+    "--rounds": ("a whole number of at least 1", lambda value: value >= 1),
+    "--soak-rounds": ("a whole number of at least 1", lambda value: value >= 1),
+    "--plant-slowdown": ("a finite fraction of at least 0", lambda value: math.isfinite(value) and value >= 0),
+    "--gpu-memory-gb": ("a finite number above 0", lambda value: math.isfinite(value) and value > 0),
+}
+
+
+def check_options(config: pytest.Config) -> None:
+    """Every option value and output path of the suite, before any pipeline is built: a pytest.UsageError naming
+    the option and what it must be."""
+    for option, (rule, passes) in NUMBER_RULES.items():
+        value = config.getoption(option)
+        if value is not None and not passes(value):
+            raise pytest.UsageError(f"{option} {value}: it must be {rule}")
+    try:
+        for source in config.getoption("--lora"):
+            check_source(source)
+        json_path = getattr(config.option, "benchmark_json", None)
+        if json_path is not None and not hasattr(json_path, "write"):
+            checked_output(Path(json_path), "--benchmark-json", overwrite=True, suffixes=(".json",), kind="a .json file name")  # an existing one: below
+        image_dir = config.getoption("--image-dir")
+        if image_dir is not None:
+            writable_folder(image_dir, f"--image-dir {image_dir}")
+        storage = str(getattr(config.option, "benchmark_storage", "") or "")
+        if storage.startswith("file://") and (config.option.benchmark_autosave or config.option.benchmark_save):
+            writable_folder(Path(storage.removeprefix("file://")), f"--benchmark-storage {storage}")
+    except (LoraError, OutputError) as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
+    """An interrupted run stores nothing (pytest-benchmark would save the cases done so far as if they were the
+    run), and says so in one line."""
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        option = session.config.option
+        option.benchmark_json, option.benchmark_autosave, option.benchmark_save = None, False, None
+        benchmark_session = getattr(session.config, "_benchmarksession", None)
+        if benchmark_session is not None:
+            benchmark_session.json, benchmark_session.autosave, benchmark_session.save = None, False, None
+        print("\ninterrupted: no results were stored", file=sys.stderr)
+    yield
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Stored results are never overwritten or left half-written (runs after pytest-benchmark's own set-up)."""
+    """Stored results are never overwritten or left half-written (runs after pytest-benchmark's own set-up); every
+    option is checked before any work (`check_options`)."""
     config = session.config
+    check_options(config)
     json_path = getattr(config.option, "benchmark_json", None)
     if hasattr(json_path, "write"):
         raise pytest.UsageError(
@@ -72,6 +128,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     benchmark_session = getattr(config, "_benchmarksession", None)
     if benchmark_session is not None and hasattr(benchmark_session.storage, "save"):
         save_atomically_to(benchmark_session.storage)
+    if benchmark_session is not None and json_path is not None:
+        benchmark_session.save_json = functools.partial(save_json_atomically, benchmark_session)
     image_dir = config.getoption("--image-dir")
     if image_dir is not None and (image_dir.is_file() or (image_dir.is_dir() and any(image_dir.iterdir()))):
         raise pytest.UsageError(f"--image-dir {image_dir} is a file or a folder with files in it; images are never written over, pick a new folder")
@@ -86,6 +144,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def save_atomically_to(storage) -> None:
     """Make pytest-benchmark's file storage save through `save_atomically`."""
     storage.save = functools.partial(save_atomically, storage)
+
+
+def save_json_atomically(benchmark_session, output_json: dict) -> None:
+    """pytest-benchmark's --benchmark-json writer, but whole or not at all (its own opens the file and writes in
+    place); a file another process wrote there during the run is kept, and this run's goes beside it."""
+    path = Path(benchmark_session.json)
+    if path.exists() and path.stat().st_size:
+        path = path.with_name(f"{path.stem}.{os.getpid()}{path.suffix}")
+        print(f"--benchmark-json {benchmark_session.json} was written by another process during this run; this run's results: {path}", file=sys.stderr)
+    write_atomically(path, safe_dumps(output_json, ensure_ascii=True, indent=4).encode())
 
 
 def save_atomically(storage, output_json: dict, save: str) -> Path:

@@ -1,5 +1,7 @@
 """The one error every LoRA problem raises."""
 
+from ..errors import QuotingError
 
-class LoraError(ValueError):
+
+class LoraError(QuotingError, ValueError):
     """A LoRA that cannot be used as asked; the message names the problem and the fix."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Union
 
@@ -56,23 +56,29 @@ SWAPPED_HALVES = ("norm_out.linear",)  # BFL orders this layer's outputs (shift,
 KOHYA_PARTS = (".lora_down.weight", ".lora_up.weight", ".alpha")
 
 
-def read_lora(source: LoraSource, *, allow_pickle: bool = False, device: torch.device | str | None = None, max_tensor_bytes: int | None = None) -> StateDict:
+def read_lora(
+    source: LoraSource, *, allow_pickle: bool = False, device: torch.device | str | None = None, max_tensor_bytes: int | None = None,
+    check_outline: Callable[[StateDict], object] | None = None,
+) -> StateDict:
     """A LoRA's state dict from a .safetensors file, a hub id ("org/name" or "org/name/file.safetensors") or a dict,
     moved to `device` when given (from page-locked memory without blocking) and checked there (`check_values`):
     on a 2-core CPU the check of a rank-128 Flux LoRA (1.25 GB) alone took 0.34 s, on a GPU it is one pass at its bandwidth.
 
     Pickle files (.bin, .pt, ...) can run code when read, so they are refused unless `allow_pickle` is set,
-    and even then are read with torch.load(weights_only=True). `max_tensor_bytes` refuses a .safetensors file from its
-    header when a tensor declares more. Nothing is written back to the source.
+    and even then are read with torch.load(weights_only=True). A .safetensors file is checked from its header before any
+    tensor is read: declared bytes against the file's size (the reader does that), each tensor against
+    `max_tensor_bytes`, names, dtypes and alphas, then `check_outline` with the tensors as the header declares them
+    (on the meta device, one-element ones read). Nothing is written back to the source.
     """
     if isinstance(source, Mapping):
         state = dict(source)
     else:
+        kind = check_source(source, allow_pickle=allow_pickle)
         path = Path(source).expanduser()
-        if path.suffix in PICKLE_SUFFIXES:
-            state = _read_pickle(path, allow_pickle)
-        elif path.exists() or path.suffix == ".safetensors" or path.is_absolute() or str(source).startswith("."):
-            state = _read_safetensors(path, max_tensor_bytes)
+        if kind == "pickle":
+            state = _read_pickle(path)
+        elif kind == "safetensors":
+            state = _read_safetensors(path, max_tensor_bytes, check_outline)
         else:
             state = _read_hub(str(source))
     if device is not None:
@@ -81,45 +87,76 @@ def read_lora(source: LoraSource, *, allow_pickle: bool = False, device: torch.d
     return state
 
 
-def _read_safetensors(path: Path, max_tensor_bytes: int | None = None) -> StateDict:
-    """The tensors of a .safetensors file; with `max_tensor_bytes`, refused from its header alone (before any tensor
-    is read) when one declares more bytes than that: a small or sparse file cannot make the reader allocate gigabytes."""
+def check_source(source: str | Path, *, allow_pickle: bool = False) -> str:
+    """How `read_lora` reads `source` ("pickle", "safetensors" or "hub"), once it is known it can try: a file that
+    exists (not a folder), a pickle only with `allow_pickle`, a hub id like "org/name[/file]". Cheap: commands call
+    it for every LoRA before any pipeline is built."""
+    path = Path(source).expanduser()
+    if path.suffix in PICKLE_SUFFIXES:
+        kind = "pickle"
+    elif path.exists() or path.suffix == ".safetensors" or path.is_absolute() or str(source).startswith("."):
+        kind = "safetensors"
+    else:
+        parts = str(source).split("/")
+        if len(parts) < 2 or not all(parts):
+            raise LoraError(f"LoRA {str(source)!r} is neither an existing file nor a hub id like 'org/name'")
+        return "hub"
     if path.is_dir():
         raise LoraError(f"{path} is a folder; pass the .safetensors file inside it")
-    if not path.is_file():
-        raise LoraError(f"LoRA file {path} not found; check the path (hub ids look like 'org/name')")
-    try:
-        with safetensors.safe_open(path, framework="pt") as handle:
-            if max_tensor_bytes is not None:
-                _check_declared_sizes(path, handle, max_tensor_bytes)
-            return {key: handle.get_tensor(key) for key in handle.keys()}
-    except (safetensors.SafetensorError, OSError, ValueError, TypeError, RuntimeError, MemoryError, OverflowError) as error:
-        raise LoraError(f"{path} is not a readable .safetensors file ({error.__class__.__name__}: {error}); it may be empty, truncated or of another format") from None
-
-
-SAFETENSORS_ITEM_BYTES = {"F64": 8, "I64": 8, "U64": 8, "C64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2}
-
-
-def _check_declared_sizes(path: Path, handle, max_tensor_bytes: int) -> None:
-    """LoraError for the first tensor whose declared shape and dtype need more than `max_tensor_bytes`."""
-    for key in handle.keys():
-        view = handle.get_slice(key)
-        declared = math.prod(view.get_shape()) * SAFETENSORS_ITEM_BYTES.get(view.get_dtype(), 1)
-        if declared > max_tensor_bytes:
-            raise LoraError(
-                f"{path}: {key!r} declares {declared / 2**30:.3g} GiB ({view.get_dtype()} {list(view.get_shape())}), more than any LoRA factor of "
-                f"this model can hold ({max_tensor_bytes / 2**30:.3g} GiB); refused before reading: the file is broken or for another model"
-            )
-
-
-def _read_pickle(path: Path, allow_pickle: bool) -> StateDict:
-    if not allow_pickle:
+    if kind == "pickle" and not allow_pickle:
         raise LoraError(
             f"{path} is a pickle file, which can run code when loaded; convert it to .safetensors, "
             "or pass allow_pickle=True (CLI: --allow-pickle) if you trust its source"
         )
     if not path.is_file():
-        raise LoraError(f"LoRA file {path} not found; check the path")
+        raise LoraError(f"LoRA file {path} not found; check the path (hub ids look like 'org/name')")
+    return kind
+
+
+def _read_safetensors(path: Path, max_tensor_bytes: int | None = None, check_outline: Callable[[StateDict], object] | None = None) -> StateDict:
+    """The tensors of a .safetensors file, after its header passed every check that needs no tensor data (see
+    `read_lora`): a small or sparse file cannot make the reader allocate gigabytes for tensors no layer can use."""
+    try:
+        with safetensors.safe_open(path, framework="pt") as handle:
+            outline = _outline(path, handle, max_tensor_bytes)
+            for check in OUTLINE_CHECKS:
+                check(outline, str(path))
+            if check_outline is not None:
+                check_outline(outline)
+            return {key: handle.get_tensor(key) for key in handle.keys()}
+    except LoraError:
+        raise
+    except (safetensors.SafetensorError, OSError, ValueError, TypeError, RuntimeError, MemoryError, OverflowError) as error:
+        raise LoraError(f"{path} is not a readable .safetensors file ({error.__class__.__name__}: {error}); it may be empty, truncated or of another format") from None
+
+
+SAFETENSORS_DTYPES = {
+    "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "I64": torch.int64, "I32": torch.int32,
+    "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8, "BOOL": torch.bool, "F8_E4M3": torch.float8_e4m3fn, "F8_E5M2": torch.float8_e5m2,
+}
+
+
+def _outline(path: Path, handle, max_tensor_bytes: int | None) -> StateDict:
+    """The file's tensors as its header declares them, nothing read: empty tensors on the meta device, except the
+    one-element ones (alphas), which are read. LoraError for a dtype torch has no name for, or a tensor declaring
+    more than `max_tensor_bytes`."""
+    outline: StateDict = {}
+    for key in handle.keys():
+        view = handle.get_slice(key)
+        shape, dtype = view.get_shape(), SAFETENSORS_DTYPES.get(view.get_dtype())
+        if dtype is None:
+            raise LoraError(f"{path}: {key} has dtype {view.get_dtype()}; LoRA weights are float16, bfloat16 or float32, re-export it")
+        declared = math.prod(shape) * dtype.itemsize
+        if max_tensor_bytes is not None and declared > max_tensor_bytes:
+            raise LoraError(
+                f"{path}: {key!r} declares {declared / 2**30:.3g} GiB ({view.get_dtype()} {list(shape)}), more than any LoRA factor of "
+                f"this model can hold ({max_tensor_bytes / 2**30:.3g} GiB); refused before reading: the file is broken or for another model"
+            )
+        outline[key] = handle.get_tensor(key) if math.prod(shape) == 1 else torch.empty(shape, dtype=dtype, device="meta")
+    return outline
+
+
+def _read_pickle(path: Path) -> StateDict:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch.load raises many types for a bad file; all mean the same to the caller
@@ -133,8 +170,6 @@ def _read_hub(repo_and_file: str) -> StateDict:
     from diffusers import FluxPipeline
 
     parts = repo_and_file.split("/")
-    if len(parts) < 2 or not all(parts):
-        raise LoraError(f"LoRA {repo_and_file!r} is neither an existing file nor a hub id like 'org/name'")
     repo, weight_name = "/".join(parts[:2]), "/".join(parts[2:]) or None
     try:
         state = FluxPipeline.lora_state_dict(repo, weight_name=weight_name)
@@ -185,6 +220,7 @@ def _check_alphas(state: Mapping[str, torch.Tensor], origin: str) -> None:
 
 
 VALUE_CHECKS = (_check_named_tensors, _check_dtypes, _check_finite, _check_alphas)
+OUTLINE_CHECKS = (_check_named_tensors, _check_dtypes, _check_alphas)  # the checks that need no tensor data
 
 
 def to_diffusers_keys(state: Mapping[str, torch.Tensor], pipe, origin: str = "the LoRA") -> tuple[StateDict, StateDict]:
@@ -291,10 +327,10 @@ def _kohya_modules(layer: str, text_modules: dict[str, str]) -> tuple[str, ...]:
     raise LoraError(f"kohya layer {layer} is not a layer of Flux.1 (or its CLIP text encoder) that lora-fast knows; the LoRA is for another model")
 
 
-def check_layers(root: torch.nn.Module, state: Mapping[str, torch.Tensor], prefix: str) -> dict[str, int]:
+def check_layers(root: torch.nn.Module, state: Mapping[str, torch.Tensor], prefix: str, *, values: bool = True) -> dict[str, int]:
     """Check a LoRA part with diffusers keys (`<prefix>.<module>.lora_A.weight`) against the modules of `root`:
-    known linear layers, complete A/B pairs of rank >= 1 that fit the layer, a change of at most MAX_UPDATE times
-    the layer's own size, no other keys. Returns the rank of each module."""
+    known linear layers, complete A/B pairs of rank >= 1 that fit the layer, no other keys, and with `values` (off
+    for a header's outline) a change of at most MAX_UPDATE times the layer's own size. Returns the rank of each module."""
     modules = {key.removeprefix(f"{prefix}.").rsplit(".", 2)[0] for key in state}
     ranks, factors = {}, {}
     for module in sorted(modules):
@@ -313,7 +349,8 @@ def check_layers(root: torch.nn.Module, state: Mapping[str, torch.Tensor], prefi
         _check_rank(module, down)
         factors[module] = (layer, down, up)
         ranks[module] = down.shape[0]
-    _check_update_size(factors)
+    if values:
+        _check_update_size(factors)
     extra = sorted(set(state) - {f"{prefix}.{m}.lora_{k}.weight" for m in modules for k in "AB"})
     if extra:
         raise LoraError(f"unexpected LoRA keys (first: {extra[0]}); only lora_A/lora_B weights are supported")
@@ -334,12 +371,16 @@ def _read_back(scalars: list[torch.Tensor]) -> list[float]:
 @torch.no_grad()
 def _check_update_size(factors: Mapping[str, tuple[torch.nn.Module, torch.Tensor, torch.Tensor]]) -> None:
     """|B A| / |W| (Frobenius) at most MAX_UPDATE for every module -> (layer, A, B), computed on each layer's device
-    without forming B A, and read back to the host once for all modules (a read per module is a sync per module)."""
+    and read back to the host once for all modules (a read per module is a sync per module). |B A|^2 comes from the
+    rank x rank products when they are smaller than B A, else from B A: never more memory than the layer's size."""
     ratios = []
     for layer, down, up in factors.values():
         weight = dense_weight(layer)
         down, up = (tensor.to(weight.device, torch.float32) for tensor in (down, up))
-        update = ((up.T @ up) * (down @ down.T)).sum().clamp(min=0).sqrt()
+        if down.shape[0] ** 2 <= weight.numel():
+            update = ((up.T @ up) * (down @ down.T)).sum().clamp(min=0).sqrt()
+        else:  # a rank above the layer's sides (no trained LoRA has one): rank x rank would be larger than the layer
+            update = torch.linalg.vector_norm(up @ down)
         ratios.append(update / torch.linalg.vector_norm(weight, dtype=torch.float32).clamp(min=torch.finfo(torch.float32).tiny))
     for module, ratio in zip(factors, _read_back(ratios)):
         if not ratio <= MAX_UPDATE:

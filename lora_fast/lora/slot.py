@@ -135,17 +135,24 @@ class LoraSlot:
     def _read(self, source: LoraSource, strength: float, allow_pickle: bool) -> tuple[StateDict, StateDict, LoraShape]:
         """One LoRA's checked (transformer, CLIP) parts in diffusers keys, its strength in B, and its transformer ranks."""
         origin = str(source) if not isinstance(source, Mapping) else "the given state dict"
-        # one copy to where the weights are, which the checks and the load share
-        state = read_lora(source, allow_pickle=allow_pickle, device=self.pipe.transformer.device, max_tensor_bytes=self.max_factor_bytes)
-        transformer_state, text_state = to_diffusers_keys(state, self.pipe, origin)
-        if not transformer_state:
-            raise LoraError(f"{origin} has no transformer weights; LoRAs for the text encoder alone are not supported")
-        shape = check_against(self.pipe.transformer, transformer_state)
-        if text_state:
-            check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER)
+        # a file's layers and shapes are checked from its header, then one copy to where the weights are, which the checks and the load share
+        state = read_lora(source, allow_pickle=allow_pickle, device=self.pipe.transformer.device, max_tensor_bytes=self.max_factor_bytes,
+                          check_outline=lambda outline: self._check(outline, origin, values=False))
+        transformer_state, text_state, shape = self._check(state, origin)
         if strength != 1.0:
             transformer_state, text_state = ({key: value * strength if key.endswith(".lora_B.weight") else value for key, value in part.items()}
                                              for part in (transformer_state, text_state))
+        return transformer_state, text_state, shape
+
+    def _check(self, state: StateDict, origin: str, values: bool = True) -> tuple[StateDict, StateDict, LoraShape]:
+        """`state`'s (transformer, CLIP) parts in diffusers keys and its transformer ranks, each layer checked against
+        the pipeline's (`check_layers`; the size of the change too with `values`)."""
+        transformer_state, text_state = to_diffusers_keys(state, self.pipe, origin)
+        if not transformer_state:
+            raise LoraError(f"{origin} has no transformer weights; LoRAs for the text encoder alone are not supported")
+        shape = LoraShape(check_layers(self.pipe.transformer, transformer_state, "transformer", values=values))
+        if text_state:
+            check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER, values=values)
         return transformer_state, text_state, shape
 
     def _adapters(self) -> list[str]:

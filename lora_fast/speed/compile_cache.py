@@ -21,6 +21,7 @@ import torch
 
 from ..atomic import write_atomically
 from ..config import OptimizationConfig, Quantization
+from ..errors import QuotingError
 from ..quiet import quiet_logger
 
 # What a compiled preset's first call took from cold caches (seconds, low to high): the tiny pipeline on a 2-core CPU,
@@ -30,7 +31,7 @@ SIGNED = b"lora-fast compile cache, signed with HMAC-SHA256\n"  # then the 32-by
 KEY_FILE = "compile-cache.key"
 
 
-class CompileCacheError(RuntimeError):
+class CompileCacheError(QuotingError, RuntimeError):
     """A compile-cache file that cannot be written or read; the message says why and what to do."""
 
 
