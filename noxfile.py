@@ -100,3 +100,12 @@ def report(session: nox.Session) -> None:
         session.run("python", "-m", "lora_fast.bench.report", f"{stored}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
     every_run = sorted(str(path) for path in Path(".benchmarks").glob("*/*/*.json"))
     session.run("python", "-m", "lora_fast.bench.page", *every_run, "--out", "docs/results.html", "--svg", "docs/tradeoff.svg")
+
+
+@nox.session
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of the core modules (tools/mutants.py: mutmut on a seeded sample per module, about half an
+    hour on two cores); the score per module is stored in .mutants/scores.json."""
+    install(session)
+    session.install("mutmut==3.8.1")
+    session.run("python", "tools/mutants.py", *session.posargs)

@@ -192,3 +192,32 @@ def test_fp8_layers_are_built_on_the_device_asked_and_the_originals_stay(pipe):
     finally:
         undo()
     assert all(parameter.device.type == "cpu" for parameter in pipe.transformer.parameters())
+
+
+def test_module_available_tells_present_from_absent():
+    from lora_fast.config import module_available
+
+    assert module_available("json") and not module_available("lora_fast_no_such_module")
+
+
+def test_context_parallel_with_another_kernel_names_the_kernels_it_takes():
+    with pytest.raises(ConfigError, match=r"use attention=sdpa, sdpa_flash, sdpa_cudnn"):
+        OptimizationConfig(ulysses_degree=2, attention="fa3")
+
+
+def test_an_unknown_setting_value_lists_the_known_ones():
+    with pytest.raises(ConfigError, match=r"compile='fastest' is not known; choose one of: none, regional, full"):
+        OptimizationConfig(compile="fastest")
+
+
+@pytest.mark.parametrize("compile", ["full", "regional"])
+def test_compiling_is_undone_on_exactly_what_was_compiled(pipe, compile):
+    """compile_transformer marks the whole transformer or each repeated block compiled (lazily: nothing compiles
+    before a call), and its undo unmarks them all."""
+    from lora_fast.optimize import compile_transformer
+
+    compiled = [pipe.transformer] if compile == "full" else [*pipe.transformer.transformer_blocks, *pipe.transformer.single_transformer_blocks]
+    undo = compile_transformer(pipe.transformer, OptimizationConfig(compile=compile))
+    assert all(module._compiled_call_impl is not None for module in compiled)
+    undo()
+    assert all(module._compiled_call_impl is None for module in compiled)

@@ -126,6 +126,10 @@ def test_folding_takes_any_rank_and_any_layer_unless_targets_are_named(pipe, gen
     pipe.lora_fast.lora.load(lora_factory(rank=32, targets=("attn.to_q",)))  # no padding: any rank folds
     pipe.lora_fast.lora.load(every_layer)
     assert torch.equal(generate(pipe), fresh)
+    other = {key: -value if "lora_B" in key else value for key, value in every_layer.items()}  # every layer again, each change reversed
+    pipe.lora_fast.lora.load(other)
+    pipe.lora_fast.lora.load(every_layer)
+    assert torch.equal(generate(pipe), fresh)  # each layer's kept original is a copy, not the live weight
     restore(pipe)
     optimize(pipe, folded, lora_factory(rank=4, targets=("attn.to_q",)), lora_targets=target_modules(pipe.transformer, ("attn.to_q",)))
     image = generate(pipe)
@@ -296,3 +300,22 @@ def test_a_failed_optimize_without_originals_raises_its_own_error(monkeypatch, l
     config = OptimizationConfig(name="broken", hotswap=True, fold_lora=True, quantization="fp8_rowwise", sigmoid_gelu=True)
     with pytest.raises(ValueError, match="the GELU swap broke"):
         optimize(load_pipeline(TINY), config, lora_factory(rank=4), keep_originals=False)
+
+
+def test_row_quantization_returns_e4m3_values_and_float32_descales():
+    rows, descale = quantize_rows(torch.tensor([[1.0, -2.0, 0.5], [3.0, 0.0, -0.25]]))
+    assert rows.dtype == torch.float8_e4m3fn and descale.dtype == torch.float32 and descale.shape == (2, 1)
+    assert torch.equal(descale.flatten(), torch.tensor([2.0, 3.0]) / E4M3_MAX)
+
+
+def test_a_fused_text_stream_projection_stays_in_bf16_when_asked(pipe):
+    """With q/k/v fused, the joint blocks' fused text-stream projection is one of the layers text_stream_fp8=False keeps."""
+    from lora_fast.speed.fuse import fuse_qkv
+    from lora_fast.speed.quantize import text_stream_projections
+
+    undo = fuse_qkv(pipe.transformer)
+    try:
+        fused = {block.attn.to_added_qkv for block in pipe.transformer.transformer_blocks}
+        assert fused and fused <= text_stream_projections(pipe.transformer)
+    finally:
+        undo()

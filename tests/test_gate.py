@@ -323,6 +323,35 @@ def test_the_report_flags_every_non_finite_figure(tmp_path):
     assert all(f"{field} = {value}" in html for field, value in fields.items())
 
 
+def test_each_mistyped_part_of_a_stored_case_is_named(tmp_path):
+    """A case whose extra_info is not an object, one without a name, and a calibrated limit that is not a number:
+    each a ReportError naming the file, the case (or '?') and the field."""
+    no_extras, unnamed, limit = case("optimized", 2.5), case("optimized", 2.5), case("optimized", 2.5)
+    no_extras["extra_info"] = ["not", "an", "object"]
+    del unnamed["name"]
+    unnamed["stats"]["median"] = float("nan")
+    limit["extra_info"]["calibration"] = {**CALIBRATION, "limits": {"lora_error_latents": "0.1"}}
+    for number, (broken, words) in enumerate([(no_extras, r"benchmarks\[1\] needs a stats object and an extra_info object"),
+                                              (unnamed, r"case '\?' has stats\.median = nan"),
+                                              (limit, r"case 'test_preset\[optimized\]' has calibration\.limits\.lora_error_latents = '0\.1'")]):
+        path = stored_run(tmp_path, number + 1, [case("baseline", 5.6), broken])
+        with pytest.raises(report.ReportError, match=f"{path.name}.*{words}"):
+            report.read_rows([path])
+
+
+def test_a_clock_agreement_that_is_not_finite_counts_as_no_independent_clock(tmp_path):
+    broken = case("optimized", 2.5)
+    broken["extra_info"]["rounds"]["clock_agreement"] = float("nan")
+    row = next(row for row in report.read_rows([stored_run(tmp_path, 1, [broken])]) if row.name == "optimized")
+    assert row.clock_agreement is None and "no independent clock" in row.flags
+
+
+def test_the_gate_compares_one_run(tmp_path, capsys):
+    runs = [stored_run(tmp_path, number, [case("baseline", 5.6)]) for number in (1, 2)]
+    assert report.main([*map(str, runs), "--gate", str(tmp_path)]) == 2
+    assert "--gate compares one run: give exactly one file" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("slowdown", ["nan", "inf", "0", "-0.1", "x"])
 def test_the_allowed_slowdown_is_a_finite_fraction_above_zero(storage, tmp_path, slowdown, capsys):
     rerun = stored_run(tmp_path, 3, [case("baseline", 5.6, seed=7), case("optimized", 2.5 * 1.5, seed=7)])

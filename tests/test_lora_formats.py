@@ -137,3 +137,11 @@ def test_another_models_keys_are_named_as_such(tiny_pipe):
     not_flux = {"double_blocks.0.img_attn.no_such.lora_A.weight": torch.ones(2, 32), "double_blocks.0.img_attn.no_such.lora_B.weight": torch.ones(32, 2)}
     with pytest.raises(LoraError, match="not a layer of Flux.1"):
         to_diffusers_keys(not_flux, tiny_pipe)
+
+
+def test_an_xlabs_fused_layer_of_uneven_rows_is_refused_by_name(tiny_pipe):
+    from lora_fast.lora.formats import to_known_keys
+
+    broken = {"double_blocks.0.processor.qkv_lora1.down.weight": torch.zeros(2, 32), "double_blocks.0.processor.qkv_lora1.up.weight": torch.zeros(97, 2)}
+    with pytest.raises(LoraError, match=r"XLabs layer double_blocks\.0\.processor\.qkv_lora1\.up\.weight has 97 output rows, not 3 equal parts"):
+        to_known_keys(broken, "the file")

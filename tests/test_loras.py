@@ -223,7 +223,7 @@ def poisoned(state: dict) -> dict:
     return {key: torch.full_like(value, float("nan")) for key, value in state.items()}
 
 
-def test_a_file_is_checked_from_its_header_before_any_tensor_is_read(served, generate, tmp_path, lora_factory):
+def test_a_file_is_checked_from_its_header_before_any_tensor_is_read(served, generate, tmp_path, lora_factory, monkeypatch):
     """Layers and shapes are refused from the header: a file that is also NaN throughout is refused for its layers,
     not its values, which are never read (the NaN file with sound layers shows they would be refused if read)."""
     slot, image = served
@@ -236,12 +236,55 @@ def test_a_file_is_checked_from_its_header_before_any_tensor_is_read(served, gen
                                     "another model"),
         "a factor without its pair": ({k: v for k, v in good.items() if k != key.replace("lora_A", "lora_B")}, "no lora_B weight"),
     }
+    read = spy_on_tensor_reads(monkeypatch)
     for name, (state, message) in cases.items():
         path = tmp_path / f"{name.replace(' ', '_')}.safetensors"
         save_file(poisoned(state), path)
+        read.clear()
         with pytest.raises(LoraError, match=message):
             slot.load(path)
+        assert bool(read) == (name == "sound layers"), (name, read)  # only a file whose header passed is read
     assert torch.equal(generate(slot.pipe), image)
+
+
+def spy_on_tensor_reads(monkeypatch) -> list[str]:
+    """The names of the tensors .safetensors readers read from now on, one-element ones (alphas) left out."""
+    import safetensors
+
+    read, original = [], safetensors.safe_open
+
+    class Spied:
+        def __init__(self, *args, **kwargs):
+            self.handle = original(*args, **kwargs)
+
+        def __enter__(self):
+            self.opened = self.handle.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self.handle.__exit__(*exc)
+
+        def get_tensor(self, key):
+            tensor = self.opened.get_tensor(key)
+            if tensor.numel() > 1:
+                read.append(key)
+            return tensor
+
+        def __getattr__(self, name):
+            return getattr(self.opened, name)
+
+    monkeypatch.setattr(safetensors, "safe_open", Spied)
+    return read
+
+
+def test_a_hub_id_reads_its_repository_and_file(monkeypatch, lora_factory):
+    import diffusers
+
+    asked = []
+    monkeypatch.setattr(diffusers.FluxPipeline, "lora_state_dict", lambda repo, weight_name=None: asked.append((repo, weight_name)) or lora_factory(rank=2))
+    read_lora("org/name/style.safetensors")
+    read_lora("org/name")
+    assert asked == [("org/name", "style.safetensors"), ("org/name", None)]
 
 
 def test_a_header_declaring_more_than_the_file_holds_is_refused_naming_the_file(tmp_path):
@@ -317,3 +360,13 @@ def test_text_from_a_file_is_printed_with_control_characters_escaped(served, tmp
         slot.load(path)
     message = str(error.value)
     assert "\\x1b[2J\\rfake: all good\\u202e" in message and message.isprintable()
+
+
+def test_an_alpha_below_one_is_a_valid_alpha(tiny_pipe, lora_factory):
+    """alpha / rank scales B: an alpha of 0.5 on a rank-4 LoRA applies it at an eighth, it is not refused."""
+    from lora_fast.lora.files import to_diffusers_keys
+
+    state = lora_factory(rank=4, seed=2)
+    module = "transformer.transformer_blocks.0.attn.to_q"
+    converted = to_diffusers_keys(read_lora({**state, f"{module}.alpha": torch.tensor(0.5)}), tiny_pipe)[0]
+    assert torch.equal(converted[f"{module}.lora_B.weight"], state[f"{module}.lora_B.weight"] * (0.5 / 4))

@@ -103,7 +103,7 @@ def test_kernel_summary_groups_gpu_time_by_family():
     assert list(summary["families_s"]) == ["matmul", "attention", "fused by inductor", "other"]
     assert summary["gpu_busy_s"] == pytest.approx(0.076) and [row[0] for row in summary["top"]] == [kernel.name for kernel in kernels[:2]]
     table = report.kernel_table(summary)
-    assert "GPU busy 76.0 ms (76%)" in table and "| matmul | 40.0 | 52.6% |" in table
+    assert "wall 100.0 ms, GPU busy 76.0 ms (76%)" in table and "| matmul | 40.0 | 52.6% |" in table
 
 
 def test_idle_gaps_are_grouped_by_the_kernels_around_them():

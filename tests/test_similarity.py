@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import torch
 
 from lora_fast.bench.similarity import Calibration, Render, distances
 from lora_fast.bench.similarity import render as render_with_latents
@@ -64,3 +65,18 @@ def test_calibration_refuses_a_metric_that_cannot_separate():
         blurred.check()
     sharp = Calibration(exact={"lora_error_latents": 0.01}, broken={"lora_error_latents": 0.64}, lora_effect=0.1)
     assert sharp.limits["lora_error_latents"] == pytest.approx(0.08) and sharp.margins["lora_error_latents"] == pytest.approx(8)
+
+
+def test_ssim_reads_images_in_the_range_zero_to_one():
+    """Two flat images of 0.2 and 0.4: SSIM is its luminance term alone, (2ab + C1) / (a^2 + b^2 + C1), C1 = (0.01 L)^2 for L = 1."""
+    from lora_fast.bench.similarity import similarity
+
+    a, b, c1 = 0.2, 0.4, 0.01**2
+    measured = similarity(torch.full((1, 3, 32, 32), a), torch.full((1, 3, 32, 32), b))["ssim"]
+    assert measured == pytest.approx((2 * a * b + c1) / (a * a + b * b + c1), rel=2e-5)  # float32; L = 2 or L from the data: 1e-4 off
+
+
+def test_a_margin_of_exactly_the_minimum_is_sensitive():
+    at_minimum = Calibration(exact={"lora_error_latents": 0.25}, broken={"lora_error_latents": 2.25}, lora_effect=0.1)  # sqrt(2.25 / 0.25) = 3 exactly
+    assert at_minimum.margins["lora_error_latents"] == Calibration.MIN_MARGIN == 3.0
+    assert at_minimum.sensitive("lora_error_latents")

@@ -13,6 +13,7 @@ import pytest
 from pytest_benchmark.storage.file import FileStorage
 
 from lora_fast.bench import suite
+from lora_fast.config import PRESETS
 
 
 def fake_config(storage: str, **options) -> SimpleNamespace:
@@ -100,3 +101,36 @@ def test_racing_saves_keep_every_result(tmp_path):
     assert len(stored) == 3 * count and len(set(numbers)) == len(numbers), "a result was lost or two share a number"
     assert {(data["name"], data["index"]) for data in map(lambda path: json.loads(path.read_text()), stored)} == {(name, index) for name in "abc" for index in range(count)}
     assert not list(storage.glob(".*partial"))
+
+
+def collect_in_process(*options: str) -> tuple[int, pytest.Config, list[str]]:
+    """The benchmark suite collected in this process (its hooks run here, where mutation testing sees them): the
+    exit status, the session's config and the collected case ids."""
+    seen = {}
+
+    class Recorder:
+        def pytest_collection_finish(self, session):
+            seen["config"], seen["items"] = session.config, [item.nodeid for item in session.items]
+
+    code = pytest.main(["benchmarks/test_presets.py", "--collect-only", "-q", "-p", "no:cacheprovider", *options], plugins=[Recorder()])
+    return code, seen.get("config"), seen.get("items", [])
+
+
+def test_the_suite_parses_its_options_and_lists_every_case(capsys):
+    from lora_fast.bench.suite import CASES
+
+    code, config, items = collect_in_process("-k", "test_preset and (baseline or optimized)")
+    assert code == 0
+    assert {name: config.getoption(name) for name in ("--rounds", "--soak-rounds", "--plant-slowdown", "--steps", "--compile-cache")} == {
+        "--rounds": 10, "--soak-rounds": 20, "--plant-slowdown": 0.0, "--steps": None, "--compile-cache": []}
+    cases = config.stash[CASES]
+    assert cases["baseline"] == "selected" and cases["optimized"].startswith("skipped: ") and cases["no_fp8"] == "deselected"
+    assert any(item.endswith("test_preset[baseline]") for item in items)
+    code, config, items = collect_in_process("-k", "test_preset and baseline", "--steps", "2", "--resolution", "64", "--plant-slowdown", "0.25",
+                                             "--reverse-cases", "--compile-cache", "a.bin", "--compile-cache", "b.bin")
+    assert code == pytest.ExitCode.USAGE_ERROR  # the compile caches do not exist: refused at start, after the options parsed
+    assert "a.bin" in capsys.readouterr().err
+    code, config, items = collect_in_process("-k", "test_preset and (baseline or compile)", "--steps", "2", "--resolution", "64", "--plant-slowdown", "0.25", "--reverse-cases")
+    assert code == 0 and (config.getoption("--steps"), config.getoption("--resolution"), config.getoption("--plant-slowdown")) == (2, 64, 0.25)
+    presets = [item.rsplit("[", 1)[1].rstrip("]") for item in items if "test_preset[" in item]
+    assert presets == sorted(presets, key=list(PRESETS).index, reverse=True)  # --reverse-cases: the cases in reverse order

@@ -94,8 +94,8 @@ def check_source(source: str | Path, *, allow_pickle: bool = False) -> str:
     path = Path(source).expanduser()
     if path.suffix in PICKLE_SUFFIXES:
         kind = "pickle"
-    elif path.exists() or path.suffix == ".safetensors" or path.is_absolute() or str(source).startswith("."):
-        kind = "safetensors"
+    elif path.exists() or path.is_absolute() or str(source).startswith(".") or (path.suffix == ".safetensors" and len(path.parts) < 3):
+        kind = "safetensors"  # a missing "org/name/file.safetensors" is a hub id with its file
     else:
         parts = str(source).split("/")
         if len(parts) < 2 or not all(parts):
