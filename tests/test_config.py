@@ -221,3 +221,13 @@ def test_compiling_is_undone_on_exactly_what_was_compiled(pipe, compile):
     assert all(module._compiled_call_impl is not None for module in compiled)
     undo()
     assert all(module._compiled_call_impl is None for module in compiled)
+
+
+def test_a_pipeline_never_optimized_has_no_state_to_use():
+    from types import SimpleNamespace
+
+    from lora_fast.optimize import state
+
+    for pipe in (SimpleNamespace(), SimpleNamespace(lora_fast=None)):  # never optimized; restored
+        with pytest.raises(RuntimeError, match="was not passed through lora_fast.optimize; call optimize"):
+            state(pipe)

@@ -346,6 +346,26 @@ def test_a_clock_agreement_that_is_not_finite_counts_as_no_independent_clock(tmp
     assert row.clock_agreement is None and "no independent clock" in row.flags
 
 
+@pytest.mark.parametrize("rounds", [0, -1, 2.5, "10", True, None])
+def test_a_count_of_rounds_is_a_whole_number_above_zero(tmp_path, rounds):
+    broken = case("optimized", 2.5)
+    broken["stats"]["rounds"] = rounds
+    with pytest.raises(report.ReportError, match=f"has stats.rounds = {rounds!r}; a count of rounds is a whole number above zero"):
+        report.read_rows([stored_run(tmp_path, 1, [broken])])
+
+
+def test_one_round_and_no_recompile_count_are_sound(tmp_path, capsys):
+    single = case("optimized", 2.5, rounds=2)
+    single["stats"]["rounds"] = 1
+    del single["extra_info"]["recompiles"]
+    path = stored_run(tmp_path, 1, [case("baseline", 5.6), single])
+    row = next(row for row in report.read_rows([path]) if row.name == "optimized")
+    assert row.rounds == 1 and row.recompiles is None
+    line = next(line for line in report.markdown([row]).splitlines() if line.startswith("| optimized"))
+    assert line.split(" | ")[-2] == "–"  # the recompiles column: not recorded
+    assert report.main([str(path)]) == 0 and "| optimized |" in capsys.readouterr().out
+
+
 def test_the_gate_compares_one_run(tmp_path, capsys):
     runs = [stored_run(tmp_path, number, [case("baseline", 5.6)]) for number in (1, 2)]
     assert report.main([*map(str, runs), "--gate", str(tmp_path)]) == 2
@@ -363,7 +383,7 @@ def test_the_allowed_slowdown_is_a_finite_fraction_above_zero(storage, tmp_path,
 
 def test_a_missing_or_misspelled_storage_is_an_error_not_a_pass(storage, tmp_path):
     slower = stored_run(tmp_path, 3, [case("baseline", 5.6, seed=7), case("optimized", 2.5 * 1.5, seed=7)])
-    for wrong in (tmp_path / "NVIDIA-H2OO", slower):  # misspelled; a file given as the storage
-        with pytest.raises(report.ReportError, match="no such folder|not a folder"):
+    for wrong, words in ((tmp_path / "NVIDIA-H2OO", "no such folder"), (slower, "not a folder")):  # misspelled; a file given as the storage
+        with pytest.raises(report.ReportError, match=words):
             report.gate(slower, wrong)
         assert report.main([str(slower), "--gate", str(wrong)]) == 2

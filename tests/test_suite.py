@@ -112,25 +112,49 @@ def collect_in_process(*options: str) -> tuple[int, pytest.Config, list[str]]:
         def pytest_collection_finish(self, session):
             seen["config"], seen["items"] = session.config, [item.nodeid for item in session.items]
 
-    code = pytest.main(["benchmarks/test_presets.py", "--collect-only", "-q", "-p", "no:cacheprovider", *options], plugins=[Recorder()])
+    target = options[0] if options and options[0].startswith("benchmarks/") else "benchmarks/test_presets.py::test_preset"
+    options = options[1:] if options and options[0] == target else options
+    code = pytest.main([target, "--collect-only", "-q", "-p", "no:cacheprovider", *options], plugins=[Recorder()])
     return code, seen.get("config"), seen.get("items", [])
 
 
 def test_the_suite_parses_its_options_and_lists_every_case(capsys):
     from lora_fast.bench.suite import CASES
 
-    code, config, items = collect_in_process("-k", "test_preset and (baseline or optimized)")
+    code, config, items = collect_in_process("benchmarks/test_presets.py::test_hotswap_sequence", "-k", "optimized")
+    assert code == 0 and items and "deselected" not in config.stash[CASES].values()  # the sequence's cases are not the table's
+    code, config, items = collect_in_process("-k", "baseline or optimized")
     assert code == 0
     assert {name: config.getoption(name) for name in ("--rounds", "--soak-rounds", "--plant-slowdown", "--steps", "--compile-cache")} == {
         "--rounds": 10, "--soak-rounds": 20, "--plant-slowdown": 0.0, "--steps": None, "--compile-cache": []}
     cases = config.stash[CASES]
     assert cases["baseline"] == "selected" and cases["optimized"].startswith("skipped: ") and cases["no_fp8"] == "deselected"
     assert any(item.endswith("test_preset[baseline]") for item in items)
-    code, config, items = collect_in_process("-k", "test_preset and baseline", "--steps", "2", "--resolution", "64", "--plant-slowdown", "0.25",
+    code, config, items = collect_in_process("-k", "baseline", "--steps", "2", "--resolution", "64", "--plant-slowdown", "0.25",
                                              "--reverse-cases", "--compile-cache", "a.bin", "--compile-cache", "b.bin")
     assert code == pytest.ExitCode.USAGE_ERROR  # the compile caches do not exist: refused at start, after the options parsed
     assert "a.bin" in capsys.readouterr().err
-    code, config, items = collect_in_process("-k", "test_preset and (baseline or compile)", "--steps", "2", "--resolution", "64", "--plant-slowdown", "0.25", "--reverse-cases")
-    assert code == 0 and (config.getoption("--steps"), config.getoption("--resolution"), config.getoption("--plant-slowdown")) == (2, 64, 0.25)
+    code, config, items = collect_in_process("-k", "baseline or compile", "--steps", "2", "--resolution", "64", "--plant-slowdown", "0.25", "--reverse-cases",
+                                             "--rounds", "3", "--soak-rounds", "4", "--lora-rank", "5", "--lora-strength", "0.5", "--gpu-memory-gb", "24")
+    assert code == 0
+    assert [config.getoption(name) for name in ("--steps", "--resolution", "--plant-slowdown", "--rounds", "--soak-rounds", "--lora-rank", "--lora-strength", "--gpu-memory-gb")] == [
+        2, 64, 0.25, 3, 4, 5, 0.5, 24.0]
     presets = [item.rsplit("[", 1)[1].rstrip("]") for item in items if "test_preset[" in item]
     assert presets == sorted(presets, key=list(PRESETS).index, reverse=True)  # --reverse-cases: the cases in reverse order
+
+
+def test_the_next_free_number_reads_every_stored_name(tmp_path):
+    for name in ("0003_run.json", "0012_nightly_run_2.json", "notes.json", "x_1.json", "0007_a.txt"):
+        (tmp_path / name).write_text("{}")
+    assert suite._highest_number(tmp_path) == 12 and suite._highest_number(tmp_path / "empty") == 0
+
+
+def test_a_taken_number_moves_a_save_to_the_next_free_one(tmp_path, monkeypatch):
+    """Saving under a number another file has: the result goes to the highest stored number plus one, nothing is replaced."""
+    storage = FileStorage(tmp_path, default_machine_id="m", logger=logging.getLogger("test"))
+    suite.save_atomically_to(storage)
+    first = storage.save({"benchmarks": [1]}, "run")
+    (first.parent / "0005_other.json").write_text("{}")
+    monkeypatch.setattr(FileStorage, "_next_num", property(lambda self: first.name.split("_", 1)[0]))  # a stale listing: the number is taken
+    second = storage.save({"benchmarks": [2]}, "run")
+    assert second.name == "0006_run.json" and json.loads(first.read_text()) == {"benchmarks": [1]}

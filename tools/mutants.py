@@ -97,12 +97,38 @@ def scores(drawn: dict[str, list[str]], status: dict[str, str], written: dict[st
     return table
 
 
+README_START, README_END = "<!-- mutants:start -->", "<!-- mutants:end -->"
+
+
+def markdown(record: dict) -> str:
+    """The stored scores as the README shows them: one row per module, and the run they come from."""
+    lines = ["| module | drawn | killed | equivalent | GPU-only | survived | score |", "|---|---|---|---|---|---|---|"]
+    for module, row in record["modules"].items():
+        score = "–" if row["score"] is None else f"{100 * row['score']:.0f}%"
+        lines.append(f"| `{module}` | {row['drawn']} | {row['killed']} | {row['equivalent']} | {row['gpu_only']} | {len(row['survived'])} | {score} |")
+    state = "clean tree" if record["clean_tree"] else "uncommitted changes"
+    lines += ["", f"From `.mutants/scores.json`: commit {record['commit'][:10]} ({state}), {record['when']}, a sample of {record['sample']} per module "
+                  f"(seed {record['seed']}), {record['operators']}."]
+    return "\n".join(lines)
+
+
+def write_readme(readme: Path, record: dict) -> None:
+    """Put `markdown(record)` between the README's mutants markers."""
+    text = readme.read_text()
+    head, rest = text.split(README_START, 1)
+    readme.write_text(f"{head}{README_START}\n{markdown(record)}\n{README_END}{rest.split(README_END, 1)[1]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=int, default=20, help="mutants drawn per module (default 20)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--readme-only", action="store_true", help="only write the stored scores into README.md")
     args = parser.parse_args(argv)
+    if args.readme_only:
+        write_readme(ROOT / "README.md", json.loads((RESULTS / "scores.json").read_text()))
+        return 0
     mutmut(["run", "--max-children", str(args.max_children), NOTHING])  # makes the mutants and maps tests to functions
     drawn = sample(exit_codes(), args.sample, args.seed)
     mutmut(["run", "--max-children", str(args.max_children), *[name for names in drawn.values() for name in names]])
@@ -122,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     record = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit, "clean_tree": clean, "sample": args.sample,
               "seed": args.seed, "operators": "mutmut's, without string literals", "status": status, "modules": table}
     (RESULTS / "scores.json").write_text(json.dumps(record, indent=1) + "\n")
+    write_readme(ROOT / "README.md", record)
     for module, row in table.items():
         print(f"{module:30} killed {row['killed']:2} of {row['drawn']:2}, written down {row['equivalent']} equivalent, {row['gpu_only']} GPU-only: score {row['score']}")
         for name in row["survived"]:
