@@ -129,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.readme_only:
         write_readme(ROOT / "README.md", json.loads((RESULTS / "scores.json").read_text()))
         return 0
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # the code mutmut copies now
+    clean = not subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     mutmut(["run", "--max-children", str(args.max_children), NOTHING])  # makes the mutants and maps tests to functions
     drawn = sample(exit_codes(), args.sample, args.seed)
     mutmut(["run", "--max-children", str(args.max_children), *[name for names in drawn.values() for name in names]])
@@ -143,8 +145,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: {status[name]} by {', '.join(GUARDS[module])}", flush=True)
     written = json.loads((RESULTS / "survivors.json").read_text())
     table = scores(drawn, status, {kind: written[kind] for kind in ("equivalent", "gpu_only")})
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    clean = not subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     record = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit, "clean_tree": clean, "sample": args.sample,
               "seed": args.seed, "operators": "mutmut's, without string literals", "status": status, "modules": table}
     (RESULTS / "scores.json").write_text(json.dumps(record, indent=1) + "\n")
