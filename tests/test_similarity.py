@@ -80,3 +80,9 @@ def test_a_margin_of_exactly_the_minimum_is_sensitive():
     at_minimum = Calibration(exact={"lora_error_latents": 0.25}, broken={"lora_error_latents": 2.25}, lora_effect=0.1)  # sqrt(2.25 / 0.25) = 3 exactly
     assert at_minimum.margins["lora_error_latents"] == Calibration.MIN_MARGIN == 3.0
     assert at_minimum.sensitive("lora_error_latents")
+
+
+def test_a_render_draws_from_seed_zero_unless_told(tiny_pipe):
+    settings = {**generation_defaults(TINY), "prompt": "a red cube"}
+    default, zero, one = (render_with_latents(tiny_pipe, **seed, **settings).latents for seed in ({}, {"seed": 0}, {"seed": 1}))
+    assert torch.equal(default, zero) and not torch.equal(default, one)
