@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 from safetensors.torch import save_file
@@ -314,8 +316,6 @@ def peak_above_now(action) -> int:
 def test_a_rank_above_the_layer_is_measured_without_a_rank_squared_matrix():
     """|B A| / |W| of a rank-20,000 LoRA on a 4x4 layer: the right ratio, without the 1.6 GB rank x rank products
     (a hostile file of 640 KB of factors made the check allocate gigabytes)."""
-    import re
-
     from lora_fast.lora.files import check_layers
 
     root = torch.nn.Module()
@@ -394,3 +394,10 @@ def test_a_failed_clip_load_names_the_library_error(served, generate, lora_facto
     with pytest.raises(LoraError, match="RuntimeError: the CLIP adapter could not be made"):
         slot.load({**lora_factory(rank=4, seed=7), **clip})
     assert torch.equal(generate(slot.pipe), image)
+
+
+def test_a_broken_file_is_named_by_its_path(tmp_path, lora_factory):
+    path = tmp_path / "style.safetensors"
+    save_file(poisoned(lora_factory(rank=2)), path)
+    with pytest.raises(LoraError, match=f"^{re.escape(str(path))} has NaN or inf values"):
+        read_lora(path)
