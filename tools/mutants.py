@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-children", type=int, default=2)
     parser.add_argument("--rerun-survivors", action="store_true",
-                        help="run again only the stored run's mutants that no test killed, after tests were added (the code must be the same)")
+                        help="run again only the stored run's survivors not written down, after tests were added (the code must be the same)")
     parser.add_argument("--readme-only", action="store_true", help="only write the stored scores into README.md")
     args = parser.parse_args(argv)
     if args.readme_only:
@@ -143,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     status = dict(stored["status"]) if stored is not None else {}
     if stored is not None and set(status) != {name for names in drawn.values() for name in names}:
         raise SystemExit("the stored run drew other mutants: the code changed since; run them all again")
-    again = [name for names in drawn.values() for name in names if status.get(name) not in KILLED]
+    written = json.loads((RESULTS / "survivors.json").read_text())
+    noted = {name for kind in ("equivalent", "gpu_only") for name in written[kind]} if stored is not None else set()  # known to survive
+    again = [name for names in drawn.values() for name in names if status.get(name) not in KILLED and name not in noted]
     mutmut(["run", "--max-children", str(args.max_children), *again])
     from mutmut.stats import status_by_exit_code
 
@@ -154,7 +156,6 @@ def main(argv: list[str] | None = None) -> int:
             if status[name] == "no tests":
                 status[name] = run_guards(module, name)
                 print(f"{name}: {status[name]} by {', '.join(GUARDS[module])}", flush=True)
-    written = json.loads((RESULTS / "survivors.json").read_text())
     table = scores(drawn, status, {kind: written[kind] for kind in ("equivalent", "gpu_only")})
     record = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit, "clean_tree": clean, "sample": args.sample,
               "seed": args.seed, "operators": "mutmut's, without string literals", "status": status, "modules": table}
