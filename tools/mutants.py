@@ -9,7 +9,7 @@ run, so a whole run fits in about half an hour on two cores; a mutant whose func
 suite's pytest hooks run in the pytest processes tests start) is run against its module's guarding tests; the
 score of each module is stored in .mutants/scores.json.
 
-    python tools/mutants.py [--sample 20] [--seed 0] [--max-children 2] [--rerun-survivors]
+    python tools/mutants.py [--sample 20] [--seed 0] [--max-children 2]
 """
 
 from __future__ import annotations
@@ -107,10 +107,8 @@ def markdown(record: dict) -> str:
         score = "–" if row["score"] is None else f"{100 * row['score']:.0f}%"
         lines.append(f"| `{module}` | {row['drawn']} | {row['killed']} | {row['equivalent']} | {row['gpu_only']} | {len(row['survived'])} | {score} |")
     state = "clean tree" if record["clean_tree"] else "uncommitted changes"
-    rerun = record.get("survivors_rerun")
-    again = f"; its {rerun['mutants']} survivors of the run at {rerun['first_run'][:10]} run again there after tests were added" if rerun else ""
     lines += ["", f"From `.mutants/scores.json`: commit {record['commit'][:10]} ({state}), {record['when']}, a sample of {record['sample']} per module "
-                  f"(seed {record['seed']}), {record['operators']}{again}."]
+                  f"(seed {record['seed']}), {record['operators']}."]
     return "\n".join(lines)
 
 
@@ -126,8 +124,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=20, help="mutants drawn per module (default 20)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-children", type=int, default=2)
-    parser.add_argument("--rerun-survivors", action="store_true",
-                        help="run again only the stored run's survivors not written down, after tests were added (the code must be the same)")
     parser.add_argument("--readme-only", action="store_true", help="only write the stored scores into README.md")
     args = parser.parse_args(argv)
     if args.readme_only:
@@ -136,31 +132,21 @@ def main(argv: list[str] | None = None) -> int:
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # the code mutmut copies now
     clean = not subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     mutmut(["run", "--max-children", str(args.max_children), NOTHING])  # makes the mutants and maps tests to functions
-    stored = json.loads((RESULTS / "scores.json").read_text()) if args.rerun_survivors else None
-    if stored is not None:
-        args.sample, args.seed = stored["sample"], stored["seed"]
     drawn = sample(exit_codes(), args.sample, args.seed)
-    status = dict(stored["status"]) if stored is not None else {}
-    if stored is not None and set(status) != {name for names in drawn.values() for name in names}:
-        raise SystemExit("the stored run drew other mutants: the code changed since; run them all again")
-    written = json.loads((RESULTS / "survivors.json").read_text())
-    noted = {name for kind in ("equivalent", "gpu_only") for name in written[kind]} if stored is not None else set()  # known to survive
-    again = [name for names in drawn.values() for name in names if status.get(name) not in KILLED and name not in noted]
-    mutmut(["run", "--max-children", str(args.max_children), *again])
+    mutmut(["run", "--max-children", str(args.max_children), *[name for names in drawn.values() for name in names]])
     from mutmut.stats import status_by_exit_code
 
     codes = exit_codes()
+    status = {name: status_by_exit_code[codes[module].get(name)] for module, names in drawn.items() for name in names}
     for module, names in drawn.items():
-        for name in set(names) & set(again):
-            status[name] = status_by_exit_code[codes[module].get(name)]
+        for name in names:
             if status[name] == "no tests":
                 status[name] = run_guards(module, name)
                 print(f"{name}: {status[name]} by {', '.join(GUARDS[module])}", flush=True)
+    written = json.loads((RESULTS / "survivors.json").read_text())
     table = scores(drawn, status, {kind: written[kind] for kind in ("equivalent", "gpu_only")})
     record = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit, "clean_tree": clean, "sample": args.sample,
               "seed": args.seed, "operators": "mutmut's, without string literals", "status": status, "modules": table}
-    if stored is not None:
-        record["survivors_rerun"] = {"first_run": stored.get("survivors_rerun", {}).get("first_run", stored["commit"]), "mutants": len(again)}
     (RESULTS / "scores.json").write_text(json.dumps(record, indent=1) + "\n")
     write_readme(ROOT / "README.md", record)
     for module, row in table.items():
