@@ -1,7 +1,7 @@
 """Run by test_loras in a fresh process: loads two LoRAs of rank 512 on every linear layer of a 1024-wide,
 one-block-each Flux transformer (106 MiB of factors each) into a folded slot and a peft slot, and prints, as JSON,
 each load's peak memory above the memory in use just before it (less the originals a folded slot's first load
-keeps) over the file's tensor bytes. Linux: the peak is reset before each load through /proc/self/clear_refs."""
+keeps) over the file's tensor bytes. Linux: the peak is reset before each load (lora_fast.bench.memory)."""
 
 import gc
 import json
@@ -12,6 +12,7 @@ import torch
 from diffusers import FluxTransformer2DModel
 from safetensors.torch import save_file
 
+from lora_fast.bench.memory import peak_host_memory_gib, reset_peak_host_memory
 from lora_fast.lora.slot import LoraSlot
 from lora_fast.lora.targets import ALL_TARGETS, target_modules
 from lora_fast.pipelines import TINY, load_pipeline
@@ -29,16 +30,19 @@ def write_lora(transformer: torch.nn.Module, seed: int, path: Path) -> int:
     return sum(tensor.numel() * tensor.element_size() for tensor in state.values())
 
 
-def reset_peak() -> None:
-    """Start the process's peak resident memory again from what is in use now."""
-    Path("/proc/self/clear_refs").write_text("5")
-
-
-def resident_bytes(peak: bool = False) -> int:
-    """The process's resident memory now, or its peak since it was last reset."""
-    field = "VmHWM:" if peak else "VmRSS:"
-    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith(field))
+def resident_bytes() -> int:
+    """The process's resident memory now (its peak is `peak_host_memory_gib`)."""
+    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmRSS:"))
     return int(line.split()[1]) * 1024
+
+
+def peak_above_now(action) -> int:
+    """Bytes of resident memory `action` took at its peak above what was in use before it (Linux: the peak is reset first)."""
+    gc.collect()
+    assert reset_peak_host_memory(), "this check needs Linux's /proc/self/clear_refs"
+    in_use = resident_bytes()
+    action()
+    return int(peak_host_memory_gib() * 2**30) - in_use
 
 
 def main(folder: Path) -> None:
@@ -55,12 +59,9 @@ def main(folder: Path) -> None:
         slot = LoraSlot(pipe, hotswap=mode == "folded", max_rank=RANK, fold=mode == "folded")
         slot.prepare()
         for index, (path, size) in enumerate(zip(files, sizes)):
-            gc.collect()
-            reset_peak()
-            in_use = resident_bytes()
-            slot.load(path)
+            peak = peak_above_now(lambda: slot.load(path))
             originals = sum(weight.numel() * weight.element_size() for weight in slot.folded.base.values()) if mode == "folded" and index == 0 else 0
-            ratios[f"{mode} load {index + 1}"] = (resident_bytes(peak=True) - in_use - originals) / size
+            ratios[f"{mode} load {index + 1}"] = (peak - originals) / size
         slot.unload()
     print(json.dumps(ratios))
 

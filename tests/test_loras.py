@@ -213,6 +213,8 @@ def test_a_file_declaring_gigabytes_is_refused_from_its_header(served, generate,
         file.write(struct.pack("<Q", len(header)) + header)
         file.truncate(8 + len(header) + 2**32)  # 4 GiB long, nothing on disk
 
+    from peak_load import peak_above_now
+
     def load() -> None:
         with pytest.raises(LoraError, match=r"sparse.safetensors: 'transformer.single_transformer_blocks.0.proj_out.lora_A.weight' declares 4 GiB"):
             slot.load(sparse)
@@ -300,19 +302,6 @@ def test_a_header_declaring_more_than_the_file_holds_is_refused_naming_the_file(
         read_lora(short)
 
 
-def peak_above_now(action) -> int:
-    """Bytes of resident memory `action` took at its peak above what was in use before it (Linux: the peak is reset first)."""
-    import gc
-
-    from peak_load import reset_peak, resident_bytes
-
-    gc.collect()
-    reset_peak()
-    in_use = resident_bytes()
-    action()
-    return resident_bytes(peak=True) - in_use
-
-
 def test_a_rank_above_the_layer_is_measured_without_a_rank_squared_matrix():
     """|B A| / |W| of a rank-20,000 LoRA on a 4x4 layer: the right ratio, without the 1.6 GB rank x rank products
     (a hostile file of 640 KB of factors made the check allocate gigabytes)."""
@@ -329,6 +318,8 @@ def test_a_rank_above_the_layer_is_measured_without_a_rank_squared_matrix():
         with pytest.raises(LoraError, match="changes its layer by") as error:
             check_layers(root, {"p.x.lora_A.weight": down, "p.x.lora_B.weight": up}, "p")
         raised.append(str(error.value))
+
+    from peak_load import peak_above_now
 
     assert peak_above_now(check) < 2**28  # 256 MiB; the rank x rank products alone are 3.2 GB
     expected = ((up.double() @ down.double()).norm() / root.x.weight.double().norm()).item()

@@ -87,9 +87,13 @@ def check_options(config: pytest.Config) -> None:
             check_source(source)
         json_path = getattr(config.option, "benchmark_json", None)
         if json_path is not None and not hasattr(json_path, "write"):
-            checked_output(Path(json_path), "--benchmark-json", overwrite=True, suffixes=(".json",), kind="a .json file name")  # an existing one: below
+            checked_output(Path(json_path), "--benchmark-json", overwrite=True, suffixes=(".json",), kind="a .json file name")  # an empty one may stay
+            if Path(json_path).is_file() and Path(json_path).stat().st_size:
+                raise pytest.UsageError(f"--benchmark-json {json_path} already exists; stored results are never overwritten, pick a new name")
         image_dir = config.getoption("--image-dir")
         if image_dir is not None:
+            if image_dir.is_file() or (image_dir.is_dir() and any(image_dir.iterdir())):
+                raise pytest.UsageError(f"--image-dir {image_dir} is a file or a folder with files in it; images are never written over, pick a new folder")
             writable_folder(image_dir, f"--image-dir {image_dir}")
         storage = str(getattr(config.option, "benchmark_storage", "") or "")
         if storage.startswith("file://") and (config.option.benchmark_autosave or config.option.benchmark_save):
@@ -123,16 +127,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"this pytest-benchmark opens --benchmark-json {json_path.name} at start-up, emptying an existing file; "
             "install pytest-benchmark>=5 (requirements.txt pins it), which writes it only at the end"
         )
-    if json_path is not None and Path(json_path).exists() and Path(json_path).stat().st_size:
-        raise pytest.UsageError(f"--benchmark-json {json_path} already exists; stored results are never overwritten, pick a new name")
     benchmark_session = getattr(config, "_benchmarksession", None)
     if benchmark_session is not None and hasattr(benchmark_session.storage, "save"):
         save_atomically_to(benchmark_session.storage)
     if benchmark_session is not None and json_path is not None:
         benchmark_session.save_json = functools.partial(save_json_atomically, benchmark_session)
-    image_dir = config.getoption("--image-dir")
-    if image_dir is not None and (image_dir.is_file() or (image_dir.is_dir() and any(image_dir.iterdir()))):
-        raise pytest.UsageError(f"--image-dir {image_dir} is a file or a folder with files in it; images are never written over, pick a new folder")
     try:
         trust = config.getoption("--trust-compile-cache")
         loaded = [{"file": str(path), "artifacts": load_compile_cache(path, trust=trust)} for path in config.getoption("--compile-cache")]
