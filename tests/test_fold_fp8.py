@@ -113,7 +113,7 @@ def test_folding_takes_any_rank_and_any_layer_unless_targets_are_named(pipe, gen
     trains them): a LoRA on all of them swaps in, as its fresh fold; naming the targets is an opt-in memory saving
     that refuses the rest."""
     from lora_fast.lora.files import LoraError
-    from lora_fast.lora.slot import linear_layers
+    from lora_fast.lora.targets import linear_layers
 
     folded = OptimizationConfig(hotswap=True, fold_lora=True, max_rank=4)
     every_layer = lora_factory(rank=4, seed=9)

@@ -58,6 +58,26 @@ def test_a_peft_stack_is_one_adapter_of_the_summed_rank_or_a_clear_refusal(pipe,
     assert torch.allclose(generate(pipe), stacked, atol=1e-4)  # folded or unfused: the same image
 
 
+def test_a_swap_reads_no_weight_again_and_still_refuses_a_broken_size(pipe, lora_factory, monkeypatch):
+    """Each layer's |W| is measured once, at the first LoRA that touches it (on an FP8 model that dequantizes the
+    layer: most of a swap's check, three times over for a stack of two); later swaps and stacks reuse it."""
+    from lora_fast.lora import files
+
+    style, subject = lora_factory(rank=4, seed=1), lora_factory(rank=2, seed=2)
+    optimize(pipe, FOLDED, style)
+    measured = []
+    monkeypatch.setattr(files, "dense_weight", lambda layer: measured.append(layer) or layer.weight.detach())
+    pipe.lora_fast.lora.load([(style, 0.8), subject])
+    pipe.lora_fast.lora.load(style)
+    assert measured == []
+    huge = {key: value * 1e4 if key.endswith("lora_B.weight") else value for key, value in style.items()}
+    with pytest.raises(LoraError, match="times the layer's own size"):
+        pipe.lora_fast.lora.load(huge)
+    with pytest.raises(LoraError, match="times the layer's own size"):
+        pipe.lora_fast.lora.load([style, (style, 1e4)])  # each part is sound, the stack is not
+    assert measured == []
+
+
 @pytest.mark.parametrize("strength", [float("nan"), float("inf"), "0.5", True, None])
 def test_a_strength_that_is_not_a_finite_number_is_refused(pipe, lora_factory, strength):
     optimize(pipe, FOLDED, lora_factory(rank=2))

@@ -327,10 +327,13 @@ def _kohya_modules(layer: str, text_modules: dict[str, str]) -> tuple[str, ...]:
     raise LoraError(f"kohya layer {layer} is not a layer of Flux.1 (or its CLIP text encoder) that lora-fast knows; the LoRA is for another model")
 
 
-def check_layers(root: torch.nn.Module, state: Mapping[str, torch.Tensor], prefix: str, *, values: bool = True) -> dict[str, int]:
+def check_layers(
+    root: torch.nn.Module, state: Mapping[str, torch.Tensor], prefix: str, *, values: bool = True, weight_norms: dict[str, torch.Tensor] | None = None,
+) -> dict[str, int]:
     """Check a LoRA part with diffusers keys (`<prefix>.<module>.lora_A.weight`) against the modules of `root`:
     known linear layers, complete A/B pairs of rank >= 1 that fit the layer, no other keys, and with `values` (off
-    for a header's outline) a change of at most MAX_UPDATE times the layer's own size. Returns the rank of each module."""
+    for a header's outline) a change of at most MAX_UPDATE times the layer's own size, read from `weight_norms`
+    (module -> |W|) where it has the module and kept there when measured. Returns the rank of each module."""
     modules = {key.removeprefix(f"{prefix}.").rsplit(".", 2)[0] for key in state}
     ranks, factors = {}, {}
     for module in sorted(modules):
@@ -350,7 +353,7 @@ def check_layers(root: torch.nn.Module, state: Mapping[str, torch.Tensor], prefi
         factors[module] = (layer, down, up)
         ranks[module] = down.shape[0]
     if values:
-        _check_update_size(factors)
+        _check_update_size(factors, {} if weight_norms is None else weight_norms)
     extra = sorted(set(state) - {f"{prefix}.{m}.lora_{k}.weight" for m in modules for k in "AB"})
     if extra:
         raise LoraError(f"unexpected LoRA keys (first: {extra[0]}); only lora_A/lora_B weights are supported")
@@ -369,19 +372,22 @@ def _read_back(scalars: list[torch.Tensor]) -> list[float]:
 
 
 @torch.no_grad()
-def _check_update_size(factors: Mapping[str, tuple[torch.nn.Module, torch.Tensor, torch.Tensor]]) -> None:
+def _check_update_size(factors: Mapping[str, tuple[torch.nn.Module, torch.Tensor, torch.Tensor]], weight_norms: dict[str, torch.Tensor]) -> None:
     """|B A| / |W| (Frobenius) at most MAX_UPDATE for every module -> (layer, A, B), computed on each layer's device
     and read back to the host once for all modules (a read per module is a sync per module). |B A|^2 comes from the
-    rank x rank products when they are smaller than B A, else from B A: never more memory than the layer's size."""
+    rank x rank products when they are smaller than B A, else from B A: never more memory than the layer's size.
+    |W| is measured once per module into `weight_norms` (an FP8 layer is dequantized for it: most of a swap's check)."""
     ratios = []
-    for layer, down, up in factors.values():
-        weight = dense_weight(layer)
-        down, up = (tensor.to(weight.device, torch.float32) for tensor in (down, up))
-        if down.shape[0] ** 2 <= weight.numel():
+    for module, (layer, down, up) in factors.items():
+        if module not in weight_norms:
+            weight_norms[module] = torch.linalg.vector_norm(dense_weight(layer), dtype=torch.float32).clamp(min=torch.finfo(torch.float32).tiny)
+        norm = weight_norms[module]
+        down, up = (tensor.to(norm.device, torch.float32) for tensor in (down, up))
+        if down.shape[0] ** 2 <= layer.in_features * layer.out_features:
             update = ((up.T @ up) * (down @ down.T)).sum().clamp(min=0).sqrt()
         else:  # a rank above the layer's sides (no trained LoRA has one): rank x rank would be larger than the layer
             update = torch.linalg.vector_norm(up @ down)
-        ratios.append(update / torch.linalg.vector_norm(weight, dtype=torch.float32).clamp(min=torch.finfo(torch.float32).tiny))
+        ratios.append(update / norm)
     for module, ratio in zip(factors, _read_back(ratios)):
         if not ratio <= MAX_UPDATE:
             raise LoraError(

@@ -19,6 +19,7 @@ from ..quiet import quiet_logger
 from ..speed.quantize import lora_layer
 from .files import TEXT_ENCODER, LoraError, LoraSource, StateDict, check_layers, read_lora, to_diffusers_keys
 from .fold import FoldedLora
+from .targets import linear_layers
 
 
 def pinned(state: StateDict) -> StateDict:
@@ -41,9 +42,9 @@ class LoraShape:
         return max(self.ranks.values())
 
 
-def check_against(transformer: torch.nn.Module, state: StateDict) -> LoraShape:
+def check_against(transformer: torch.nn.Module, state: StateDict, weight_norms: dict[str, torch.Tensor] | None = None) -> LoraShape:
     """Check a transformer LoRA (diffusers keys) fits `transformer` (see lora_files.check_layers)."""
-    return LoraShape(check_layers(transformer, state, "transformer"))
+    return LoraShape(check_layers(transformer, state, "transformer", weight_norms=weight_norms))
 
 
 def _pad_to_rank(state: StateDict, transformer: torch.nn.Module, modules: Iterable[str], rank: int) -> StateDict:
@@ -91,6 +92,8 @@ class LoraSlot:
         self.text_adapter: str | None = None
         self.loaded = 0
         self.lock = threading.RLock()
+        # |W| of each layer a LoRA was checked against, measured once (see check_layers): a swap then costs no pass over the model's weights
+        self.weight_norms: dict[str, dict[str, torch.Tensor]] = {"transformer": {}, TEXT_ENCODER: {}}
         # No LoRA factor of this model needs more than its largest layer's weight in float64 (a rank above a layer's
         # smaller side adds nothing): a file declaring more is refused from its header, before anything is read.
         self.max_factor_bytes = 8 * max(layer.in_features * layer.out_features for model in (pipe.transformer, getattr(pipe, TEXT_ENCODER))
@@ -109,7 +112,7 @@ class LoraSlot:
         peft adapter of the summed rank). Returns the transformer ranks. On any error the previous LoRAs stay active."""
         parts = [self._read(item, item_strength, allow_pickle) for item, item_strength in _stack(source, strength)]
         transformer_state, text_state = (_side_by_side([part[index] for part in parts]) for index in (0, 1))
-        shape = check_against(self.pipe.transformer, transformer_state) if len(parts) > 1 else parts[0][2]  # a stack's sum is checked too
+        shape = check_against(self.pipe.transformer, transformer_state, self.weight_norms["transformer"]) if len(parts) > 1 else parts[0][2]  # a stack's sum is checked too
         if self.hotswap:
             self._check_swappable(shape)
         with self.lock:
@@ -150,9 +153,9 @@ class LoraSlot:
         transformer_state, text_state = to_diffusers_keys(state, self.pipe, origin)
         if not transformer_state:
             raise LoraError(f"{origin} has no transformer weights; LoRAs for the text encoder alone are not supported")
-        shape = LoraShape(check_layers(self.pipe.transformer, transformer_state, "transformer", values=values))
+        shape = LoraShape(check_layers(self.pipe.transformer, transformer_state, "transformer", values=values, weight_norms=self.weight_norms["transformer"]))
         if text_state:
-            check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER, values=values)
+            check_layers(getattr(self.pipe, TEXT_ENCODER), text_state, TEXT_ENCODER, values=values, weight_norms=self.weight_norms[TEXT_ENCODER])
         return transformer_state, text_state, shape
 
     def _adapters(self) -> list[str]:
@@ -359,11 +362,6 @@ def _side_by_side(parts: list[StateDict]) -> StateDict:
         combined[f"{module}.lora_A.weight"] = torch.cat([down for down, _ in pairs])
         combined[f"{module}.lora_B.weight"] = torch.cat([up for _, up in pairs], dim=1)
     return combined
-
-
-def linear_layers(transformer: torch.nn.Module) -> tuple[str, ...]:
-    """Full names of every linear layer of `transformer` a LoRA may change, in model order."""
-    return tuple(name for name, _ in transformer.named_modules() if name and lora_layer(transformer, name) is not None)
 
 
 def _checked_targets(transformer: torch.nn.Module, targets: Iterable[str]) -> tuple[str, ...]:

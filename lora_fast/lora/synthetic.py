@@ -13,7 +13,7 @@ from safetensors.torch import save
 
 from ..atomic import write_atomically
 from .files import KOHYA_DOUBLE, KOHYA_SINGLE, LoraError, StateDict
-from .targets import ALL_TARGETS, DEFAULT_TARGETS, target_modules
+from .targets import ALL_TARGETS, DEFAULT_TARGETS, linear_layers, target_modules
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class LoraSpec:
     strength: float = 1.0
     seed: int = 0
     key_format: str = "diffusers"  # or "kohya"
+    every_layer: bool = False  # every linear layer of the transformer (modulation and embedders too) instead of `targets` and `blocks`
 
     def __post_init__(self) -> None:
         if self.rank < 1:
@@ -40,6 +41,8 @@ class LoraSpec:
         unknown = sorted(set(self.targets) - set(ALL_TARGETS))
         if unknown or not self.targets:
             raise LoraError(f"unknown LoRA targets {unknown or '(none given)'}; choose from {', '.join(ALL_TARGETS)}")
+        if self.every_layer and self.key_format == "kohya":
+            raise LoraError("every_layer=True is made in diffusers keys only; use key_format='diffusers'")
         if self.key_format not in ("diffusers", "kohya"):
             raise LoraError(f"key_format={self.key_format!r}: use 'diffusers' or 'kohya'")
 
@@ -57,7 +60,7 @@ def make_lora(transformer: torch.nn.Module, spec: LoraSpec = LoraSpec()) -> Stat
     generator = torch.Generator().manual_seed(spec.seed)
     factors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
     shared_downs: dict[str, torch.Tensor] = {}
-    for name in target_modules(transformer, spec.targets, spec.blocks):
+    for name in linear_layers(transformer) if spec.every_layer else target_modules(transformer, spec.targets, spec.blocks):
         weight = transformer.get_submodule(name).weight
         fan_out, fan_in = weight.shape
         if _kohya_group(name) not in shared_downs:  # layers kohya fuses share A, so both key formats hold one LoRA
@@ -78,7 +81,10 @@ def make_lora(transformer: torch.nn.Module, spec: LoraSpec = LoraSpec()) -> Stat
 
 
 def _kohya_group(name: str) -> str:
-    """`transformer_blocks.3.attn.to_k` -> `double_blocks_3_img_attn_qkv`: the kohya layer holding a module."""
+    """`transformer_blocks.3.attn.to_k` -> `double_blocks_3_img_attn_qkv`: the kohya layer holding a module (a
+    module outside the blocks is its own)."""
+    if not name.startswith("transformer_blocks.") and not name.startswith("single_transformer_blocks."):
+        return name
     kind, index, target = name.split(".", 2)
     groups, kohya_kind = (KOHYA_DOUBLE, "double_blocks") if kind == "transformer_blocks" else (KOHYA_SINGLE, "single_blocks")
     group = next(group for group, members in groups.items() if target in members)

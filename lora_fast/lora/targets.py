@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 import torch
 
+from ..speed.quantize import lora_layer
+
 # Linear layers of the Flux transformer a LoRA may target, by their name inside a block.
 DOUBLE_BLOCK_TARGETS = (
     "attn.to_q", "attn.to_k", "attn.to_v", "attn.to_out.0",
@@ -27,3 +29,8 @@ def target_modules(transformer: torch.nn.Module, targets: Iterable[str] = DEFAUL
             if blocks is None or index in blocks:
                 names += [f"{prefix}.{index}.{target}" for target in allowed if target in targets]
     return names
+
+
+def linear_layers(transformer: torch.nn.Module) -> tuple[str, ...]:
+    """Full names of every linear layer of `transformer` a LoRA may change (modulation and embedders too), in model order."""
+    return tuple(name for name, _ in transformer.named_modules() if name and lora_layer(transformer, name) is not None)
