@@ -24,8 +24,8 @@
 #   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
 #                    and strengths, in one process (issue 27: swap medians, stack time and error, reproducibility)
 #   soak             300 swap-and-image rounds of optimized at 4 steps (the same swaps, ten times as many images)
-#   readiness        optimized's every-layer readiness (against naming the first LoRA's layers) and a soak of swaps between
-#                    singles and stacks, then tools/first_call_probe.py from cold caches (issue 27), default and with inductor's
+#   readiness        optimized's every-layer readiness (against naming the first LoRA's layers) and a 160-round soak of swaps
+#                    between singles and stacks (20 of each set), at 4 steps, then tools/first_call_probe.py from cold caches (issue 27), default and with inductor's
 #                    deterministic mode, in the time left
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
 #                    case stores its thumbnails); a per-case limit keeps the file if one compile runs long (pytest-timeout)
@@ -44,7 +44,7 @@ for job in "$@"; do
     gpu_tests) timeout 450 python3 -m pytest tests -m gpu -v -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
     serving) bench serving 570 --rounds 5 --soak-rounds 30 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
       "benchmarks/test_lora_serving.py::test_stacked_pair[optimized]" "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
-    readiness) bench readiness 400 --rounds 4 --soak-rounds 20 "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]" \
+    readiness) bench readiness 420 --steps 4 --rounds 4 --soak-rounds 160 "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]" \
         "benchmarks/test_lora_serving.py::test_lora_soak[optimized]"
       for mode in default deterministic; do
         (export TORCHINDUCTOR_CACHE_DIR=/tmp/probe_cache_$mode; [ $mode = deterministic ] && export TORCHINDUCTOR_DETERMINISTIC=1

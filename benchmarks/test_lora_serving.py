@@ -79,6 +79,8 @@ def test_lora_soak(benchmark, request, hotswap_case, base_pipe, device, loras, r
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, sets=len(sets), recompiles=recompiles, cuda_graph_rerecords=rerecords,
             image_s=list(benchmark.stats.stats.data) if benchmark.stats else [], series=series, reproducible=reproducible,
             swap_median_s={kind: statistics.median(values) if values else None for kind, values in swaps.items()}, peak_mem_GiB=peak_memory_gib(),
+            swap_median_by_set_s=[statistics.median(times) if times else None for times in
+                                  ([s for index, s in zip(series["set"], series["swap_s"]) if index == wanted] for wanted in range(len(sets)))],
         )
     clean_slate()
     assert recompiles == 0 and rerecords == 0, f"{hotswap_case}: {recompiles} recompiles, {rerecords} CUDA-graph re-records over the soak"
