@@ -50,7 +50,7 @@ def refusals(pipe, lora_factory):
                                                  "lora_unet_double_blocks_0_img_foo.lora_up.weight": torch.ones(32, 4)}, "lora_unet_double_blocks_0_img_foo"),
         "T5 weights diffusers drops": ({**kohya_lora, "lora_te2_encoder_block_0_layer_0_SelfAttention_q.lora_down.weight": torch.ones(4, 32),
                                         "lora_te2_encoder_block_0_layer_0_SelfAttention_q.lora_up.weight": torch.ones(32, 4)}, "text_encoder_2"),
-        "a key of another kind among kohya keys": ({**kohya_lora, "lora_unet_double_blocks_0_img_attn_proj.dora_scale": torch.ones(32)}, "dora_scale"),
+        "a key of another kind among kohya keys": ({**kohya_lora, "lora_unet_double_blocks_0_img_attn_proj.hada_w1_a": torch.ones(32, 2)}, "hada_"),
     }
 
 

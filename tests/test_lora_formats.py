@@ -115,9 +115,7 @@ def test_kohya_loads_as_its_diffusers_original(tiny_pipe, originals):
 @pytest.mark.parametrize(
     "extra, named",
     [
-        ({"lora_unet_single_blocks_0_linear2.dora_scale": torch.ones(1, 32)}, "kohya (sd-scripts) LoRA with parts lora-fast does not apply (DoRA magnitude vectors (dora_scale)"),
-        ({"transformer.single_transformer_blocks.0.proj_out.lora_magnitude_vector": torch.ones(32)}, "DoRA magnitude vectors (lora_magnitude_vector)"),
-        ({"lora_unet_single_blocks_0_linear2.hada_w1_a": torch.ones(32, 2)}, "LyCORIS LoHa factors (hada_*)"),
+        ({"lora_unet_single_blocks_0_linear2.hada_w1_a": torch.ones(32, 2)}, "kohya (sd-scripts) LoRA with parts lora-fast does not apply (LyCORIS LoHa factors (hada_*)"),
         ({"lora_unet_single_blocks_0_linear2.lokr_w1": torch.ones(4, 4)}, "LyCORIS LoKr factors (lokr_*)"),
         ({"lora_unet_single_blocks_0_linear2.diff_b": torch.ones(32)}, "bias deltas (diff_b)"),
         ({"lora_unet_double_blocks_0_img_attn_norm_key_norm.diff": torch.ones(16)}, "full weight deltas (.diff, for norms)"),

@@ -19,7 +19,7 @@ import torch
 from ..hub import HUB_ERRORS
 from ..speed.quantize import dense_weight, lora_layer
 from .errors import LoraError
-from .formats import LAYOUT_NAMES, layout, to_known_keys
+from .formats import LAYOUT_NAMES, MAGNITUDE, layout, to_known_keys
 
 StateDict = dict[str, torch.Tensor]
 LoraSource = Union[str, Path, Mapping[str, torch.Tensor]]
@@ -53,7 +53,7 @@ KOHYA_OUTSIDE_BLOCKS = {
     "final_layer_linear": "proj_out", "final_layer_adaLN_modulation_1": "norm_out.linear",
 }
 SWAPPED_HALVES = ("norm_out.linear",)  # BFL orders this layer's outputs (shift, scale), diffusers (scale, shift)
-KOHYA_PARTS = (".lora_down.weight", ".lora_up.weight", ".alpha")
+KOHYA_PARTS = (".lora_down.weight", ".lora_up.weight", ".alpha", ".dora_scale")
 
 
 def read_lora(
@@ -282,12 +282,33 @@ def _from_kohya(state: StateDict, pipe) -> StateDict:
         sizes = [root.get_submodule(module).out_features for module in modules]
         if sum(sizes) != up.shape[0]:
             raise LoraError(f"kohya layer {layer} has {up.shape[0]} output rows, the Flux layers it holds have {sum(sizes)}; the LoRA is for a model of another width")
-        for module, chunk in zip(modules, torch.split(up, sizes)):
+        magnitudes = _kohya_magnitudes(layer, parts.get(".dora_scale"), sizes, down.shape[1])
+        for module, chunk, magnitude in zip(modules, torch.split(up, sizes), magnitudes):
             if module in SWAPPED_HALVES:
-                chunk = torch.cat(chunk.chunk(2)[::-1])
+                chunk, magnitude = (None if rows is None else torch.cat(rows.chunk(2)[::-1]) for rows in (chunk, magnitude))
             converted[f"{component}.{module}.lora_A.weight"] = down
             converted[f"{component}.{module}.lora_B.weight"] = chunk * scale
+            if magnitude is not None:
+                converted[f"{component}.{module}{MAGNITUDE}"] = magnitude
     return converted
+
+
+def _kohya_magnitudes(layer: str, magnitude: torch.Tensor | None, sizes: list[int], inputs: int) -> list[torch.Tensor | None]:
+    """A kohya layer's DoRA magnitude (`dora_scale`) for each module it holds: one per output row, (out, 1), split
+    as the up matrix is; one per input column, (1, in), only for a layer of one module: the columns of a fused q/k/v
+    layer are normalized over all three, which no layer of diffusers' Flux holds alone."""
+    if magnitude is None:
+        return [None] * len(sizes)
+    if magnitude.numel() == sum(sizes) and (magnitude.ndim == 1 or magnitude.shape[-1] == 1):
+        return list(torch.split(magnitude.reshape(-1, 1), sizes))
+    if magnitude.shape == (1, inputs) and len(sizes) == 1:
+        return [magnitude]
+    if magnitude.shape == (1, inputs):
+        raise LoraError(
+            f"kohya layer {layer} has DoRA magnitudes per input column (dora_scale {tuple(magnitude.shape)}) over {len(sizes)} fused layers; "
+            "diffusers' Flux keeps them apart, so the norm cannot be split: re-train with magnitudes per output row (LyCORIS wd_on_out)"
+        )
+    raise LoraError(f"kohya layer {layer} has a dora_scale of shape {tuple(magnitude.shape)}, not one per output row {sum(sizes)} or input {inputs}; re-export it")
 
 
 def _text_encoder_key(key: str, pipe) -> str:
@@ -334,8 +355,8 @@ def check_layers(
     known linear layers, complete A/B pairs of rank >= 1 that fit the layer, no other keys, and with `values` (off
     for a header's outline) a change of at most MAX_UPDATE times the layer's own size, read from `weight_norms`
     (module -> |W|) where it has the module and kept there when measured. Returns the rank of each module."""
-    modules = {key.removeprefix(f"{prefix}.").rsplit(".", 2)[0] for key in state}
-    ranks, factors = {}, {}
+    modules = {_module_of(key.removeprefix(f"{prefix}.")) for key in state}
+    ranks, factors, magnitudes = {}, {}, {}
     for module in sorted(modules):
         down, up = state.get(f"{prefix}.{module}.lora_A.weight"), state.get(f"{prefix}.{module}.lora_B.weight")
         if down is None or up is None:
@@ -350,14 +371,27 @@ def check_layers(
                 f"({layer.in_features} -> {layer.out_features}); the LoRA was made for a model of another width"
             )
         _check_rank(module, down)
+        magnitude = state.get(f"{prefix}.{module}{MAGNITUDE}")
+        if magnitude is not None:
+            if tuple(magnitude.shape) not in ((layer.out_features,), (layer.out_features, 1), (1, layer.in_features)):
+                raise LoraError(
+                    f"LoRA module {module}'s DoRA magnitude has shape {tuple(magnitude.shape)}, not one per output row ({layer.out_features}) "
+                    f"or per input column (1, {layer.in_features}); the LoRA was made for a model of another width"
+                )
+            magnitudes[module] = magnitude
         factors[module] = (layer, down, up)
         ranks[module] = down.shape[0]
     if values:
-        _check_update_size(factors, {} if weight_norms is None else weight_norms)
-    extra = sorted(set(state) - {f"{prefix}.{m}.lora_{k}.weight" for m in modules for k in "AB"})
+        _check_update_size(factors, {} if weight_norms is None else weight_norms, magnitudes)
+    extra = sorted(set(state) - {f"{prefix}.{m}{ending}" for m in modules for ending in (".lora_A.weight", ".lora_B.weight", MAGNITUDE)})
     if extra:
-        raise LoraError(f"unexpected LoRA keys (first: {extra[0]}); only lora_A/lora_B weights are supported")
+        raise LoraError(f"unexpected LoRA keys (first: {extra[0]}); only lora_A/lora_B weights and DoRA magnitudes are supported")
     return ranks
+
+
+def _module_of(key: str) -> str:
+    """`blocks.0.attn.to_q.lora_A.weight` (or `.lora_magnitude_vector`) -> `blocks.0.attn.to_q`."""
+    return key.removesuffix(MAGNITUDE) if key.endswith(MAGNITUDE) else key.rsplit(".", 2)[0]
 
 
 def _check_rank(module: str, down: torch.Tensor) -> None:
@@ -372,12 +406,15 @@ def _read_back(scalars: list[torch.Tensor]) -> list[float]:
 
 
 @torch.no_grad()
-def _check_update_size(factors: Mapping[str, tuple[torch.nn.Module, torch.Tensor, torch.Tensor]], weight_norms: dict[str, torch.Tensor]) -> None:
+def _check_update_size(
+    factors: Mapping[str, tuple[torch.nn.Module, torch.Tensor, torch.Tensor]], weight_norms: dict[str, torch.Tensor], magnitudes: Mapping[str, torch.Tensor],
+) -> None:
     """|B A| / |W| (Frobenius) at most MAX_UPDATE for every module -> (layer, A, B), computed on each layer's device
     and read back to the host once for all modules (a read per module is a sync per module). |B A|^2 comes from the
     rank x rank products when they are smaller than B A, else from B A: never more memory than the layer's size.
-    |W| is measured once per module into `weight_norms` (an FP8 layer is dequantized for it: most of a swap's check)."""
-    ratios = []
+    |W| is measured once per module into `weight_norms` (an FP8 layer is dequantized for it: most of a swap's check).
+    A DoRA magnitude (a norm per row or column) is at least 0 and, in the same sense, at most MAX_UPDATE times |W|."""
+    ratios, lowest = [], []
     for module, (layer, down, up) in factors.items():
         if module not in weight_norms:
             weight_norms[module] = torch.linalg.vector_norm(dense_weight(layer), dtype=torch.float32).clamp(min=torch.finfo(torch.float32).tiny)
@@ -387,7 +424,14 @@ def _check_update_size(factors: Mapping[str, tuple[torch.nn.Module, torch.Tensor
             update = ((up.T @ up) * (down @ down.T)).sum().clamp(min=0).sqrt()
         else:  # a rank above the layer's sides (no trained LoRA has one): rank x rank would be larger than the layer
             update = torch.linalg.vector_norm(up @ down)
+        magnitude = magnitudes.get(module)
+        if magnitude is not None:
+            update = torch.maximum(update, magnitude.to(norm.device, torch.float32).abs().amax())
+            lowest.append(magnitude.to(norm.device, torch.float32).amin())
         ratios.append(update / norm)
+    negative = [module for module, value in zip(magnitudes, _read_back(lowest)) if not value >= 0]
+    if negative:
+        raise LoraError(f"LoRA module {negative[0]}'s DoRA magnitude has negative values; magnitudes are norms (0 or more): the file is broken")
     for module, ratio in zip(factors, _read_back(ratios)):
         if not ratio <= MAX_UPDATE:
             raise LoraError(

@@ -6,7 +6,9 @@ stay valid across swaps. The price: a copy of the original weights: on the GPU f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -14,6 +16,31 @@ from ..speed.fuse import fused_rows
 from ..speed.quantize import Fp8Linear, dense_weight, lora_layer
 
 Factors = Mapping[str, tuple[torch.Tensor, torch.Tensor]]  # module name -> (A: rank x in, B: out x rank)
+
+
+@dataclass(frozen=True)
+class Decomposed:
+    """A DoRA LoRA's change of one layer at `strength`: s (m (W + B A) / |W + B A| - W), the norm taken per output row
+    for a magnitude `m` of shape (out, 1), per input column for (1, in). Strength 1 is the layer as trained, 0 the
+    model's own, and changes add up in a stack, as ComfyUI applies DoRA strengths."""
+
+    down: torch.Tensor
+    up: torch.Tensor
+    magnitude: torch.Tensor
+    strength: float = 1.0
+
+    def change(self, weight: torch.Tensor) -> torch.Tensor:
+        """The change of `weight` (float32), in float32 on its device."""
+        directed = weight.addmm(self.up.to(weight), self.down.to(weight))
+        magnitude = self.magnitude.to(weight).reshape(-1, 1) if self.magnitude.ndim == 1 else self.magnitude.to(weight)
+        norm = torch.linalg.vector_norm(directed, dim=1 if magnitude.shape[1] == 1 else 0, keepdim=True)  # (out, 1): each row's
+        return self.strength * (directed * (magnitude / norm) - weight)
+
+    def scaled(self, scale: float) -> Decomposed:
+        return dataclasses.replace(self, strength=self.strength * scale)
+
+
+DecomposedChanges = Mapping[str, Sequence[Decomposed]]  # module name -> its DoRA changes, added together
 
 
 @torch.no_grad()
@@ -43,20 +70,25 @@ class FoldedLora:
         self.active: frozenset[str] = frozenset()
 
     @torch.no_grad()
-    def apply(self, factors: Factors) -> None:
-        """Make each layer in `factors` compute with W + B A, and every layer the previous LoRA changed with W again.
+    def apply(self, factors: Factors, decomposed: DecomposedChanges | None = None) -> None:
+        """Make each layer in `factors` compute with W + B A (plus its DoRA changes in `decomposed`, each from the same
+        W), and every layer the previous LoRA changed with W again.
 
         The sum is formed in float32 from the kept W, so folding never accumulates rounding across swaps."""
-        outside = sorted(set(factors) - set(self.base))
+        decomposed = decomposed or {}
+        outside = sorted((set(factors) | set(decomposed)) - set(self.base))
         if outside:
             raise KeyError(f"{outside[0]} was not prepared for folding")
-        for name in sorted(self.active | set(factors)):
-            weight = self.base[name].to(self.devices[name], non_blocking=True).float()
+        for name in sorted(self.active | set(factors) | set(decomposed)):
+            original = self.base[name].to(self.devices[name], non_blocking=True).float()
+            weight = original
             if name in factors:
                 down, up = factors[name]
                 weight = weight.addmm(up.to(weight), down.to(weight))
+            for change in decomposed.get(name, ()):
+                weight = weight + change.change(original)
             _write_weight(self.transformer, name, weight)
-        self.active = frozenset(factors)
+        self.active = frozenset(factors) | frozenset(decomposed)
 
     def remove(self) -> None:
         """Put every prepared layer's original weight back (all of them: a layer may have been replaced since)."""

@@ -1,8 +1,9 @@
 """The key layouts Flux LoRA files come in, told apart by their keys, and rewritten into the two lora-fast converts
 itself: diffusers keys (`transformer.<module>.lora_A.weight`, what ai-toolkit and diffusers save) and kohya keys
 (`lora_unet_<BFL layer>.lora_down.weight`). PEFT saves lack the `transformer.` prefix; BFL/ComfyUI names are kohya's
-layers with dots; XLabs names its layers after its attention processors. Parts of a file lora-fast does not apply
-(DoRA magnitudes, LyCORIS LoHa and LoKr, kohya's bias and norm deltas) are refused by name, never dropped."""
+layers with dots; XLabs names its layers after its attention processors. DoRA magnitudes (`dora_scale`,
+`lora_magnitude_vector`) become `<module>.lora_magnitude_vector`. Parts of a file lora-fast does not apply (LyCORIS
+LoHa and LoKr, kohya's bias and norm deltas) are refused by name, never dropped."""
 
 from __future__ import annotations
 
@@ -22,9 +23,6 @@ BFL_ROOTS = ("double_blocks.", "single_blocks.", "img_in.", "txt_in.", "time_in.
 PEFT_PREFIX, COMFY_PREFIX = "base_model.model.", "diffusion_model."
 # Key endings of what a file may hold beside plain LoRA factors, and what each is.
 UNSUPPORTED_PARTS = (
-    (".dora_scale", "DoRA magnitude vectors (dora_scale)"),
-    (".lora_magnitude_vector", "DoRA magnitude vectors (lora_magnitude_vector)"),
-    (".lora_magnitude_vector.weight", "DoRA magnitude vectors (lora_magnitude_vector)"),
     (".hada_w1_a", "LyCORIS LoHa factors (hada_*)"), (".hada_w1_b", "LyCORIS LoHa factors (hada_*)"),
     (".hada_w2_a", "LyCORIS LoHa factors (hada_*)"), (".hada_w2_b", "LyCORIS LoHa factors (hada_*)"),
     (".hada_t1", "LyCORIS LoHa factors (hada_*)"), (".hada_t2", "LyCORIS LoHa factors (hada_*)"),
@@ -33,6 +31,11 @@ UNSUPPORTED_PARTS = (
     (".lokr_w2_a", "LyCORIS LoKr factors (lokr_*)"), (".lokr_w2_b", "LyCORIS LoKr factors (lokr_*)"), (".lokr_t2", "LyCORIS LoKr factors (lokr_*)"),
     (".diff_b", "bias deltas (diff_b)"), (".diff", "full weight deltas (.diff, for norms)"),
 )
+# A DoRA layer's magnitude vector, as each layout names it (kohya, LyCORIS and BFL: dora_scale; peft: the rest), and
+# the one name lora-fast gives it.
+MAGNITUDE_ENDINGS = (".dora_scale", ".lora_magnitude_vector.default.weight", ".lora_magnitude_vector.default", ".lora_magnitude_vector.weight",
+                     ".lora_magnitude_vector")
+MAGNITUDE = ".lora_magnitude_vector"
 LAYOUT_NAMES = {
     "diffusers": "diffusers / ai-toolkit", "peft": "PEFT", "kohya": "kohya (sd-scripts)", "bfl": "BFL / ComfyUI", "xlabs": "XLabs",
     "unknown": "no Flux LoRA layout",
@@ -82,13 +85,22 @@ def to_known_keys(state: Mapping[str, torch.Tensor], origin: str) -> StateDict:
         return {_from_bfl(key): value for key, value in state.items()}
     if kind == "xlabs":
         return _from_xlabs(state)
+    if kind == "diffusers":
+        return {magnitude_key(key): value for key, value in state.items()}
     return dict(state)
 
 
 def _from_peft(key: str) -> str:
-    """`[base_model.model.]transformer_blocks.0.attn.to_q.lora_A[.default].weight` -> diffusers' key."""
-    key = key.removeprefix(PEFT_PREFIX).replace(".lora_A.default.", ".lora_A.").replace(".lora_B.default.", ".lora_B.")
+    """`[base_model.model.]transformer_blocks.0.attn.to_q.lora_A[.default].weight` (or `.lora_magnitude_vector`)
+    -> diffusers' key."""
+    key = magnitude_key(key.removeprefix(PEFT_PREFIX).replace(".lora_A.default.", ".lora_A.").replace(".lora_B.default.", ".lora_B."))
     return f"transformer.{key}" if key.split(".", 1)[0] in TRANSFORMER_ROOTS else key
+
+
+def magnitude_key(key: str) -> str:
+    """A DoRA magnitude's key under lora-fast's one name for it (`<module>.lora_magnitude_vector`); other keys unchanged."""
+    ending = next((ending for ending in MAGNITUDE_ENDINGS if key.endswith(ending)), None)
+    return key if ending is None else key.removesuffix(ending) + MAGNITUDE
 
 
 def _from_bfl(key: str) -> str:
@@ -97,7 +109,7 @@ def _from_bfl(key: str) -> str:
     if not bare.startswith(BFL_ROOTS):
         return key
     for ending, kohya in ((".lora_A.weight", ".lora_down.weight"), (".lora_B.weight", ".lora_up.weight"), (".lora_down.weight", ".lora_down.weight"),
-                          (".lora_up.weight", ".lora_up.weight"), (".alpha", ".alpha")):
+                          (".lora_up.weight", ".lora_up.weight"), (".alpha", ".alpha"), (".dora_scale", ".dora_scale")):
         if bare.endswith(ending):
             return "lora_unet_" + bare.removesuffix(ending).replace(".", "_") + kohya
     return key

@@ -18,7 +18,8 @@ from diffusers import FluxPipeline
 from ..quiet import quiet_logger
 from ..speed.quantize import lora_layer
 from .files import TEXT_ENCODER, LoraError, LoraSource, StateDict, check_layers, read_lora, to_diffusers_keys
-from .fold import FoldedLora
+from .fold import Decomposed, FoldedLora
+from .formats import MAGNITUDE
 from .targets import linear_layers
 
 
@@ -88,6 +89,7 @@ class LoraSlot:
         self.prepared_modules: tuple[str, ...] = ()
         self.folded: FoldedLora | None = None
         self.factors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}  # what is folded now, at call_scale times its strengths
+        self.decomposed: dict[str, list[Decomposed]] = {}  # the DoRA changes folded now, likewise
         self.call_scale = 1.0  # the per-call LoRA scale of the last image (joint_attention_kwargs={"scale": ...})
         self.text_adapter: str | None = None
         self.loaded = 0
@@ -109,10 +111,20 @@ class LoraSlot:
     def load(self, source: LoraSource | LoraStack, *, strength: float = 1.0, allow_pickle: bool = False) -> LoraShape:
         """Read, check and activate a LoRA at `strength`, or several at once: a list of sources or (source, strength)
         pairs, applied as the sum of their changes (their factors side by side, one rank per LoRA: one fold, or one
-        peft adapter of the summed rank). Returns the transformer ranks. On any error the previous LoRAs stay active."""
+        peft adapter of the summed rank; a DoRA LoRA's changes are added beside them, folded only). Returns the
+        transformer ranks. On any error the previous LoRAs stay active."""
         parts = [self._read(item, item_strength, allow_pickle) for item, item_strength in _stack(source, strength)]
         transformer_state, text_state = (_side_by_side([part[index] for part in parts]) for index in (0, 1))
-        shape = check_against(self.pipe.transformer, transformer_state, self.weight_norms["transformer"]) if len(parts) > 1 else parts[0][2]  # a stack's sum is checked too
+        decomposed: dict[str, list[Decomposed]] = {}
+        for part in parts:
+            for module, change in part[3].items():
+                decomposed.setdefault(module, []).append(change)
+        shape = parts[0][2]
+        if len(parts) > 1:  # a stack's sum is checked too
+            ranks = check_against(self.pipe.transformer, transformer_state, self.weight_norms["transformer"]).ranks
+            for module, changes in decomposed.items():
+                ranks[module] = ranks.get(module, 0) + sum(change.down.shape[0] for change in changes)
+            shape = LoraShape(ranks)
         if self.hotswap:
             self._check_swappable(shape)
         with self.lock:
@@ -120,7 +132,7 @@ class LoraSlot:
             restore = (self._snapshot_folded if self.fold else self._snapshot_adapter if self.hotswap else self._snapshot_fresh)()
             try:  # a transaction: the new LoRA in full, or the previous one back
                 if self.fold:
-                    self._load_folded(transformer_state, shape)
+                    self._load_folded(transformer_state, shape, decomposed)
                 elif self.hotswap:
                     self._load_hotswap(transformer_state, shape)
                 else:
@@ -135,17 +147,35 @@ class LoraSlot:
             self.loaded += 1
         return shape
 
-    def _read(self, source: LoraSource, strength: float, allow_pickle: bool) -> tuple[StateDict, StateDict, LoraShape]:
-        """One LoRA's checked (transformer, CLIP) parts in diffusers keys, its strength in B, and its transformer ranks."""
+    def _read(self, source: LoraSource, strength: float, allow_pickle: bool) -> tuple[StateDict, StateDict, LoraShape, dict[str, Decomposed]]:
+        """One LoRA's checked (transformer, CLIP) parts in diffusers keys, its strength in B, its transformer ranks, and
+        its DoRA layers' changes (taken out of the transformer part)."""
         origin = str(source) if not isinstance(source, Mapping) else "the given state dict"
         # a file's layers and shapes are checked from its header, then one copy to where the weights are, which the checks and the load share
         state = read_lora(source, allow_pickle=allow_pickle, device=self.pipe.transformer.device, max_tensor_bytes=self.max_factor_bytes,
                           check_outline=lambda outline: self._check(outline, origin, values=False))
         transformer_state, text_state, shape = self._check(state, origin)
+        decomposed = self._decomposed(transformer_state, text_state, strength, origin)
         if strength != 1.0:
             transformer_state, text_state = ({key: value * strength if key.endswith(".lora_B.weight") else value for key, value in part.items()}
                                              for part in (transformer_state, text_state))
-        return transformer_state, text_state, shape
+        return transformer_state, text_state, shape, decomposed
+
+    def _decomposed(self, transformer_state: StateDict, text_state: StateDict, strength: float, origin: str) -> dict[str, Decomposed]:
+        """Take each DoRA layer (one with a magnitude vector) out of `transformer_state` as its change at `strength`;
+        LoraError where DoRA cannot be applied: unfolded (peft adapters), or on the CLIP text encoder."""
+        text_magnitudes = [key for key in text_state if key.endswith(MAGNITUDE)]
+        if text_magnitudes:
+            raise LoraError(f"{origin} has DoRA magnitudes on the CLIP text encoder (first: {text_magnitudes[0]}); lora-fast applies DoRA to the "
+                            "transformer only: re-export the LoRA without its text-encoder part")
+        modules = [key.removeprefix("transformer.").removesuffix(MAGNITUDE) for key in transformer_state if key.endswith(MAGNITUDE)]
+        if modules and not self.fold:
+            raise LoraError(
+                f"{origin} is a DoRA LoRA ({len(modules)} layers with magnitude vectors, first {modules[0]}); lora-fast applies DoRA where it "
+                "folds LoRAs into the weights (configs with fold_lora=True, such as optimized), and this config keeps LoRAs in peft adapters: use a folding config"
+            )
+        return {module: Decomposed(*(transformer_state.pop(f"transformer.{module}{ending}") for ending in (".lora_A.weight", ".lora_B.weight", MAGNITUDE)),
+                                   strength=strength) for module in modules}
 
     def _check(self, state: StateDict, origin: str, values: bool = True) -> tuple[StateDict, StateDict, LoraShape]:
         """`state`'s (transformer, CLIP) parts in diffusers keys and its transformer ranks, each layer checked against
@@ -177,25 +207,26 @@ class LoraSlot:
         return self.targets or tuple(sorted(shape.ranks))
 
     def _snapshot_folded(self):
-        factors, scale = dict(self.factors), self.call_scale
+        factors, decomposed, scale = dict(self.factors), dict(self.decomposed), self.call_scale
 
         def restore() -> None:
             if self.folded is not None:
-                self.factors, self.call_scale = factors, scale
+                self.factors, self.decomposed, self.call_scale = factors, decomposed, scale
                 self.refold()
 
         return restore
 
-    def _load_folded(self, state: StateDict, shape: LoraShape) -> None:
+    def _load_folded(self, state: StateDict, shape: LoraShape, decomposed: dict[str, list[Decomposed]]) -> None:
         if self.folded is None:
             self.prepared_modules = self._first_modules(shape)
             # undeclared targets: every other linear layer is ready too, its original kept in host memory
             spare = linear_layers(self.pipe.transformer) if self.targets is None else ()
             self.folded = FoldedLora(self.pipe.transformer, self.prepared_modules, spare)
             self._follow_call_scale()
-        factors = {module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"]) for module in shape.ranks}
-        self.folded.apply(factors)
-        self.factors, self.call_scale = factors, 1.0
+        factors = {module: (state[f"transformer.{module}.lora_A.weight"], state[f"transformer.{module}.lora_B.weight"])
+                   for module in shape.ranks if f"transformer.{module}.lora_A.weight" in state}
+        self.folded.apply(factors, decomposed)
+        self.factors, self.decomposed, self.call_scale = factors, decomposed, 1.0
 
     def _follow_call_scale(self) -> None:
         """Honor diffusers' per-call LoRA scale (`pipe(..., joint_attention_kwargs={"scale": s})`) for a folded LoRA,
@@ -222,7 +253,8 @@ class LoraSlot:
         fused the layers a first LoRA was folded into, so that it is written as every later swap writes it."""
         with self.lock:
             if self.folded is not None:
-                self.folded.apply({module: (down, up * self.call_scale) for module, (down, up) in self.factors.items()})
+                self.folded.apply({module: (down, up * self.call_scale) for module, (down, up) in self.factors.items()},
+                                  {module: [change.scaled(self.call_scale) for change in changes] for module, changes in self.decomposed.items()})
 
     def _snapshot_adapter(self):
         """The adapter's factors and scalings, to be copied back in place (same tensors: no recompile)."""
@@ -319,7 +351,7 @@ class LoraSlot:
         with self.lock:
             if self.folded is not None:
                 self.folded.remove()
-                self.folded, self.factors = None, {}
+                self.folded, self.factors, self.decomposed = None, {}, {}
                 del self.pipe.encode_prompt  # the pipeline's own method again
             self.pipe.unload_lora_weights()
             self.pipe.transformer._prepare_lora_hotswap_kwargs = None
