@@ -18,6 +18,7 @@ import torch
 
 from ..hub import HUB_ERRORS
 from ..speed.quantize import dense_weight, lora_layer
+from .adapter_config import configured_alphas
 from .errors import LoraError
 from .formats import LAYOUT_NAMES, MAGNITUDE, layout, to_known_keys
 
@@ -66,7 +67,8 @@ def read_lora(
 
     Pickle files (.bin, .pt, ...) can run code when read, so they are refused unless `allow_pickle` is set,
     and even then are read with torch.load(weights_only=True). A .safetensors file is checked from its header before any
-    tensor is read: declared bytes against the file's size (the reader does that), each tensor against
+    tensor is read: declared bytes against the file's size (the reader does that), a PEFT or diffusers save's recorded
+    scale (`adapter_config`), each tensor against
     `max_tensor_bytes`, names, dtypes and alphas, then `check_outline` with the tensors as the header declares them
     (on the meta device, one-element ones read). Nothing is written back to the source.
     """
@@ -119,11 +121,13 @@ def _read_safetensors(path: Path, max_tensor_bytes: int | None = None, check_out
     try:
         with safetensors.safe_open(path, framework="pt") as handle:
             outline = _outline(path, handle, max_tensor_bytes)
+            alphas = configured_alphas(path, handle.metadata(), outline)
+            outline.update(alphas)
             for check in OUTLINE_CHECKS:
                 check(outline, str(path))
             if check_outline is not None:
                 check_outline(outline)
-            return {key: handle.get_tensor(key) for key in handle.keys()}
+            return {**{key: handle.get_tensor(key) for key in handle.keys()}, **alphas}
     except LoraError:
         raise
     except (safetensors.SafetensorError, OSError, ValueError, TypeError, RuntimeError, MemoryError, OverflowError) as error:
