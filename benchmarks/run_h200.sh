@@ -27,6 +27,8 @@
 #   readiness        optimized's every-layer readiness (against naming the first LoRA's layers) and a 160-round soak of swaps
 #                    between singles and stacks (20 of each set), at 4 steps, then tools/first_call_probe.py from cold caches (issue 27), default and with inductor's
 #                    deterministic mode, in the time left
+#   sizes            optimized compiled for one size, then prepared for a range of sizes and given a shuffled sequence
+#                    of 34 requests (8 sizes, batches 1-4), in one process (issue 31)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
 #                    case stores its thumbnails); a per-case limit keeps the file if one compile runs long (pytest-timeout)
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
@@ -51,6 +53,7 @@ for job in "$@"; do
          timeout $((585 - SECONDS)) python3 tools/first_call_probe.py --config optimized --steps 4 >"$OUT/probe_$mode.json" 2>"$OUT/probe_$mode.log"
          echo "probe $mode: exit $?") &
       done; wait;;
+    sizes) bench sizes 570 --rounds 5 $(cases test_preset optimized) "benchmarks/test_request_sizes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
       $(cases test_preset baseline optimized no_fp8 no_fa3 baseline_compile no_fa3_fp8 no_compile_fp8 no_compile);;

@@ -314,6 +314,53 @@ def get_preset(name: str) -> OptimizationConfig:
         raise ConfigError(f"unknown preset {name!r}; known presets: {', '.join(PRESETS)}") from None
 
 
+class RequestSizeError(ConfigError):
+    """A request outside the sizes a pipeline was prepared for; the message names the range."""
+
+
+@dataclass(frozen=True)
+class RequestSizes:
+    """The requests a server accepts: height and width each from `min_side` to `max_side` pixels, multiples of 16,
+    any aspect ratio, 1 to `max_batch` images per call. `optimize(..., sizes=...)` prepares every one of them up front
+    (`lora_fast.speed.shapes`): the `static` sizes (height, width) at batch 1 and a prompt of `text_tokens` (the
+    pipeline's max_sequence_length) get graphs of their own (the fastest), every other request one dynamic graph."""
+
+    min_side: int = 512
+    max_side: int = 2048
+    max_batch: int = 4
+    static: tuple[tuple[int, int], ...] = ((1024, 1024),)
+    text_tokens: int = 512
+
+    def __post_init__(self) -> None:
+        if not (16 <= self.min_side <= self.max_side) or self.min_side % 16 or self.max_side % 16:
+            raise ConfigError(f"sizes from {self.min_side} to {self.max_side}: give multiples of 16, the smaller first (e.g. 512 to 2048)")
+        if isinstance(self.max_batch, bool) or not isinstance(self.max_batch, int) or self.max_batch < 1:
+            raise ConfigError(f"max_batch={self.max_batch!r}: give a whole number of images per call, at least 1")
+        for height, width in self.static:
+            self.check(height, width, 1)
+
+    def check(self, height: int, width: int, batch: int = 1) -> None:
+        """RequestSizeError unless a request of `batch` images of height x width is inside these sizes."""
+        for name, side in (("height", height), ("width", width)):
+            if isinstance(side, bool) or not isinstance(side, int) or not self.min_side <= side <= self.max_side or side % 16:
+                raise RequestSizeError(
+                    f"{name} {side!r} is outside the sizes this pipeline was prepared for: {self.min_side} to {self.max_side} pixels, multiples of 16; "
+                    "pick a size inside them, or prepare a wider range (optimize(..., sizes=RequestSizes(...)), lora-fast --min-side/--max-side)"
+                )
+        if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= self.max_batch:
+            raise RequestSizeError(f"{batch!r} images per call is outside the prepared 1 to {self.max_batch}; split the request or prepare a larger max_batch")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def warm_up_requests(self) -> list[tuple[int, int, int]]:
+        """(height, width, batch) of the requests that compile every graph: each static size, then a non-static
+        size at batch 1 and, when batches are allowed, at batch 2 (torch gives a dimension of 1 its own graph)."""
+        other = next((height, width) for height in (self.min_side, self.min_side + 16, self.max_side) for width in (self.min_side, self.max_side)
+                     if (height, width) not in self.static and (height * width) not in {h * w for h, w in self.static})
+        return [(height, width, 1) for height, width in self.static] + [(*other, 1)] + ([(*other, 2)] if self.max_batch > 1 else [])
+
+
 @dataclass(frozen=True)
 class Requirements:
     """What a configuration needs from the machine. `packages` holds groups of importable modules, any one of a

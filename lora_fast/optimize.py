@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import torch
 from diffusers import FluxPipeline
 
-from .config import Attention, Compile, OptimizationConfig, Quantization, check_runnable
+from .config import Attention, Compile, ConfigError, OptimizationConfig, Quantization, RequestSizes, check_runnable
 from .lora.files import LoraSource
 from .lora.slot import LoraSlot, LoraStack
 from .speed.activations import use_sigmoid_gelu
@@ -20,6 +20,7 @@ from .speed.fuse import fuse_qkv
 from .speed.offload import enable_offload
 from .speed.parallel import enable_context_parallel
 from .speed.quantize import quantize
+from .speed.shapes import BLOCK_DIMS, block_key, check_requests, compile_for_sizes, decoder_key, static_block_shapes, static_decoder_shapes, warm_up
 from .undo import Undo
 
 
@@ -31,6 +32,7 @@ class Optimized:
     lora: LoraSlot
     undo: list[Undo] = field(default_factory=list)
     restorable: bool = True  # False after optimize(..., keep_originals=False) freed what only the undo needs
+    sizes: RequestSizes | None = None  # the requests it was prepared for, when declared
 
 
 def state(pipe: FluxPipeline) -> Optimized:
@@ -41,8 +43,9 @@ def state(pipe: FluxPipeline) -> Optimized:
     return optimized
 
 
-def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig) -> Undo:
-    """torch.compile the repeated blocks (regional) or the whole transformer, as CUDA graphs when asked.
+def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig, sizes: RequestSizes | None = None, latent_scale: int = 8) -> Undo:
+    """torch.compile the repeated blocks (regional) or the whole transformer, as CUDA graphs when asked; with
+    declared `sizes`, each block in a static and a dynamic version (`lora_fast.speed.shapes`).
 
     The undo drops what this compiled and nothing else: the compiled calls, dynamo's cache for the compiled
     classes' forward code, and, with CUDA graphs, torch's graph trees (process-wide: torch has no finer handle)."""
@@ -53,7 +56,11 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     if config.compile is Compile.REGIONAL:
         names = set(transformer._repeated_blocks)
         modules = [module for module in transformer.modules() if module.__class__.__name__ in names]
-        transformer.compile_repeated_blocks(**options)
+        if sizes is None:
+            transformer.compile_repeated_blocks(**options)
+        else:  # diffusers' compile_repeated_blocks compiles one version per block
+            compile_for_sizes(modules, options=inductor, fullgraph=config.fullgraph, dims=BLOCK_DIMS, key=block_key,
+                              static_shapes=static_block_shapes(sizes, latent_scale))
     else:
         transformer.compile(**options)
     unmark = mark_step_per_call(transformer) if config.cuda_graphs else None
@@ -69,9 +76,13 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     return undo
 
 
-def compile_decoder(vae: torch.nn.Module) -> Undo:
-    """torch.compile the VAE's decoder (inductor fuses its group norms and activations); the undo drops it."""
-    vae.decoder.compile(fullgraph=True)
+def compile_decoder(vae: torch.nn.Module, sizes: RequestSizes | None = None, latent_scale: int = 8) -> Undo:
+    """torch.compile the VAE's decoder (inductor fuses its group norms and activations); for declared `sizes` only at
+    their static sizes, the others eager (`lora_fast.speed.shapes`). The undo drops it."""
+    if sizes is None:
+        vae.decoder.compile(fullgraph=True)
+    else:
+        compile_for_sizes([vae.decoder], options={}, fullgraph=True, dims=None, key=decoder_key, static_shapes=static_decoder_shapes(sizes, latent_scale))
     return lambda: _drop_compiled([vae.decoder])
 
 
@@ -85,7 +96,7 @@ def _drop_compiled(modules: list[torch.nn.Module]) -> None:
 
 def optimize(
     pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource | LoraStack | None = None, *, lora_targets: Iterable[str] | None = None,
-    allow_pickle: bool = False, keep_originals: bool = True, device: str | torch.device | None = None,
+    allow_pickle: bool = False, keep_originals: bool = True, device: str | torch.device | None = None, sizes: RequestSizes | None = None,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid,
@@ -95,15 +106,19 @@ def optimize(
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
     `restore` then raises. `device` is where the pipeline runs (default: where its transformer is); a pipeline
     loaded in host memory for an offloading config (`offload.loading_device`) reaches it in the offload step,
-    its FP8 layers already in quantization.
+    its FP8 layers already in quantization. `sizes` declares the requests the pipeline will get (`RequestSizes`): each
+    is prepared (compiled, CUDA graphs recorded) by a warm-up at the end, so none compiles later, and a request outside
+    them is refused.
 
     Raises ConfigError before touching the pipeline when this machine cannot run `config`."""
     check_runnable(config)
+    if sizes is not None and config.compiled and config.compile is not Compile.REGIONAL:
+        raise ConfigError(f"declared sizes need compile=regional (each block in a static and a dynamic version); {config.name!r} compiles {config.compile.value}")
     device = torch.device(device) if device is not None else pipe.transformer.device
     if getattr(pipe, "lora_fast", None) is not None:
         raise RuntimeError("pipeline is already optimized; call restore(pipe) before optimizing it again")
     slot = LoraSlot(pipe, hotswap=config.hotswap, max_rank=config.max_rank, targets=lora_targets, fold=config.fold_lora)
-    optimized = Optimized(config, slot, undo=[slot.unload])
+    optimized = Optimized(config, slot, undo=[slot.unload], sizes=sizes)
     pipe.lora_fast = optimized
     try:
         slot.prepare()
@@ -126,9 +141,12 @@ def optimize(
         optimized.undo.append(enable_context_parallel(pipe.transformer, config))
         optimized.undo.append(enable_offload(pipe, config, device))
         if config.compiled:
-            optimized.undo.append(compile_transformer(pipe.transformer, config))
+            optimized.undo.append(compile_transformer(pipe.transformer, config, sizes, pipe.vae_scale_factor))
         if config.compile_vae:
-            optimized.undo.append(compile_decoder(pipe.vae))
+            optimized.undo.append(compile_decoder(pipe.vae, sizes, pipe.vae_scale_factor))
+        if sizes is not None:
+            optimized.undo.append(check_requests(pipe.transformer, sizes, pipe.vae_scale_factor))
+            warm_up(pipe, sizes)
     except BaseException:
         if optimized.restorable:  # otherwise the pipeline is half optimized and must be loaded again
             restore(pipe)
@@ -159,8 +177,13 @@ def optimized(pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource |
 
 def generate(pipe: FluxPipeline, **call_kwargs):
     """Run an optimized pipeline with its LoRA slot locked, so a swap asked for meanwhile (from another thread)
-    waits for this image to finish: each image is made with one LoRA, never half of two."""
-    with state(pipe).lora.lock:
+    waits for this image to finish: each image is made with one LoRA, never half of two. A pipeline prepared for
+    declared sizes refuses a request outside them first (RequestSizeError)."""
+    optimized = state(pipe)
+    if optimized.sizes is not None:
+        defaults = pipe.default_sample_size * pipe.vae_scale_factor
+        optimized.sizes.check(call_kwargs.get("height") or defaults, call_kwargs.get("width") or defaults, call_kwargs.get("num_images_per_prompt") or 1)
+    with optimized.lora.lock:
         return pipe(**call_kwargs)
 
 
