@@ -42,6 +42,18 @@ def test_a_prepared_pipeline_takes_any_declared_request_and_swap_without_compili
         assert torch.allclose(image(pipe, *size), latents, atol=1e-5), size  # the swap, as a fresh load of that LoRA at that size
 
 
+def test_with_no_static_size_every_request_takes_the_dynamic_graphs(pipe, lora_factory):
+    """No size is compiled alone: the warm-up's first request already compiles the dynamic version (its batch and
+    token dimensions marked), so no later size recompiles it."""
+    sizes = RequestSizes(min_side=32, max_side=128, max_batch=4, static=(), text_tokens=64)
+    optimize(pipe, COMPILED, lora_factory(rank=4, seed=1), sizes=sizes)
+    graphs = compiled_graphs()
+    with recompile_guard(COMPILED):
+        for height, width, batch in sweep(seed=2, count=4):
+            image(pipe, height, width, batch)
+    assert compiled_graphs() == graphs
+
+
 def test_without_the_preparation_the_same_requests_compile(pipe, lora_factory):
     """The control: compiled for nothing in particular, a second size and a batch each compile."""
     optimize(pipe, COMPILED, lora_factory(rank=4, seed=1))
