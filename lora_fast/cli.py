@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .atomic import write_atomically
 from .bench.memory import GpuMemoryError
 from .config import (
-    PRESETS, Attention, ConfigError, OptimizationConfig, attention_variant, check_runnable, get_preset, requirements, unmet_requirements,
+    PRESETS, Attention, ConfigError, OptimizationConfig, RequestSizes, attention_variant, check_runnable, get_preset, requirements, unmet_requirements,
 )
 from .errors import printable
 from .lora.files import LoraError, check_source
@@ -72,6 +72,14 @@ def whole_number(low: int, high: int | None = None, multiple: int = 1):
         return value
 
     return parse
+
+
+def height_by_width(text: str) -> tuple[int, int]:
+    """An argparse type: "HxW", two whole numbers of pixels, or a one-line error saying so."""
+    height, _, width = text.lower().partition("x")
+    if not (height.isdigit() and width.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1024x768 (height x width, pixels)")
+    return int(height), int(width)
 
 
 def positive_number(text: str) -> float:
@@ -192,21 +200,22 @@ def _loaded(args: argparse.Namespace, config: OptimizationConfig, device: str) -
     return load_pipeline(args.model, device=loading_device(config, device), dtype=model_dtype(device), seed=args.seed, draw_on=device)
 
 
-def _optimized(args: argparse.Namespace, pipe: FluxPipeline, config: OptimizationConfig, device: str) -> None:
+def _optimized(args: argparse.Namespace, pipe: FluxPipeline, config: OptimizationConfig, device: str, sizes: RequestSizes | None = None) -> None:
     """`optimize` for a process that serves one configuration, with the --lora files at their strengths (stacked
-    when several) or else a synthetic LoRA of --lora-rank (none when neither is given)."""
+    when several) or else a synthetic LoRA of --lora-rank (none when neither is given), prepared for `sizes`."""
     from .lora.synthetic import LoraSpec, make_lora
     from .optimize import optimize
 
     lora = args.lora or (make_lora(pipe.transformer, LoraSpec(rank=args.lora_rank)) if args.lora_rank else None)
-    optimize(pipe, config, lora, allow_pickle=args.allow_pickle, keep_originals=False, device=device)
+    optimize(pipe, config, lora, allow_pickle=args.allow_pickle, keep_originals=False, device=device, sizes=sizes)
     notice = first_call_notice(config, tiny=args.model == TINY)
     if notice:
         print(notice, file=sys.stderr, flush=True)
 
 
 def _warm(args: argparse.Namespace) -> int:
-    """Compile a preset with one image and save the compile cache a server can ship (`--compile-cache` loads it)."""
+    """Compile a preset with one image, or every size of --min-side to --max-side, and save the compile cache a
+    server can ship (`--compile-cache` loads it)."""
     import torch
 
     from .speed.compile_cache import save_compile_cache
@@ -215,13 +224,24 @@ def _warm(args: argparse.Namespace) -> int:
     config = _config(args)
     if not config.compiled:
         raise UsageError(f"preset {config.name} compiles nothing, so there is no compile cache to save; pick a compiled preset")
+    sizes = _sizes(args)
     device = checked_device(args.device)
     pipe = _loaded(args, config, device)
-    _optimized(args, pipe, config, device)
-    pipe(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
+    _optimized(args, pipe, config, device, sizes)  # with sizes, its warm-up compiles every one of them
+    if sizes is None:
+        pipe(prompt=args.prompt, generator=torch.Generator("cpu").manual_seed(args.seed), **_settings(args))
     size = save_compile_cache(out, overwrite=args.overwrite)
     print(f"saved {out} ({size / 2**20:.1f} MiB): the compile cache of {config.name} on {args.model}; load it with --compile-cache {out}")
     return 0
+
+
+def _sizes(args: argparse.Namespace) -> RequestSizes | None:
+    """The request sizes --min-side, --max-side, --max-batch and --static declare, or None when none is given."""
+    if args.max_side is None and args.min_side is None and not args.static:
+        return None
+    defaults = RequestSizes()
+    return RequestSizes(min_side=args.min_side or defaults.min_side, max_side=args.max_side or defaults.max_side, max_batch=args.max_batch,
+                        static=tuple(args.static) or defaults.static)
 
 
 def _profile(args: argparse.Namespace) -> int:
@@ -284,6 +304,11 @@ def parser() -> argparse.ArgumentParser:
     warm.add_argument("--lora-rank", type=whole_number(1), default=8)
     warm.add_argument("--prompt", default=DEFAULT_PROMPT)
     warm.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    warm.add_argument("--min-side", type=whole_number(16, multiple=16), help="with --max-side: prepare every request from this side (pixels)")
+    warm.add_argument("--max-side", type=whole_number(16, multiple=16), help="... to this one, any aspect ratio (default without either: one image of --height x --width)")
+    warm.add_argument("--max-batch", type=whole_number(1), default=RequestSizes.max_batch, help="images per request, at most")
+    warm.add_argument("--static", type=height_by_width, action="append", default=[], metavar="HxW",
+                      help="a size compiled alone, the fastest (repeatable; default 1024x1024)")
     warm.set_defaults(run=_warm)
     for command in (generate, profile, warm):
         command.add_argument("--model", default=TINY, help="'tiny' (embedded), 'flux-dev-random', a hub id or a local folder")

@@ -337,7 +337,8 @@ class RequestSizes:
         if isinstance(self.max_batch, bool) or not isinstance(self.max_batch, int) or self.max_batch < 1:
             raise ConfigError(f"max_batch={self.max_batch!r}: give a whole number of images per call, at least 1")
         for height, width in self.static:
-            self.check(height, width, 1)
+            if not (self.min_side <= height <= self.max_side and self.min_side <= width <= self.max_side) or height % 16 or width % 16:
+                raise ConfigError(f"static size {height}x{width} is not inside {self.min_side} to {self.max_side} pixels a side in multiples of 16; widen the range or drop it")
 
     def check(self, height: int, width: int, batch: int = 1) -> None:
         """RequestSizeError unless a request of `batch` images of height x width is inside these sizes."""

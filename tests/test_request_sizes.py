@@ -77,7 +77,7 @@ def test_a_request_outside_the_sizes_is_refused_before_it_runs(pipe, lora_factor
 
 @pytest.mark.parametrize("fields, named", [
     ({"min_side": 520}, "multiples of 16"), ({"min_side": 1024, "max_side": 512}, "the smaller first"), ({"max_batch": 0}, "at least 1"),
-    ({"static": ((4096, 1024),)}, "height 4096 is outside"),
+    ({"static": ((4096, 1024),)}, "static size 4096x1024 is not inside 512 to 2048"),
 ])
 def test_sizes_that_cannot_be_prepared_are_refused(fields, named):
     with pytest.raises(ConfigError, match=named):
@@ -87,3 +87,13 @@ def test_sizes_that_cannot_be_prepared_are_refused(fields, named):
 def test_declared_sizes_need_regional_compile(pipe):
     with pytest.raises(ConfigError, match="need compile=regional"):
         optimize(pipe, OptimizationConfig(name="whole", compile="full"), sizes=SIZES)
+
+
+def test_warm_declares_its_sizes_on_the_command_line():
+    from lora_fast.cli import _sizes, parser
+
+    args = parser().parse_args(["warm", "--out", "cache.bin", "--min-side", "512", "--max-side", "1024", "--static", "768x1024", "--max-batch", "2"])
+    assert _sizes(args) == RequestSizes(min_side=512, max_side=1024, max_batch=2, static=((768, 1024),))
+    assert _sizes(parser().parse_args(["warm", "--out", "cache.bin"])) is None  # one image of --height x --width, as before
+    with pytest.raises(SystemExit):
+        parser().parse_args(["warm", "--out", "cache.bin", "--static", "1024xa"])
