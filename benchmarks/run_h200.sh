@@ -55,9 +55,9 @@ for job in "$@"; do
          timeout $((585 - SECONDS)) python3 tools/first_call_probe.py --config optimized --steps 4 >"$OUT/probe_$mode.json" 2>"$OUT/probe_$mode.log"
          echo "probe $mode: exit $?") &
       done; wait;;
-    sizes) bench sizes 570 --rounds 5 $(cases test_preset optimized) "benchmarks/test_request_sizes.py::test_mixed_shapes[optimized]";;
+    sizes) bench sizes 570 --rounds 5 $(cases test_preset optimized) "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     session) bench session 575 --steps 4 --rounds 5 --soak-rounds 48 --timeout 240 -o timeout_func_only=true $(cases test_preset optimized) \
-      "benchmarks/test_request_sizes.py::test_mixed_shapes[optimized]" "benchmarks/test_lora_serving.py::test_lora_soak[optimized]" \
+      "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]" "benchmarks/test_lora_serving.py::test_lora_soak[optimized]" \
       "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
