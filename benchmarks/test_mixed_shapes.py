@@ -11,9 +11,10 @@ import statistics
 import pytest
 import torch
 
+from lora_fast.bench.floors import step_work
 from lora_fast.bench.memory import clean_slate
 from lora_fast.bench.timing import RoundClock, synced_timer
-from lora_fast.config import PRESETS, VARIANTS, RequestSizes
+from lora_fast.config import PRESETS, VARIANTS, Quantization, RequestSizes
 from lora_fast.optimize import compiled_graphs, generate, optimized, recompile_guard
 
 SIZES_CASES = {name: {**PRESETS, **VARIANTS}[name] for name in ("optimized", "no_fp8", "no_fa3_fp8-graphs")}
@@ -44,8 +45,8 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
     """optimize(..., sizes=...) prepares every size up front; then the sequence runs with 0 new graphs (a recompile
     raises), and the static size is timed for --rounds rounds. On a GPU each size's first call must be within 2x of its
     warm time. Stored: each request's time, the worst first call over
-    its size's warm time, peak memory reserved, per-image time of each batch at the smallest square, and of batch 1
-    by megapixels."""
+    its size's warm time, peak memory reserved, per-image time of each batch at the smallest square, and at batch 1
+    each size's time beside its step's work and floor (`lora_fast.bench.floors`)."""
     config = SIZES_CASES[sizes_case]
     resolution = settings["height"]
     sizes, requests = request_sequence(resolution, settings["max_sequence_length"])
@@ -74,11 +75,15 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
         by_shape.setdefault((entry["height"], entry["width"], entry["batch"]), []).append(entry["s"])
     first_ratios = {f"{h}x{w}x{b}": times[0] / min(times[1:]) for (h, w, b), times in by_shape.items()}
     smallest = side(resolution / 2)
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
+    patch = 2 * base_pipe.vae_scale_factor  # pixels per image token a side
     benchmark.extra_info.update(
         config=config.to_dict(), workload=workload.to_dict(), revision=revision, sizes=sizes.to_dict(), prepare_s=prepare_s, recompiles=recompiles,
         requests=timed, first_request_ratio=first_ratios, worst_first_request_ratio=max(first_ratios.values()), peak_reserved_gib=peak_reserved,
         per_image_s_by_batch={batch: min(by_shape[(smallest, smallest, batch)]) / batch for batch in (1, 2, 3, 4)},
-        per_image_s_by_megapixels={round(h * w / 1e6, 4): min(times) for (h, w, b), times in sorted(by_shape.items()) if b == 1},
+        cost_by_size=[{"height": h, "width": w, "megapixels": h * w / 1e6, "s": min(times), "steps": call["num_inference_steps"],
+                       "step_work": step_work(base_pipe.transformer, (h // patch) * (w // patch), call["max_sequence_length"], gpu, config.quantization is not Quantization.NONE).to_dict()}
+                      for (h, w, b), times in sorted(by_shape.items()) if b == 1],
         rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
         median_image_s=statistics.median(benchmark.stats.stats.data) if benchmark.stats else None,
     )
