@@ -117,3 +117,16 @@ def test_the_page_renders_in_headless_chromium_without_console_errors(tmp_path):
     broken.write_text(page.page(STORED).replace("</body>", "<script>undefined_function()</script></body>"))
     dom, log = render(broken, tmp_path / "broken.png")
     assert console_errors(log, dom), "a script error went unnoticed"
+
+
+def test_a_mixed_shapes_run_gets_its_cost_chart_with_the_floor(tmp_path):
+    sizes = [{"height": side, "width": side, "megapixels": side * side / 1e6, "s": 0.3 * side / 512, "steps": 4,
+              "step_work": {"image_tokens": (side // 16) ** 2, "text_tokens": 512, "linear_tflop": 10.0 * side / 512, "attention_tflop": 2.0 * side / 512,
+                            "floor_s": 0.01 * side / 512}} for side in (512, 1024, 2048)]
+    info = {"cost_by_size": sizes, "recompiles": 0, "prepare_s": 100.0, "worst_first_request_ratio": 1.2, "peak_reserved_gib": 40.0,
+            "per_image_s_by_batch": {"1": 0.3, "2": 0.25}}
+    stored = tmp_path / "0001_sizes.json"
+    stored.write_text(json.dumps({"machine_info": {"gpu": "NVIDIA H200"}, "benchmarks": [{"name": "test_mixed_shapes[optimized]", "stats": {}, "extra_info": info}]}))
+    made = page.page([stored])
+    assert "id='sizes'" in made and "class='chart cost'" in made and "floor: GEMM + attention" in made
+    assert "2048x2048: 1.200 s" in made and "worst first request 1.20x" in made

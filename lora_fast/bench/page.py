@@ -199,6 +199,63 @@ def history_svg(points: list, found: dict[int, float], name: str) -> str:
     return "\n".join(parts)
 
 
+def cost_svg(sizes: list[dict], title: str) -> str:
+    """Seconds per image against megapixels (batch 1, one stored mixed-shapes case), beside the floor of the same
+    work at the GPU's measured rates: linear layers and attention apart, stacked (their sum is the floor)."""
+    points = sorted(sizes, key=lambda size: size["megapixels"])
+    floors = [(size["step_work"]["floor_s"] or 0.0) * size["steps"] for size in points]
+    width, height, pad = 620, 360, 60
+    x_high = max(size["megapixels"] for size in points) * 1.05 or 1.0
+    y_high = max(size["s"] for size in points) * 1.1 or 1.0
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return pad + x / x_high * (width - 2 * pad), height - pad - y / y_high * (height - 2 * pad)
+
+    def line(values: list[float], color: str, dash: str = "") -> str:
+        return (f"<polyline fill='none' stroke='{color}' stroke-width='2' {dash} points='"
+                + " ".join("{:.1f},{:.1f}".format(*at(size["megapixels"], value)) for size, value in zip(points, values)) + "'/>")
+
+    parts = [f"<svg class='chart cost' xmlns='http://www.w3.org/2000/svg' width='{width + 220}' height='{height}' role='img'>", f"<title>{html.escape(title)}</title>",
+             f"<line x1='{pad}' y1='{height - pad}' x2='{width - pad}' y2='{height - pad}' stroke='black'/>",
+             f"<line x1='{pad}' y1='{pad}' x2='{pad}' y2='{height - pad}' stroke='black'/>", line([size["s"] for size in points], "#4c72b0")]
+    for size in points:
+        x, y = at(size["megapixels"], size["s"])
+        parts.append(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='4' fill='#4c72b0'><title>{size['height']}x{size['width']}: {size['s']:.3f} s</title></circle>")
+    if any(floors):
+        gemm = [work["step_work"]["linear_tflop"] / (work["step_work"]["linear_tflop"] + work["step_work"]["attention_tflop"]) * floor for work, floor in zip(points, floors)]
+        parts += [line(floors, "#c44e52", "stroke-dasharray='6 4'"), line(gemm, "#dd8452", "stroke-dasharray='2 3'"),
+                  f"<text x='{width - 40}' y='{pad + 30}' fill='#c44e52'>floor: GEMM + attention at measured rates</text>",
+                  f"<text x='{width - 40}' y='{pad + 46}' fill='#dd8452'>of which GEMM</text>"]
+    for tick in _axis_ticks(0, x_high):
+        x, _ = at(tick, 0)
+        parts.append(f"<text x='{x:.1f}' y='{height - pad + 16}' text-anchor='middle'>{tick:.2f}</text>")
+    for tick in _axis_ticks(0, y_high):
+        _, y = at(0, tick)
+        parts.append(f"<text x='{pad - 6}' y='{y + 4:.1f}' text-anchor='end'>{tick:.2f}</text>")
+    parts += [f"<text x='{width - 40}' y='{pad + 14}' fill='#4c72b0'>measured, s per image</text>",
+              f"<text x='{width / 2}' y='{height - 16}' text-anchor='middle'>megapixels per image ({points[0]['steps']} steps, batch 1)</text>", "</svg>"]
+    return "\n".join(parts)
+
+
+def cost_charts(paths: list[Path]) -> str:
+    """A cost chart and a batch table for every stored mixed-shapes case (cases that store `cost_by_size`)."""
+    parts = []
+    for path in paths:
+        data = _stored(str(path))
+        for bench in data.get("benchmarks", []):
+            info = bench.get("extra_info", {})
+            if not info.get("cost_by_size"):
+                continue
+            title = f"{bench['name']} on {data.get('machine_info', {}).get('gpu', '?')} ({Path(path).name})"
+            batches = "".join(f"<td>{_number(seconds, 3)}</td>" for seconds in info["per_image_s_by_batch"].values())
+            parts += [f"<h3>{html.escape(title)}</h3>",
+                      f"<p>{info['recompiles']} graphs compiled after preparing ({_number(info['prepare_s'], 1)} s); worst first request "
+                      f"{_number(info['worst_first_request_ratio'], 2)}x its warm time; peak reserved {_number(info['peak_reserved_gib'], 1)} GiB.</p>",
+                      "<table><tr><th>images per call</th>" + "".join(f"<th>{batch}</th>" for batch in info["per_image_s_by_batch"]) + "</tr>"
+                      f"<tr><td>s per image, smallest square</td>{batches}</tr></table>", cost_svg(info["cost_by_size"], title)]
+    return "\n".join(parts)
+
+
 def pictures_html(group: Group) -> str:
     """Each configuration's picture beside `baseline`'s, their difference and the LoRA's effect at the same gain."""
     stored = [(row, group.pictures[row.name]) for row in group.rows if row.name in group.pictures]
@@ -279,6 +336,10 @@ def page(paths: list[Path]) -> str:
     if soaks:
         body += ["<h2 id='soak'>LoRA soaks</h2><p>Swaps between single LoRAs, stacks and strengths on one compiled pipeline, an image after "
                  "each; a row is red when a recompile, a CUDA-graph re-record or a different image for the same LoRAs and seed happened.</p>", soaks]
+    costs = cost_charts(paths)
+    if costs:
+        body += ["<h2 id='sizes'>Requests of any size</h2><p>A pipeline prepared for a range of sizes, given a shuffled sequence of sizes "
+                 "and batches: time per image against megapixels beside the floor of the same work, and what batching pays.</p>", costs]
     series = {key: points for key, points in history(paths).items() if len(points) >= 3}
     body.append("<h2 id='history'>History across commits</h2><p>Each configuration's median in every stored run of one GPU and "
                 "workload, in the order the runs were made; a step is a lasting change of level the detector found (the gate's).</p>")
