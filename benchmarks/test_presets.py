@@ -46,7 +46,7 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
                         say(request.config, f"\n{notice}")
                     with compile_cache_probe() as cache:
                         start = synced_timer()
-                        render(pipe)
+                        first_image = render(pipe).image.cpu()
                         first_call_s = synced_timer() - start
                     graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
                     peak_to_first_call = peak_memory_gib()
@@ -69,7 +69,7 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
         benchmark.extra_info.update(
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, planted_slowdown=planted,
             rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
-            first_call_s=first_call_s, first_call_cache=cache, gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, peak_mem_to_first_call_GiB=peak_to_first_call,
+            first_call_s=first_call_s, first_call_cache=cache, first_call_vs_last_image=(first_image.float() - output.image.float()).abs().max().item(), gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, peak_mem_to_first_call_GiB=peak_to_first_call,
             recompiles=recompiles,
             peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far",
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
