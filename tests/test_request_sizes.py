@@ -26,7 +26,7 @@ def image(pipe, height: int, width: int, batch: int = 1) -> torch.Tensor:
                     max_sequence_length=64, output_type="latent", generator=torch.Generator().manual_seed(0)).images
 
 
-def test_a_prepared_pipeline_takes_any_declared_request_and_swap_without_compiling(pipe, lora_factory):
+def test_a_prepared_pipeline_takes_any_declared_request_and_swap_without_compiling_and_refuses_the_rest(pipe, lora_factory):
     first, second = lora_factory(rank=4, seed=1), lora_factory(rank=8, seed=2)
     optimize(pipe, COMPILED, first, sizes=SIZES)
     graphs = compiled_graphs()
@@ -35,6 +35,11 @@ def test_a_prepared_pipeline_takes_any_declared_request_and_swap_without_compili
             assert image(pipe, height, width, batch).shape[0] == batch
         pipe.lora_fast.lora.load(second)
         swapped = {size: image(pipe, *size) for size in ((64, 64), (48, 112), (128, 32))}
+    for height, width, batch, named in ((144, 64, 1, "height 144 is outside"), (64, 40, 1, "width 40 is outside"), (64, 64, 5, "5 images per call")):
+        with pytest.raises(RequestSizeError, match=named):
+            image(pipe, height, width, batch)
+    with pytest.raises(RequestSizeError, match="1 images of 324 image tokens .8 x 8 pixels each. is outside"):  # a direct call, judged by what the transformer sees
+        pipe(prompt="x", height=144, width=144, num_inference_steps=1, max_sequence_length=64, output_type="latent")
     assert compiled_graphs() == graphs
     restore(pipe)
     optimize(pipe, COMPILED, second, sizes=SIZES)
@@ -62,17 +67,6 @@ def test_without_the_preparation_the_same_requests_compile(pipe, lora_factory):
     for height, width, batch in sweep(count=3):
         image(pipe, height, width, batch)
     assert compiled_graphs() > graphs
-
-
-def test_a_request_outside_the_sizes_is_refused_before_it_runs(pipe, lora_factory):
-    optimize(pipe, COMPILED, lora_factory(rank=4, seed=1), sizes=RequestSizes(min_side=32, max_side=64, max_batch=2, static=((64, 64),), text_tokens=64))
-    graphs = compiled_graphs()
-    for height, width, batch, named in ((128, 64, 1, "height 128 is outside"), (64, 40, 1, "width 40 is outside"), (64, 64, 3, "3 images per call")):
-        with pytest.raises(RequestSizeError, match=named):
-            image(pipe, height, width, batch)
-    with pytest.raises(RequestSizeError, match="1 images of 256 image tokens .8 x 8 pixels each. is outside"):  # a direct call, judged by what the transformer sees
-        pipe(prompt="x", height=128, width=128, num_inference_steps=1, max_sequence_length=64, output_type="latent")
-    assert compiled_graphs() == graphs
 
 
 @pytest.mark.parametrize("fields, named", [
