@@ -56,7 +56,7 @@ for job in "$@"; do
          echo "probe $mode: exit $?") &
       done; wait;;
     sizes) bench sizes 570 --rounds 5 $(cases test_preset optimized) "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
-    session) bench session_sizes 360 --steps 4 --rounds 5 --timeout 250 -o timeout_func_only=true $(cases test_preset optimized) \
+    session) bench session_sizes 330 --steps 4 --rounds 5 --timeout 250 -o timeout_func_only=true $(cases test_preset optimized) \
         "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]"
       bench session_loras $((560 - SECONDS)) --steps 4 --rounds 4 --soak-rounds 40 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]" \
         "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
