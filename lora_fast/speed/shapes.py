@@ -16,6 +16,7 @@ serve a static size from its most recent (dynamic) graph, about 2% slower on the
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 
 import torch
@@ -42,47 +43,39 @@ class ShapeDispatch:
         if self.key(named) in self.static_shapes:
             return self.static(*args, **kwargs)
         for name, dims in self.dims.items():
-            value = named.get(name)
-            # contiguous: a view's strides follow the size it was cut from, and torch would guard on them as numbers
-            value = value.contiguous() if isinstance(value, torch.Tensor) else type(value)(item.contiguous() for item in value) if isinstance(value, (tuple, list)) else value
-            for tensor in _tensors(value):
-                for dim in dims:
-                    torch._dynamo.maybe_mark_dynamic(tensor, dim)
-            named[name] = value
+            if name in named:
+                named[name] = _marked(named[name], dims)
         return self.dynamic(**named)
 
 
 @functools.cache
 def _positional_names(cls: type) -> tuple[str, ...]:
-    import inspect
-
     return tuple(name for name in inspect.signature(cls.forward).parameters if name != "self")
 
 
-def _tensors(value) -> list[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
+def _marked(value, dims: tuple[int, ...]):
+    """`value` (a tensor, or a tuple of them) contiguous, with `dims` marked dynamic. Contiguous: a view's strides
+    follow the size it was cut from, and torch would guard on them as numbers (a recompile per size)."""
     if isinstance(value, (tuple, list)):
-        return [item for item in value if isinstance(item, torch.Tensor)]
-    return []
+        return type(value)(_marked(item, dims) for item in value)
+    if not isinstance(value, torch.Tensor):
+        return value
+    value = value.contiguous()
+    for dim in dims:
+        torch._dynamo.maybe_mark_dynamic(value, dim)
+    return value
 
 
 def compile_for_sizes(modules: list[torch.nn.Module], *, options: dict, fullgraph: bool, dims: Mapping[str, tuple[int, ...]] | None,
-                      key: Callable[[dict], tuple[int, ...]], static_shapes: frozenset[tuple[int, ...]]) -> Undo:
+                      key: Callable[[dict], tuple[int, ...]], static_shapes: frozenset[tuple[int, ...]]) -> None:
     """Give each of `modules` a static compiled version and, with `dims`, a dynamic one (else its eager call), and a
-    `ShapeDispatch` between them; the undo drops them. `options` are the static version's inductor options; the
-    dynamic one has no CUDA graphs."""
+    `ShapeDispatch` between them in place of `Module.compile`'s call (its undo drops them as it drops that).
+    `options` are the static version's inductor options; the dynamic one has no CUDA graphs."""
     dynamic_options = {**options, "triton.cudagraphs": False, "triton.cudagraph_skip_dynamic_graphs": True}  # also keeps their cache entries apart
     for module in modules:
         static = torch.compile(module._call_impl, fullgraph=fullgraph, dynamic=False, options=options or None)
         dynamic = torch.compile(module._call_impl, fullgraph=fullgraph, options=dynamic_options) if dims else module._call_impl
         module._compiled_call_impl = ShapeDispatch(module, static, dynamic, dims or {}, static_shapes, key)
-
-    def undo() -> None:
-        for module in modules:
-            module._compiled_call_impl = None
-
-    return undo
 
 
 def block_key(named: dict) -> tuple[int, ...]:
@@ -102,6 +95,7 @@ def static_block_shapes(sizes: RequestSizes, latent_scale: int) -> frozenset[tup
 
 
 def static_decoder_shapes(sizes: RequestSizes, latent_scale: int) -> frozenset[tuple[int, ...]]:
+    """(batch, latent height, latent width) of the static sizes."""
     return frozenset((1, height // latent_scale, width // latent_scale) for height, width in sizes.static)
 
 
