@@ -31,6 +31,7 @@
 #                    of 34 requests (8 sizes, batches 1-4), in one process (issue 31)
 #   session          at 4 steps: sizes' two cases in one process, then in another a 40-round soak of swaps between singles
 #                    and stacks and readiness for a LoRA on any layer (issues 31 and 27), each file kept if the other runs long
+#   mixed            test_mixed_shapes[optimized] alone at 4 steps, in under 5 minutes (sizes' second case)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
 #                    case stores its thumbnails); a per-case limit keeps the file if one compile runs long (pytest-timeout)
 # Set LORA_FAST_COMMIT (and LORA_FAST_TREE_CLEAN=1) when the tree travels without its own .git.
@@ -60,6 +61,7 @@ for job in "$@"; do
         "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]"
       bench session_loras $((560 - SECONDS)) --steps 4 --rounds 4 --soak-rounds 40 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]" \
         "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
+    mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
       $(cases test_preset baseline optimized no_fp8 no_fa3 baseline_compile no_fa3_fp8 no_compile_fp8 no_compile);;
