@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from lora_fast.bench.memory import clean_slate, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory, reset_peak_memory
-from lora_fast.bench.similarity import lora_error
+from lora_fast.bench.similarity import lora_error, max_abs_difference
 from lora_fast.bench.timing import RoundClock, synced_timer
 from lora_fast.config import PRESETS, VARIANTS
 from lora_fast.lora.slot import pinned
@@ -27,10 +27,6 @@ SERVING_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items(
 def lora_sets(loras: list) -> list:
     """What a server is asked for, in turn: the suite's LoRAs alone, two stacks with strengths, one at half strength."""
     return [*([lora] for lora in loras), [(loras[0], 0.8), (loras[2], 1.0)], [loras[3], (loras[4], 0.5)], [(loras[0], 0.5)]]
-
-
-def difference(image: torch.Tensor, first: torch.Tensor) -> float:
-    return (image.float() - first.float()).abs().max().item()
 
 
 @pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
@@ -60,7 +56,7 @@ def test_lora_soak(benchmark, request, hotswap_case, base_pipe, device, loras, r
         def image(pipe):
             output = render(pipe).image.cpu()
             index = series["set"][-1]
-            series["max_abs_vs_set_first"].append(difference(output, firsts.setdefault(index, output)))
+            series["max_abs_vs_set_first"].append(max_abs_difference(output, firsts.setdefault(index, output)))
             series["allocated_GiB"].append(torch.cuda.memory_allocated() / 2**30 if torch.cuda.is_available() else 0.0)
             return output
 
@@ -69,7 +65,7 @@ def test_lora_soak(benchmark, request, hotswap_case, base_pipe, device, loras, r
         recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
         back = [value for index, value in zip(series["set"], series["max_abs_vs_set_first"]) if index == 0]
         reproducible = {  # None: not seen in this run (fewer rounds than sets, as under --benchmark-disable)
-            "first_call_vs_second": difference(first_call, second_call),
+            "first_call_vs_second": max_abs_difference(first_call, second_call),
             "loaded_by_optimize_vs_swapped_back": max(back, default=None),
             "any_set_vs_its_first_image": max(series["max_abs_vs_set_first"], default=None),
         }
@@ -164,7 +160,7 @@ def test_every_layer_ready(benchmark, request, hotswap_case, base_pipe, device, 
         config=config.to_dict(), workload=workload.to_dict(), revision=revision, recompiles=recompiles, named_first_lora_layers=named, every_layer_ready=ready,
         peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far", swap_s=series,
         swap_median_s={kind: statistics.median(values) if values else None for kind, values in swaps.items()},
-        back_to_first_vs_first_image=difference(output, first) if series["to"] and series["to"][-1] == "first" else None,
+        back_to_first_vs_first_image=max_abs_difference(output, first) if series["to"] and series["to"][-1] == "first" else None,
     )
     assert recompiles == 0, f"{hotswap_case}: {recompiles} recompiles swapping to and from a LoRA on every layer"
     assert benchmark.extra_info["back_to_first_vs_first_image"] in (0, None), f"{hotswap_case}: the first LoRA swapped back gave another image"

@@ -6,7 +6,6 @@ process (the price of being general), and the sequence stores how time grows wit
 from __future__ import annotations
 
 import random
-import statistics
 
 import pytest
 import torch
@@ -85,7 +84,6 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
                        "step_work": step_work(base_pipe.transformer, (h // patch) * (w // patch), call["max_sequence_length"], gpu, config.quantization is not Quantization.NONE).to_dict()}
                       for (h, w, b), times in sorted(by_shape.items()) if b == 1],
         rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
-        median_image_s=statistics.median(benchmark.stats.stats.data) if benchmark.stats else None,
     )
     assert recompiles == 0, f"{sizes_case}: {recompiles} graphs compiled after the sizes were prepared"
     if torch.cuda.is_available():  # a tiny CPU image takes milliseconds, which a first call's one-off Python and oneDNN set-up doubles

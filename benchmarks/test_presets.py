@@ -16,7 +16,7 @@ from lora_fast.bench.pictures import case_pictures, save_png
 from lora_fast.bench.profiling import profile_call
 from lora_fast.bench.provenance import compile_cache_probe
 from lora_fast.bench.report import kernel_summary
-from lora_fast.bench.similarity import distances, similarity
+from lora_fast.bench.similarity import distances, max_abs_difference, similarity
 from lora_fast.bench.suite import say
 from lora_fast.bench.timing import RoundClock, slowed_down, synced_timer
 from lora_fast.config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant
@@ -69,7 +69,7 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
         benchmark.extra_info.update(
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, planted_slowdown=planted,
             rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
-            first_call_s=first_call_s, first_call_cache=cache, first_call_vs_last_image=(first_image.float() - output.image.float()).abs().max().item(), gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, peak_mem_to_first_call_GiB=peak_to_first_call,
+            first_call_s=first_call_s, first_call_cache=cache, first_call_vs_last_image=max_abs_difference(first_image, output.image), gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, peak_mem_to_first_call_GiB=peak_to_first_call,
             recompiles=recompiles,
             peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far",
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,

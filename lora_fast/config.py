@@ -337,19 +337,23 @@ class RequestSizes:
         if isinstance(self.max_batch, bool) or not isinstance(self.max_batch, int) or self.max_batch < 1:
             raise ConfigError(f"max_batch={self.max_batch!r}: give a whole number of images per call, at least 1")
         for height, width in self.static:
-            if not (self.min_side <= height <= self.max_side and self.min_side <= width <= self.max_side) or height % 16 or width % 16:
+            if not (self.takes(height) and self.takes(width)):
                 raise ConfigError(f"static size {height}x{width} is not inside {self.min_side} to {self.max_side} pixels a side in multiples of 16; widen the range or drop it")
 
     def check(self, height: int, width: int, batch: int = 1) -> None:
         """RequestSizeError unless a request of `batch` images of height x width is inside these sizes."""
         for name, side in (("height", height), ("width", width)):
-            if isinstance(side, bool) or not isinstance(side, int) or not self.min_side <= side <= self.max_side or side % 16:
+            if not self.takes(side):
                 raise RequestSizeError(
                     f"{name} {side!r} is outside the sizes this pipeline was prepared for: {self.min_side} to {self.max_side} pixels, multiples of 16; "
                     "pick a size inside them, or prepare a wider range (optimize(..., sizes=RequestSizes(...)), lora-fast --min-side/--max-side)"
                 )
         if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= self.max_batch:
             raise RequestSizeError(f"{batch!r} images per call is outside the prepared 1 to {self.max_batch}; split the request or prepare a larger max_batch")
+
+    def takes(self, side: object) -> bool:
+        """Whether `side` is a whole number of pixels inside these sizes: from min_side to max_side, a multiple of 16."""
+        return not isinstance(side, bool) and isinstance(side, int) and self.min_side <= side <= self.max_side and not side % 16
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -51,6 +51,11 @@ def render(pipe, seed: int = 0, **call_kwargs) -> Render:
     return Render(images, captured["latents"])
 
 
+def max_abs_difference(image: torch.Tensor, other: torch.Tensor) -> float:
+    """The largest difference between two images (pixels in [0, 1]): 0 when they are bit-identical."""
+    return (image.float() - other.float()).abs().max().item()
+
+
 def lora_error(output: torch.Tensor, reference: torch.Tensor, without_lora: torch.Tensor) -> float:
     """How much of the LoRA's effect `output` gets wrong: |output - reference| / |reference - without_lora|.
 

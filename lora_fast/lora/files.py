@@ -428,10 +428,10 @@ def _check_update_size(
             update = ((up.T @ up) * (down @ down.T)).sum().clamp(min=0).sqrt()
         else:  # a rank above the layer's sides (no trained LoRA has one): rank x rank would be larger than the layer
             update = torch.linalg.vector_norm(up @ down)
-        magnitude = magnitudes.get(module)
-        if magnitude is not None:
-            update = torch.maximum(update, magnitude.to(norm.device, torch.float32).abs().amax())
-            lowest.append(magnitude.to(norm.device, torch.float32).amin())
+        if module in magnitudes:
+            magnitude = magnitudes[module].to(norm.device, torch.float32)
+            update = torch.maximum(update, magnitude.abs().amax())
+            lowest.append(magnitude.amin())
         ratios.append(update / norm)
     negative = [module for module, value in zip(magnitudes, _read_back(lowest)) if not value >= 0]
     if negative:
