@@ -27,8 +27,8 @@
 #   readiness        optimized's every-layer readiness (against naming the first LoRA's layers) and a 160-round soak of swaps
 #                    between singles and stacks (20 of each set), at 4 steps, then tools/first_call_probe.py from cold caches (issue 27), default and with inductor's
 #                    deterministic mode, in the time left
-#   sizes            optimized compiled for one size, then prepared for a range of sizes and given a shuffled sequence
-#                    of 34 requests (8 sizes, batches 1-4), in one process (issue 31)
+#   sizes, sizes_no_fp8   optimized (no_fp8) compiled for one size, then prepared for a range of sizes, given a shuffled
+#                    sequence of 34 requests (8 sizes, batches 1-4) at 4 steps and its static size timed at 28, in one process (issue 31)
 #   session          at 4 steps: sizes' two cases in one process, then in another a 40-round soak of swaps between singles
 #                    and stacks and readiness for a LoRA on any layer (issues 31 and 27), each file kept if the other runs long
 #   mixed            test_mixed_shapes[optimized] alone at 4 steps, in under 5 minutes (sizes' second case)
@@ -56,7 +56,8 @@ for job in "$@"; do
          timeout $((585 - SECONDS)) python3 tools/first_call_probe.py --config optimized --steps 4 >"$OUT/probe_$mode.json" 2>"$OUT/probe_$mode.log"
          echo "probe $mode: exit $?") &
       done; wait;;
-    sizes) bench sizes 570 --rounds 5 $(cases test_preset optimized) "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
+    sizes|sizes_no_fp8) config=optimized; [ $job = sizes_no_fp8 ] && config=no_fp8
+      bench $job 570 --rounds 5 --sequence-steps 4 $(cases test_preset $config) "benchmarks/test_mixed_shapes.py::test_mixed_shapes[$config]";;
     session) bench session_sizes 330 --steps 4 --rounds 5 --timeout 250 -o timeout_func_only=true $(cases test_preset optimized) \
         "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]"
       bench session_loras $((560 - SECONDS)) --steps 4 --rounds 4 --soak-rounds 40 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]" \

@@ -42,14 +42,15 @@ def request_sequence(resolution: int, text_tokens: int, seed: int = 0) -> tuple[
 @pytest.mark.parametrize("sizes_case", list(SIZES_CASES))
 def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, settings, workload, revision):
     """optimize(..., sizes=...) prepares every size up front; then the sequence runs with 0 new graphs (a recompile
-    raises), and the static size is timed for --rounds rounds. On a GPU each size's first call must be within 2x of its
-    warm time. Stored: each request's time, the worst first call over
+    raises) at --sequence-steps, and the static size is timed for --rounds rounds at the workload's steps. On a GPU
+    each size's first call must be within 2x of its warm time. Stored: each request's time, the worst first call over
     its size's warm time, peak memory reserved, per-image time of each batch at the smallest square, and at batch 1
     each size's time beside its step's work and floor (`lora_fast.bench.floors`)."""
     config = SIZES_CASES[sizes_case]
     resolution = settings["height"]
     sizes, requests = request_sequence(resolution, settings["max_sequence_length"])
     call = {key: value for key, value in settings.items() if key not in ("height", "width")}
+    sequence_call = {**call, "num_inference_steps": request.config.getoption("--sequence-steps") or call["num_inference_steps"]}
     clean_slate()
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
@@ -61,7 +62,7 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
         with recompile_guard(config):
             for height, width, batch in requests:
                 start = synced_timer()
-                generate(pipe, height=height, width=width, num_images_per_prompt=batch, output_type="pt", generator=torch.Generator().manual_seed(0), **call)
+                generate(pipe, height=height, width=width, num_images_per_prompt=batch, output_type="pt", generator=torch.Generator().manual_seed(0), **sequence_call)
                 timed.append({"height": height, "width": width, "batch": batch, "s": synced_timer() - start})
             clock = RoundClock()
             benchmark.pedantic(clock.wrap(lambda: generate(pipe, height=resolution, width=resolution, output_type="pt", generator=torch.Generator().manual_seed(0), **call)),
@@ -78,9 +79,9 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
     patch = 2 * base_pipe.vae_scale_factor  # pixels per image token a side
     benchmark.extra_info.update(
         config=config.to_dict(), workload=workload.to_dict(), revision=revision, sizes=sizes.to_dict(), prepare_s=prepare_s, recompiles=recompiles,
-        requests=timed, first_request_ratio=first_ratios, worst_first_request_ratio=max(first_ratios.values()), peak_reserved_gib=peak_reserved,
+        sequence_steps=sequence_call["num_inference_steps"], requests=timed, first_request_ratio=first_ratios, worst_first_request_ratio=max(first_ratios.values()), peak_reserved_gib=peak_reserved,
         per_image_s_by_batch={batch: min(by_shape[(smallest, smallest, batch)]) / batch for batch in (1, 2, 3, 4)},
-        cost_by_size=[{"height": h, "width": w, "megapixels": h * w / 1e6, "s": min(times), "steps": call["num_inference_steps"],
+        cost_by_size=[{"height": h, "width": w, "megapixels": h * w / 1e6, "s": min(times), "steps": sequence_call["num_inference_steps"],
                        "step_work": step_work(base_pipe.transformer, (h // patch) * (w // patch), call["max_sequence_length"], gpu, config.quantization is not Quantization.NONE).to_dict()}
                       for (h, w, b), times in sorted(by_shape.items()) if b == 1],
         rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),

@@ -359,11 +359,15 @@ class RequestSizes:
         return asdict(self)
 
     def warm_up_requests(self) -> list[tuple[int, int, int]]:
-        """(height, width, batch) of the requests that compile every graph: each static size, then a non-static
-        size at batch 1 and, when batches are allowed, at batch 2 (torch gives a dimension of 1 its own graph)."""
-        other = next((height, width) for height in (self.min_side, self.min_side + 16, self.max_side) for width in (self.min_side, self.max_side)
-                     if (height, width) not in self.static and (height * width) not in {h * w for h, w in self.static})
-        return [(height, width, 1) for height, width in self.static] + [(*other, 1)] + ([(*other, 2)] if self.max_batch > 1 else [])
+        """(height, width, batch) of the requests that compile every graph: each static size, then the smallest size of
+        another area (a static area takes the static graph) at batch 1 and, when batches are allowed, at batch 2 (torch gives a
+        dimension of 1 its own graph). When every size in the range is static, batch 2 of the first static size."""
+        static_areas = {height * width for height, width in self.static}
+        sides = range(self.min_side, self.max_side + 1, 16)
+        others = sorted(((height, width) for height in sides for width in sides if height * width not in static_areas), key=lambda size: size[0] * size[1])
+        requests = [(height, width, 1) for height, width in self.static] + [(*size, 1) for size in others[:1]]
+        batched = (others or list(self.static))[:1]
+        return requests + ([(*size, 2) for size in batched] if self.max_batch > 1 else [])
 
 
 @dataclass(frozen=True)

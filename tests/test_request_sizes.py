@@ -8,6 +8,8 @@ import random
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lora_fast.config import ConfigError, OptimizationConfig, RequestSizeError, RequestSizes
 from lora_fast.optimize import compiled_graphs, generate, optimize, recompile_guard, restore
@@ -57,6 +59,38 @@ def test_with_no_static_size_every_request_takes_the_dynamic_graphs(pipe, lora_f
         for height, width, batch in sweep(seed=2, count=4):
             image(pipe, height, width, batch)
     assert compiled_graphs() == graphs
+
+
+def test_a_range_of_one_static_size_warms_its_batches_and_compiles_nothing_later(pipe, lora_factory):
+    """Every size is static: the warm-up cannot pick another size, so batch 2 at the static size compiles the
+    dynamic graph."""
+    sizes = RequestSizes(min_side=64, max_side=64, max_batch=3, static=((64, 64),), text_tokens=64)
+    optimize(pipe, COMPILED, lora_factory(rank=4, seed=1), sizes=sizes)
+    graphs = compiled_graphs()
+    with recompile_guard(COMPILED):
+        for batch in (1, 3, 2):
+            image(pipe, 64, 64, batch)
+    assert compiled_graphs() == graphs
+
+
+sides = st.integers(2, 16).map(lambda n: 16 * n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(low=sides, high=sides, max_batch=st.integers(1, 4), static=st.lists(st.tuples(sides, sides), max_size=3, unique=True))
+def test_the_warm_up_stays_inside_the_sizes_and_reaches_every_graph(low, high, max_batch, static):
+    """Each static size at batch 1; a size of another area at batch 1 when the range has one; batch 2 when allowed."""
+    low, high = min(low, high), max(low, high)
+    static = tuple((h, w) for h, w in static if low <= h <= high and low <= w <= high)
+    sizes = RequestSizes(min_side=low, max_side=high, max_batch=max_batch, static=static)
+    requests = sizes.warm_up_requests()
+    for height, width, batch in requests:
+        sizes.check(height, width, batch)
+    assert [(h, w) for h, w, b in requests if b == 1 and (h, w) in static] == list(static)
+    static_areas = {h * w for h, w in static}
+    other_areas = any(h * w not in static_areas for h in range(low, high + 1, 16) for w in range(low, high + 1, 16))
+    assert any(b == 1 and h * w not in static_areas for h, w, b in requests) == other_areas
+    assert any(b == 2 for _, _, b in requests) == (max_batch > 1)
 
 
 def test_without_the_preparation_the_same_requests_compile(pipe, lora_factory):

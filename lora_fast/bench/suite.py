@@ -39,6 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lora", action="append", default=[], help="real LoRA file or hub id (repeat for the hot-swap sequence)")
     group.addoption("--lora-strength", type=float, default=None, help="|delta W|/|W| of the synthetic LoRAs (default: LoraSpec's)")
     group.addoption("--rounds", type=int, default=10, help="timed images per case (the regression gate needs 10)")
+    group.addoption("--sequence-steps", type=int, help="denoising steps of test_mixed_shapes' request sequence (default: --steps; its static size is timed at --steps)")
     group.addoption("--soak-rounds", type=int, default=20, help="swap-and-image rounds of the LoRA soak (test_lora_soak)")
     group.addoption("--profile-kernels", action="store_true", help="profile one more image per case and store its GPU time per kernel family")
     group.addoption("--gpu-memory-gb", type=float, help="stand in for a card of this many GiB: the session's pipeline stays in host memory and each case's GPU memory is capped from its optimize on (the reference images run uncapped, model-offloaded)")
