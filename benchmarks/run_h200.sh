@@ -31,6 +31,8 @@
 #                    sequence of 34 requests (8 sizes, batches 1-4) at 4 steps and its static size timed at 28, in one process (issue 31)
 #   session          at 4 steps: sizes' two cases in one process, then in another a 40-round soak of swaps between singles
 #                    and stacks and readiness for a LoRA on any layer (issues 31 and 27), each file kept if the other runs long
+#   determinism      optimized and optimized+deterministic (inductor's deterministic mode) from cold caches in one process:
+#                    image time and each one's first image against its last (issue 27)
 #   mixed            test_mixed_shapes[optimized] alone at 4 steps, in under 5 minutes (sizes' second case)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
 #                    case stores its thumbnails); a per-case limit keeps the file if one compile runs long (pytest-timeout)
@@ -62,6 +64,7 @@ for job in "$@"; do
         "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]"
       bench session_loras $((560 - SECONDS)) --steps 4 --rounds 4 --soak-rounds 40 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]" \
         "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
+    determinism) bench determinism 330 --rounds 10 $(cases test_preset optimized) $(cases test_variant optimized+deterministic);;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \

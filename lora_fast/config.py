@@ -284,6 +284,10 @@ VARIANTS: dict[str, OptimizationConfig] = {
             notes="optimized with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
         ),
         dataclasses.replace(
+            PRESETS["optimized"], name="optimized+deterministic", inductor_options=(("deterministic", True),),
+            notes="optimized with inductor's deterministic mode: kernel configs picked without timing them, so a cold compile's first image equals the later ones",
+        ),
+        dataclasses.replace(
             PRESETS["no_fp8"], name="no_fp8+autotune_gemm", inductor_options=(("max_autotune_gemm", True),),
             notes="no_fp8 with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
         ),
