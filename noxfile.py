@@ -51,7 +51,7 @@ def rtx4090(session: nox.Session) -> None:
 @nox.session
 def multigpu(session: nox.Session) -> None:
     """Every visible GPU: `optimized` on one GPU against each context-parallel config of that many ranks, in one
-    torchrun job (rank 0 times and stores, under .benchmarks/<GPU>-x<N>), then the throughput mode on every GPU."""
+    torchrun job (rank 0 times and stores, under .benchmarks/<GPU>-x<N>), then the server with one replica per GPU."""
     install(session, gpu=True)
     import torch
 
@@ -66,7 +66,7 @@ def multigpu(session: nox.Session) -> None:
     if len(cases) == 1:
         session.error(f"no context-parallel config splits an image over {gpus} GPUs (lora_fast.config has 2, 4 and 8)")
     session.run("torchrun", "--nproc-per-node", str(gpus), "-m", "pytest", *cases, *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
-    session.run("pytest", "benchmarks/test_multigpu.py", *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
+    session.run("pytest", "benchmarks/test_serving.py::test_served_stream[optimized]", *FULL_SIZE, "--benchmark-autosave", "-rs", *session.posargs)
 
 
 @nox.session

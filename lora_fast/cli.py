@@ -1,4 +1,4 @@
-"""Command line (`lora-fast`, or `python -m lora_fast`): `generate`, `profile`, `warm` and `presets`."""
+"""Command line (`lora-fast`, or `python -m lora_fast`): `generate`, `profile`, `warm`, `serve` and `presets`."""
 
 from __future__ import annotations
 
@@ -19,13 +19,12 @@ from .errors import printable
 from .lora.files import LoraError, check_source
 from .outputs import STORED_RESULTS, OutputError, checked_output
 from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
+from .serve.requests import MAX_SEED, ServeError
 from .speed.compile_cache import CompileCacheError, first_call_notice, load_compile_cache
 from .speed.parallel import ParallelError
 
 if TYPE_CHECKING:
     from diffusers import FluxPipeline
-
-MAX_SEED = 2**63 - 1  # torch generators take seeds up to here
 
 
 class UsageError(ValueError):
@@ -244,6 +243,42 @@ def _sizes(args: argparse.Namespace) -> RequestSizes | None:
                         static=tuple(args.static) or defaults.static)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """Serve --loras over HTTP on Ray Serve until interrupted: one replica per GPU (or --replicas CPU replicas),
+    each optimized with --preset and prepared for the declared sizes (default: half to twice the model's size)."""
+    import time
+
+    import torch
+
+    from .pipelines import generation_defaults
+    from .serve.replica import ServeSettings
+    from .serve.requests import catalog
+
+    config = _config(args)
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    default = generation_defaults(args.model)["height"]
+    sizes = _sizes(args) or RequestSizes(min_side=max(16, default // 32 * 16), max_side=2 * default, max_batch=args.max_batch, static=((default, default),))
+    settings = ServeSettings(
+        config=config, loras=catalog(Path(args.loras)), model=args.model, sizes=sizes, replicas=args.replicas or max(gpus, 1), gpus_per_replica=1.0 if gpus else 0.0,
+        sets_per_replica=args.sets_per_replica, waiting_per_replica=args.waiting_per_replica, max_queued=args.max_queued, deadline_s=args.deadline_s,
+        max_steps=args.max_steps, seed=args.seed,
+    )
+    try:
+        from .serve import app
+    except ImportError as missing:
+        raise UsageError(f"serving needs Ray Serve ({missing.name} is not installed): pip install 'lora-fast[serve]'") from None
+    url = app.start(settings, address=args.address, host=args.host, port=args.port)
+    print(f"serving {len(settings.loras)} LoRAs with {settings.replicas} replica(s) of {config.name} on {args.model} at {url}/v1/images/generations (Ctrl-C stops)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("stopping the server", file=sys.stderr)
+    finally:
+        app.stop()
+    return 0
+
+
 def _profile(args: argparse.Namespace) -> int:
     import torch
 
@@ -304,17 +339,31 @@ def parser() -> argparse.ArgumentParser:
     warm.add_argument("--lora-rank", type=whole_number(1), default=8)
     warm.add_argument("--prompt", default=DEFAULT_PROMPT)
     warm.add_argument("--device", help="cpu or cuda (default: cuda when available)")
-    warm.add_argument("--min-side", type=whole_number(16, multiple=16), help="with --max-side: prepare every request from this side (pixels)")
-    warm.add_argument("--max-side", type=whole_number(16, multiple=16), help="... to this one, any aspect ratio (default without either: one image of --height x --width)")
-    warm.add_argument("--max-batch", type=whole_number(1), default=RequestSizes.max_batch, help="images per request, at most")
-    warm.add_argument("--static", type=height_by_width, action="append", default=[], metavar="HxW",
-                      help="a size compiled alone, the fastest (repeatable; default 1024x1024)")
     warm.set_defaults(run=_warm)
-    for command in (generate, profile, warm):
+    serve = commands.add_parser("serve", help="serve images with LoRAs over HTTP on Ray Serve (pip install 'lora-fast[serve]')")
+    serve.add_argument("--loras", required=True, help="folder of the .safetensors LoRAs to serve; a request names them by file name without .safetensors")
+    serve.add_argument("--address", help="a Ray cluster to join (auto, or HEAD:6379; default: start Ray in this process)")
+    serve.add_argument("--host", default="127.0.0.1", help="address the HTTP API listens on (0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=whole_number(1, 65535), default=8000)
+    serve.add_argument("--replicas", type=whole_number(1), help="pipelines serving at once (default: one per GPU, or one on a CPU machine)")
+    serve.add_argument("--sets-per-replica", type=whole_number(1), default=4, help="LoRA sets a replica keeps read in host memory")
+    serve.add_argument("--waiting-per-replica", type=whole_number(1), default=16, help="requests a replica holds at once; it takes those for its loaded set first")
+    serve.add_argument("--max-queued", type=whole_number(1), default=32, help="requests queued for the replicas before the server answers 503")
+    serve.add_argument("--deadline-s", type=positive_number, default=300.0, help="a request not answered in this time gets 504")
+    serve.add_argument("--max-steps", type=whole_number(1), default=60)
+    serve.set_defaults(run=_serve, lora=[], allow_pickle=False, compile_cache=None)
+    for command in (warm, serve):
+        command.add_argument("--min-side", type=whole_number(16, multiple=16), help="with --max-side: prepare every request from this side (pixels)")
+        command.add_argument("--max-side", type=whole_number(16, multiple=16), help="... to this one, any aspect ratio")
+        command.add_argument("--max-batch", type=whole_number(1), default=RequestSizes.max_batch, help="images per request, at most")
+        command.add_argument("--static", type=height_by_width, action="append", default=[], metavar="HxW",
+                             help="a size compiled alone, the fastest (repeatable; default 1024x1024)")
+    for command in (generate, profile, warm, serve):
         command.add_argument("--model", default=TINY, help="'tiny' (embedded), 'flux-dev-random', a hub id or a local folder")
         command.add_argument("--preset", default="baseline", help=f"one of: {', '.join(PRESETS)}")
         command.add_argument("--attention", choices=[member.value for member in Attention], help="replace the preset's attention kernel")
-        command.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0)
+        command.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0, help="of the image (serve: of the built model's random weights)")
+    for command in (generate, profile, warm):
         command.add_argument("--steps", type=whole_number(1))
         command.add_argument("--height", type=whole_number(16, multiple=16), help="pixels, a multiple of 16 (Flux works on 16-pixel patches)")
         command.add_argument("--width", type=whole_number(16, multiple=16), help="pixels, a multiple of 16")
@@ -339,6 +388,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing was saved", file=sys.stderr)
         return 130
-    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError, CompileCacheError, ParallelError, OutputError) as error:
+    except (ConfigError, LoraError, PipelineError, GpuMemoryError, UsageError, GenerationError, CompileCacheError, ParallelError, OutputError, ServeError) as error:
         print(f"error: {printable(str(error))}", file=sys.stderr)
         return 2

@@ -1,5 +1,5 @@
-"""Several ranks and several pipelines, on the CPU: context parallelism over two gloo ranks gives the one-rank
-image and takes hot-swaps on every rank; its refusals; the throughput server's order, swaps and images."""
+"""Several ranks on the CPU: context parallelism over two gloo ranks gives the one-rank
+image and takes hot-swaps on every rank; its refusals; the suite under torchrun."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
-from lora_fast.bench.similarity import relative_error
 from lora_fast.config import ConfigError, OptimizationConfig
-from lora_fast.lora.synthetic import LoraSpec, make_lora
-from lora_fast.optimize import optimize, optimized, restore
+from lora_fast.optimize import optimize
 from lora_fast.pipelines import load_pipeline
-from lora_fast.serve.throughput import Request, ThroughputServer
 from lora_fast.speed.parallel import ParallelError, enable_context_parallel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,46 +59,6 @@ def test_a_context_parallel_config_outside_its_job_is_a_clear_error():
         enable_context_parallel(pipe.transformer, OptimizationConfig(ulysses_degree=heads + 1))
 
 
-def serial_images(pipe, loras: dict, requests: list[Request]) -> list[torch.Tensor]:
-    with optimized(pipe, OptimizationConfig(hotswap=True)):
-        made = []
-        for request in requests:
-            pipe.lora_fast.lora.load(loras[request.lora])
-            made.append(pipe(prompt=request.prompt, generator=torch.Generator().manual_seed(request.seed), **CALL).images)
-    return made
-
-
-CALL = dict(output_type="latent", height=64, width=64, num_inference_steps=2)
-STREAM = [Request("a cube", lora, seed) for seed, lora in enumerate("abababab")]
-
-
-def test_throughput_server_gives_each_request_its_image_on_every_pipeline():
-    pipes = [load_pipeline("tiny") for _ in range(2)]
-    loras = {name: make_lora(pipes[0].transformer, LoraSpec(rank=4, seed=seed)) for seed, name in enumerate("ab")}
-    expected = serial_images(pipes[0], loras, STREAM)
-    for pipe in pipes:
-        optimize(pipe, OptimizationConfig(hotswap=True))
-    try:
-        images, stats = ThroughputServer(pipes, loras, **CALL).serve(STREAM)
-    finally:
-        for pipe in pipes:
-            restore(pipe)
-    assert all(relative_error(image, reference) < 1e-5 for image, reference in zip(images, expected))
-    assert sum(stats.images) == len(STREAM) and stats.images_per_s > 0
-    assert sum(stats.swaps) <= 2 * len(loras)  # a pipeline swaps only when no request for its LoRA is waiting
-
-
-def test_a_pipeline_serves_the_waiting_requests_for_its_lora_before_swapping():
-    pipe = load_pipeline("tiny")
-    loras = {name: make_lora(pipe.transformer, LoraSpec(rank=4, seed=seed)) for seed, name in enumerate("ab")}
-    with optimized(pipe, OptimizationConfig(hotswap=True)):
-        images, stats = ThroughputServer([pipe], loras, **CALL).serve(STREAM)
-    assert stats.swaps == [2] and len(images) == len(STREAM)  # a, a, a, a, then b, b, b, b: not 8 swaps
-    with pytest.raises(KeyError, match="c"):
-        ThroughputServer([optimize(pipe, OptimizationConfig(hotswap=True))], loras).serve([Request("x", "c")])
-    restore(pipe)
-
-
 def test_the_suite_under_torchrun_times_one_gpu_cases_on_rank_zero_and_stores_once(tmp_path):
     results, logs = tmp_path / "run.json", tmp_path / "logs"
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
@@ -116,15 +72,3 @@ def test_the_suite_under_torchrun_times_one_gpu_cases_on_rank_zero_and_stores_on
     assert "1 passed" in stdout["0"] and "rank 1 of a torchrun job" in stdout["1"] and "1 skipped" in stdout["1"], stdout
     stored = json.loads(results.read_text())
     assert stored["machine_info"]["ranks"] == 2 and [case["name"] for case in stored["benchmarks"]] == ["test_preset[baseline]"]
-
-
-def test_a_broken_lora_in_the_stream_reaches_the_caller_as_the_librarys_error():
-    from lora_fast.lora.files import LoraError
-
-    pipe = load_pipeline("tiny")
-    good = make_lora(pipe.transformer, LoraSpec(rank=4, seed=1))
-    broken = {key: tensor.clone() for key, tensor in good.items()}
-    next(iter(broken.values()))[0, 0] = float("nan")
-    with optimized(pipe, OptimizationConfig(hotswap=True)):
-        with pytest.raises(LoraError, match="NaN or inf"):
-            ThroughputServer([pipe], {"good": good, "broken": broken}, **CALL).serve([Request("a cube", "broken"), Request("a cube", "good")])

@@ -206,7 +206,7 @@ def case_config(item: pytest.Item) -> OptimizationConfig | None:
     params = getattr(item, "callspec", None) and item.callspec.params or {}
     if "preset" in params:
         return PRESETS[params["preset"]]
-    for name in ("variant", "hotswap_case", "sizes_case"):
+    for name in ("variant", "hotswap_case", "sizes_case", "serving_case"):
         if name in params:
             return {**PRESETS, **VARIANTS}[params[name]]
     if "attention" in params:

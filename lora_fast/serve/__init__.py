@@ -1,1 +1,1 @@
-"""Serving: one optimized pipeline per GPU, requests routed to the GPU that holds their LoRA."""
+"""Serving on Ray Serve: an HTTP API in front of one optimized pipeline per GPU, each request routed by its LoRA set to replicas that hold it."""
