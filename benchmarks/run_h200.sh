@@ -23,7 +23,7 @@
 #   rtx4090_cli      `lora-fast generate` of rtx4090_optimized under the cap, from a fresh process: peak GPU and host memory
 #   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
 #                    and strengths, in one process (issue 27: swap medians, stack time and error, reproducibility)
-#   soak             300 swap-and-image rounds of optimized at 4 steps (the same swaps, ten times as many images)
+#   soak, soak_deterministic   300 swap-and-image rounds of optimized (optimized+deterministic) at 4 steps, from cold caches
 #   readiness        optimized's every-layer readiness (against naming the first LoRA's layers) and a 160-round soak of swaps
 #                    between singles and stacks (20 of each set), at 4 steps, then tools/first_call_probe.py from cold caches (issue 27), default and with inductor's
 #                    deterministic mode, in the time left
@@ -66,7 +66,8 @@ for job in "$@"; do
         "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
     determinism) bench determinism 330 --rounds 10 $(cases test_preset optimized) $(cases test_variant optimized+deterministic);;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
-    soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
+    soak|soak_deterministic) config=optimized; [ $job = soak_deterministic ] && config=optimized+deterministic
+      bench $job 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[$config]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
       $(cases test_preset baseline optimized no_fp8 no_fa3 baseline_compile no_fa3_fp8 no_compile_fp8 no_compile);;
     headline) bench headline 570 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;
