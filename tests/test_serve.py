@@ -265,3 +265,13 @@ def test_a_set_that_fails_to_load_raises_the_librarys_error_and_keeps_the_loaded
     with pytest.raises(LoraError, match="NaN or inf"):
         replica.render(broken, read_set(broken.loras, replica.settings.loras, broken.lora_set))
     assert replica.holding == good.lora_set and replica.render(good, read_set(good.loras, replica.settings.loras, good.lora_set)) == (first, False)
+
+
+def test_the_serve_command_refuses_a_folder_without_loras_in_one_line(tmp_path, capsys):
+    from lora_fast.cli import main
+
+    assert main(["serve", "--loras", str(tmp_path / "missing")]) == 2
+    assert main(["serve", "--loras", str(tmp_path)]) == 2
+    assert main(["serve", "--loras", str(tmp_path), "--port", "70000"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["error"] * 3 and "not a folder" in lines[0] and "no .safetensors file" in lines[1] and "70000" in lines[2], lines

@@ -36,7 +36,7 @@ class ServeSettings:
     replicas: int = 1
     gpus_per_replica: float = 0.0  # 1 on a GPU machine: one replica per GPU
     sets_per_replica: int = 4  # LoRA sets a replica keeps ready in host memory (least recently used dropped)
-    waiting_per_replica: int = 4  # requests a replica holds at once, one rendering: it takes those for its loaded set first
+    waiting_per_replica: int = 16  # requests a replica holds at once, one rendering: it takes those for its loaded set first
     max_queued: int = 32  # requests waiting for a replica beyond those before the server answers 503
     deadline_s: float = 300.0  # a request not answered by then gets 504
     max_steps: int = 60
