@@ -252,14 +252,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .pipelines import generation_defaults
     from .serve.replica import ServeSettings
-    from .serve.requests import catalog
+    from .serve.requests import lora_table
 
     config = _config(args)
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     default = generation_defaults(args.model)["height"]
     sizes = _sizes(args) or RequestSizes(min_side=max(16, default // 32 * 16), max_side=2 * default, max_batch=args.max_batch, static=((default, default),))
     settings = ServeSettings(
-        config=config, loras=catalog(Path(args.loras)), model=args.model, sizes=sizes, replicas=args.replicas or max(gpus, 1), gpus_per_replica=1.0 if gpus else 0.0,
+        config=config, loras=lora_table(Path(args.loras) if args.loras else None, args.hub), model=args.model, sizes=sizes, replicas=args.replicas or max(gpus, 1), gpus_per_replica=1.0 if gpus else 0.0,
         sets_per_replica=args.sets_per_replica, waiting_per_replica=args.waiting_per_replica, max_queued=args.max_queued, deadline_s=args.deadline_s,
         max_steps=args.max_steps, seed=args.seed,
     )
@@ -341,7 +341,8 @@ def parser() -> argparse.ArgumentParser:
     warm.add_argument("--device", help="cpu or cuda (default: cuda when available)")
     warm.set_defaults(run=_warm)
     serve = commands.add_parser("serve", help="serve images with LoRAs over HTTP on Ray Serve (pip install 'lora-fast[serve]')")
-    serve.add_argument("--loras", required=True, help="folder of the .safetensors LoRAs to serve; a request names them by file name without .safetensors")
+    serve.add_argument("--loras", help="folder of the .safetensors LoRAs to serve; a request names them by file name without .safetensors")
+    serve.add_argument("--hub", action="append", default=[], metavar="NAME=ORG/REPO[/FILE]", help="a hub LoRA to serve under NAME (repeatable)")
     serve.add_argument("--address", help="a Ray cluster to join (auto, or HEAD:6379; default: start Ray in this process)")
     serve.add_argument("--host", default="127.0.0.1", help="address the HTTP API listens on (0.0.0.0 for every interface)")
     serve.add_argument("--port", type=whole_number(1, 65535), default=8000)

@@ -27,7 +27,8 @@ from lora_fast.config import OptimizationConfig, RequestSizes
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.pipelines import load_pipeline
 from lora_fast.serve.replica import ServeSettings, build_pipeline, direct_images, read_set
-from lora_fast.serve.requests import Limits, RequestError, ServeError, catalog, parse_request
+from lora_fast.lora.errors import LoraError
+from lora_fast.serve.requests import Limits, RequestError, ServeError, catalog, lora_table, parse_request
 
 FOLDED = OptimizationConfig(name="folded", hotswap=True, fold_lora=True)
 SIZES = RequestSizes(min_side=32, max_side=128, max_batch=2, static=(), text_tokens=64)
@@ -70,6 +71,13 @@ def test_any_json_is_a_request_or_a_refusal_naming_a_field(body):
 def test_a_server_refuses_unusable_loras_before_starting(tmp_path):
     with pytest.raises(ServeError, match="no .safetensors file"):
         catalog(tmp_path)
+    (tmp_path / "style.safetensors").write_bytes(b"")
+    assert lora_table(tmp_path, ["subject=org/subject-lora/lora.safetensors"]) == {"style": tmp_path / "style.safetensors", "subject": "org/subject-lora/lora.safetensors"}
+    for hub, named in ((["style=org/other"], "the name 'style' is taken"), (["org/other"], "NAME=ORG/REPO"), (["x=notahubid"], "neither an existing file nor a hub id")):
+        with pytest.raises((ServeError, LoraError), match=named):
+            lora_table(tmp_path, hub)
+    with pytest.raises(ServeError, match="no LoRAs to serve"):
+        lora_table(None, [])
     with pytest.raises(ServeError, match="letters, digits"):
         ServeSettings(config=FOLDED, loras={"a+b": tmp_path / "x.safetensors"})
 
@@ -257,8 +265,6 @@ def test_a_replica_takes_the_waiting_requests_for_its_loaded_set_first(replica):
 
 
 def test_a_set_that_fails_to_load_raises_the_librarys_error_and_keeps_the_loaded_set(replica):
-    from lora_fast.lora.errors import LoraError
-
     limits = replica.settings.limits()
     good, broken = (parse_request(body_of([(name, 1.0)], 0), limits) for name in ("lora0", "broken"))
     first = replica.render(good, read_set(good.loras, replica.settings.loras, good.lora_set))[0]
@@ -270,8 +276,10 @@ def test_a_set_that_fails_to_load_raises_the_librarys_error_and_keeps_the_loaded
 def test_the_serve_command_refuses_a_folder_without_loras_in_one_line(tmp_path, capsys):
     from lora_fast.cli import main
 
+    assert main(["serve"]) == 2
     assert main(["serve", "--loras", str(tmp_path / "missing")]) == 2
     assert main(["serve", "--loras", str(tmp_path)]) == 2
     assert main(["serve", "--loras", str(tmp_path), "--port", "70000"]) == 2
     lines = capsys.readouterr().err.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["error"] * 3 and "not a folder" in lines[0] and "no .safetensors file" in lines[1] and "70000" in lines[2], lines
+    assert [line.split(":")[0] for line in lines] == ["error"] * 4 and "no LoRAs to serve" in lines[0] and "not a folder" in lines[1], lines
+    assert "no .safetensors file" in lines[2] and "70000" in lines[3], lines

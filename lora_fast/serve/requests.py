@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import RequestSizes
-from ..lora.files import LoraSource
+from ..lora.files import LoraSource, check_source
 
 MAX_SEED = 2**63 - 1  # torch generators take seeds up to here
 MAX_PROMPT_CHARS = 4000
@@ -62,6 +62,23 @@ class Limits:
     default_size: tuple[int, int] = (1024, 1024)
     default_steps: int = 28
     default_guidance: float = 3.5
+
+
+def lora_table(folder: Path | None, hub: list[str]) -> dict[str, LoraSource]:
+    """The server's LoRAs by name: those of `folder` (`catalog`) and each hub entry "NAME=ORG/REPO[/FILE]" (fetched by
+    each replica at its first request for it); a name given twice is refused."""
+    table: dict[str, LoraSource] = dict(catalog(folder)) if folder is not None else {}
+    for entry in hub:
+        name, _, source = entry.partition("=")
+        if not name or not source:
+            raise ServeError(f"--hub {entry!r}: give NAME=ORG/REPO or NAME=ORG/REPO/FILE.safetensors")
+        check_source(source)
+        if name in table:
+            raise ServeError(f"--hub {entry!r}: the name {name!r} is taken (a file of --loras or an earlier --hub); pick another")
+        table[name] = source
+    if not table:
+        raise ServeError("no LoRAs to serve: give --loras FOLDER or --hub NAME=ORG/REPO")
+    return table
 
 
 def catalog(folder: Path) -> dict[str, Path]:
