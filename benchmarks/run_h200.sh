@@ -33,6 +33,8 @@
 #                    and stacks and readiness for a LoRA on any layer (issues 31 and 27), each file kept if the other runs long
 #   determinism      optimized and optimized+deterministic (inductor's deterministic mode) from cold caches in one process:
 #                    image time and each one's first image against its last (issue 27)
+#   serving_stream   a mixed-LoRA stream through the Ray Serve app against generate, no_fa3 (issue 33); needs the wheels of
+#                    tools/serve_wheels.sh carried as .whl_serve instead of .whl (Ray does not fit beside FA3)
 #   mixed            test_mixed_shapes[optimized] alone at 4 steps, in under 5 minutes (sizes' second case)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
 #                    case stores its thumbnails); a per-case limit keeps the file if one compile runs long (pytest-timeout)
@@ -65,6 +67,7 @@ for job in "$@"; do
       bench session_loras $((560 - SECONDS)) --steps 4 --rounds 4 --soak-rounds 40 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]" \
         "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
     determinism) bench determinism 330 --rounds 10 $(cases test_preset optimized) $(cases test_variant optimized+deterministic);;
+    serving_stream) bench serving_stream 570 "benchmarks/test_serving.py::test_served_stream[no_fa3]";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak|soak_deterministic) config=optimized; [ $job = soak_deterministic ] && config=optimized+deterministic
       bench $job 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[$config]";;
