@@ -32,7 +32,7 @@ from lora_fast.serve.requests import Limits, RequestError, ServeError, catalog, 
 
 FOLDED = OptimizationConfig(name="folded", hotswap=True, fold_lora=True)
 SIZES = RequestSizes(min_side=32, max_side=128, max_batch=2, static=(), text_tokens=64)
-LIMITS = Limits(loras={"style": "style.safetensors", "subject": "subject.safetensors"}, sizes=SIZES, default_size=(64, 64), default_steps=2)
+LIMITS = Limits(loras={"style": "style.safetensors", "subject": "subject.safetensors"}, sizes=SIZES, deadline_s=300, default_size=(64, 64), default_steps=2)
 GOOD = {"prompt": "a red cube", "loras": [{"name": "style", "strength": 0.8}, {"name": "subject"}], "size": "48x96", "n": 2, "steps": 2, "seed": 7}
 
 
@@ -48,7 +48,8 @@ def test_a_request_reads_as_the_openai_shape_with_its_lora_set():
     ({"loras": [{"name": "style", "strength": float("nan")}]}, 422, "loras[0].strength"), ({"loras": [{"name": "style"}, {"name": "style"}]}, 422, "loras[1].name"),
     ({"size": "4096x64"}, 422, "size"), ({"size": "big"}, 422, "size"), ({"n": 3}, 422, "n"), ({"steps": 0}, 422, "steps"), ({"steps": True}, 422, "steps"),
     ({"guidance_scale": "high"}, 422, "guidance_scale"), ({"seed": -1}, 422, "seed"), ({"response_format": "url"}, 422, "response_format"),
-    ({"response_format": "png"}, 422, "response_format"), ({"quality": "hd"}, 422, "quality"),
+    ({"response_format": "png"}, 422, "response_format"), ({"quality": "hd"}, 422, "quality"), ({"deadline_s": 0}, 422, "deadline_s"),
+    ({"deadline_s": 301}, 422, "deadline_s"),
 ])
 def test_each_bad_field_is_refused_by_name(change, status, field):
     with pytest.raises(RequestError) as refused:
@@ -210,6 +211,7 @@ def test_bad_requests_get_their_4xx_and_a_burst_beyond_the_queue_its_503(server,
     for body, status, field in (
         (b"{not json", 400, "body"), ({"prompt": "x", "loras": [{"name": "missing"}]}, 404, "loras[0].name"),
         ({**body_of(SETS[0], 0), "size": "4096x4096"}, 422, "size"), ({**body_of(SETS[0], 0), "n": 2}, 422, "response_format"),
+        ({**body_of(SETS[1], 0), "deadline_s": 0.001}, 504, "deadline_s"),  # no replica answers in a millisecond
     ):
         answer = post(url, body)
         assert (answer[0], json.loads(answer[2])["error"]["field"]) == (status, field), answer

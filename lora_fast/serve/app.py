@@ -83,7 +83,7 @@ class Api:
             request = parse_request(body, self.limits)
         except RequestError as refused:
             return error(refused.status, refused.field, str(refused).partition(": ")[2])
-        deadline = time.monotonic() + self.settings.deadline_s
+        deadline = time.monotonic() + request.deadline_s
         while True:
             response = self.replica.options(multiplexed_model_id=request.lora_set).render.remote(request)
 
@@ -96,12 +96,12 @@ class Api:
             except SEND_AGAIN as lost:
                 log.warning("a replica went away with a request (%s); sending it again", lost.__class__.__name__)
                 if time.monotonic() >= deadline:
-                    return error(504, "deadline", f"no replica answered within {self.settings.deadline_s:g} s")
+                    return error(504, "deadline_s", f"no replica answered within {request.deadline_s:g} s")
             except (BackPressureError, DeploymentUnavailableError):
                 return error(503, "server", "every replica is busy and the queue is full; send it again later", headers={"Retry-After": str(RETRY_AFTER_S)})
             except asyncio.TimeoutError:
                 response.cancel()
-                return error(504, "deadline", f"no replica answered within {self.settings.deadline_s:g} s")
+                return error(504, "deadline_s", f"no replica answered within {request.deadline_s:g} s")
             except RayTaskError as failed:
                 if isinstance(failed.cause, LoraError):
                     return error(422, "loras", f"the server could not load this set: {failed.cause}")

@@ -55,7 +55,7 @@ class ServeSettings:
         size = (defaults["height"], defaults["width"])
         if not (self.sizes.takes(size[0]) and self.sizes.takes(size[1])):
             size = self.sizes.static[0] if self.sizes.static else (self.sizes.min_side, self.sizes.min_side)
-        return Limits(loras=self.loras, sizes=self.sizes, max_steps=self.max_steps, default_size=size,
+        return Limits(loras=self.loras, sizes=self.sizes, max_steps=self.max_steps, deadline_s=self.deadline_s, default_size=size,
                       default_steps=min(defaults["num_inference_steps"], self.max_steps), default_guidance=defaults["guidance_scale"])
 
 

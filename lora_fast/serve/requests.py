@@ -1,5 +1,6 @@
 """What a client may ask the server for, checked before anything runs: an image request in the shape of the OpenAI
-images API (prompt, size, n, response_format) plus the LoRA set with strengths, steps, guidance and seed. Every
+images API (prompt, size, n, response_format) plus the LoRA set with strengths, steps, guidance, seed and how long
+the client waits. Every
 refusal names its field; nothing here needs Ray, so the rules are tested alone."""
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class ImageRequest:
     guidance_scale: float
     seed: int
     response_format: str
+    deadline_s: float
 
     @property
     def lora_set(self) -> str:
@@ -59,6 +61,7 @@ class Limits:
     loras: Mapping[str, LoraSource]
     sizes: RequestSizes
     max_steps: int = 60
+    deadline_s: float = 300.0
     default_size: tuple[int, int] = (1024, 1024)
     default_steps: int = 28
     default_guidance: float = 3.5
@@ -96,7 +99,7 @@ def parse_request(body: object, limits: Limits) -> ImageRequest:
     the server does not have, 422 for any other value)."""
     if not isinstance(body, Mapping):
         raise RequestError(400, "body", "send a JSON object, e.g. {\"prompt\": \"a red cube\", \"loras\": [{\"name\": \"style\", \"strength\": 0.8}]}")
-    fields = {"prompt", "loras", "size", "n", "steps", "guidance_scale", "seed", "response_format"}
+    fields = {"prompt", "loras", "size", "n", "steps", "guidance_scale", "seed", "response_format", "deadline_s"}
     unknown = sorted(set(body) - fields)
     if unknown:
         raise RequestError(422, unknown[0] if unknown[0].isidentifier() else repr(unknown[0]), f"not a field of this API; the fields are {', '.join(sorted(fields))}")
@@ -113,7 +116,7 @@ def parse_request(body: object, limits: Limits) -> ImageRequest:
     return ImageRequest(
         prompt=prompt, loras=_loras(body.get("loras"), limits), height=height, width=width, n=n,
         steps=_whole(body.get("steps", limits.default_steps), "steps", 1, limits.max_steps), guidance_scale=_guidance(body.get("guidance_scale", limits.default_guidance)),
-        seed=_whole(body.get("seed", 0), "seed", 0, MAX_SEED), response_format=response_format,
+        seed=_whole(body.get("seed", 0), "seed", 0, MAX_SEED), response_format=response_format, deadline_s=_deadline(body.get("deadline_s", limits.deadline_s), limits),
     )
 
 
@@ -135,6 +138,14 @@ def _guidance(value: object) -> float:
     if guidance is None or not 0 <= guidance <= 30:
         raise RequestError(422, "guidance_scale", f"{value!r} is not a number from 0 to 30 (Flux-dev: about 3.5)")
     return guidance
+
+
+def _deadline(value: object, limits: Limits) -> float:
+    """Seconds the client waits at most: from above 0 to the server's deadline."""
+    deadline = _number(value)
+    if deadline is None or not 0 < deadline <= limits.deadline_s:
+        raise RequestError(422, "deadline_s", f"{value!r} is not a number of seconds above 0 and at most this server's {limits.deadline_s:g}")
+    return deadline
 
 
 def _size(value: object, limits: Limits) -> tuple[int, int]:
