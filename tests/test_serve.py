@@ -209,7 +209,7 @@ def test_a_replica_killed_mid_stream_is_replaced_and_loses_no_request(server, di
 def test_bad_requests_get_their_4xx_and_a_burst_beyond_the_queue_its_503(server, direct):
     url, _ = server
     for body, status, field in (
-        (b"{not json", 400, "body"), ({"prompt": "x", "loras": [{"name": "missing"}]}, 404, "loras[0].name"),
+        (b"{not json", 400, "body"), (json.dumps({**body_of(SETS[0], 0), "prompt": "x" * 100_000}).encode(), 413, "body"), ({"prompt": "x", "loras": [{"name": "missing"}]}, 404, "loras[0].name"),
         ({**body_of(SETS[0], 0), "size": "4096x4096"}, 422, "size"), ({**body_of(SETS[0], 0), "n": 2}, 422, "response_format"),
         ({**body_of(SETS[1], 0), "deadline_s": 0.001}, 504, "deadline_s"),  # no replica answers in a millisecond
     ):

@@ -9,6 +9,7 @@ Local: `start(settings)` starts Ray in this process. A cluster: `ray start --hea
 
 import asyncio
 import base64
+import json
 import logging
 import time
 
@@ -26,6 +27,7 @@ from .requests import ImageRequest, RequestError, parse_request
 APP_NAME = "lora-fast"
 SEND_AGAIN = (RayActorError, ReplicaUnavailableError)  # the replica died or went away with the request: another one takes it
 RETRY_AFTER_S = 5
+MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger("lora_fast.serve")
 
 api = FastAPI(title="lora-fast", description="Flux images with LoRAs, served on Ray Serve")
@@ -75,8 +77,13 @@ class Api:
 
     @api.post("/v1/images/generations")
     async def images(self, http: Request) -> Response:
+        raw = b""
+        async for chunk in http.stream():  # read up to the cap, never a whole oversized body
+            raw += chunk
+            if len(raw) > MAX_BODY_BYTES:
+                return error(413, "body", f"over {MAX_BODY_BYTES // 1024} KiB; a request is a prompt and a few fields")
         try:
-            body = await http.json()
+            body = json.loads(raw)
         except ValueError:
             return error(400, "body", "not JSON; send a JSON object with a prompt and loras")
         try:
