@@ -28,7 +28,7 @@ from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.pipelines import load_pipeline
 from lora_fast.serve.replica import ServeSettings, build_pipeline, direct_images, read_set
 from lora_fast.lora.errors import LoraError
-from lora_fast.serve.requests import Limits, RequestError, ServeError, catalog, lora_table, parse_request
+from lora_fast.serve.requests import Limits, RequestError, ServeError, catalog, lora_table, parse_request, set_loras
 
 FOLDED = OptimizationConfig(name="folded", hotswap=True, fold_lora=True)
 SIZES = RequestSizes(min_side=32, max_side=128, max_batch=2, static=(), text_tokens=64)
@@ -58,6 +58,15 @@ def test_each_bad_field_is_refused_by_name(change, status, field):
 
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8), lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(loras=st.lists(st.tuples(st.from_regex(r"[A-Za-z0-9_.-]+", fullmatch=True), st.floats(-10, 10)), min_size=1, max_size=8, unique_by=lambda pair: pair[0]))
+def test_a_sets_id_gives_back_its_loras_and_strengths(loras):
+    """The id is how a replica learns the set it must read (Ray Serve passes it alone)."""
+    request = parse_request({"prompt": "x", "loras": [{"name": name, "strength": strength} for name, strength in loras]},
+                            Limits(loras=dict.fromkeys([name for name, _ in loras], "f"), sizes=SIZES, default_size=(64, 64)))
+    assert set_loras(request.lora_set) == tuple(loras)
 
 
 @settings(max_examples=300, deadline=None)

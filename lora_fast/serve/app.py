@@ -22,7 +22,7 @@ from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, 
 
 from ..lora.errors import LoraError
 from .replica import Replica, ServeSettings, read_set
-from .requests import ImageRequest, RequestError, parse_request
+from .requests import ImageRequest, RequestError, parse_request, set_loras
 
 APP_NAME = "lora-fast"
 SEND_AGAIN = (RayActorError, ReplicaUnavailableError)  # the replica died or went away with the request: another one takes it
@@ -46,8 +46,7 @@ class FluxReplica:
         self.name = serve.get_replica_context().replica_id.unique_id
 
         async def read(set_id: str):
-            request_loras = tuple((name, float(strength)) for name, _, strength in (part.rpartition("@") for part in set_id.split("+")))
-            return await asyncio.to_thread(read_set, request_loras, settings.loras, set_id)
+            return await asyncio.to_thread(read_set, set_loras(set_id), settings.loras, set_id)
 
         self.lora_set = serve.multiplexed(max_num_models_per_replica=settings.sets_per_replica)(read)
 

@@ -53,6 +53,11 @@ class ImageRequest:
         return "+".join(f"{name}@{strength!r}" for name, strength in self.loras)
 
 
+def set_loras(set_id: str) -> tuple[tuple[str, float], ...]:
+    """The (name, strength) pairs of a set's id (`ImageRequest.lora_set`), as the request gave them."""
+    return tuple((name, float(strength)) for name, _, strength in (part.rpartition("@") for part in set_id.split("+")))
+
+
 @dataclass(frozen=True)
 class Limits:
     """What this server accepts: its LoRAs by name, the sizes its replicas were prepared for, the most steps, and
