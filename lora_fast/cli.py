@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from .atomic import write_atomically
 from .bench.memory import GpuMemoryError
 from .config import (
-    PRESETS, Attention, ConfigError, OptimizationConfig, RequestSizes, attention_variant, check_runnable, get_preset, requirements, unmet_requirements,
+    PRESETS, Attention, ConfigError, OptimizationConfig, RequestSizes, attention_variant, check_runnable, get_preset, requirements,
+    unmet_requirements,
 )
 from .errors import printable
 from .lora.files import LoraError, check_source

@@ -24,10 +24,10 @@ from PIL import Image
 from safetensors.torch import save_file
 
 from lora_fast.config import OptimizationConfig, RequestSizes
+from lora_fast.lora.errors import LoraError
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.pipelines import load_pipeline
 from lora_fast.serve.replica import ServeSettings, build_pipeline, direct_images, read_set
-from lora_fast.lora.errors import LoraError
 from lora_fast.serve.requests import Limits, RequestError, ServeError, catalog, lora_table, parse_request, set_loras
 
 FOLDED = OptimizationConfig(name="folded", hotswap=True, fold_lora=True)

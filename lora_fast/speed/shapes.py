@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 
 import torch
 
-from ..config import RequestSizes, RequestSizeError
+from ..config import RequestSizeError, RequestSizes
 from ..undo import Undo
 
 # Which dimensions of each argument of diffusers' Flux blocks vary with the request: images per call (0) and tokens
