@@ -60,7 +60,7 @@ def test_served_stream(benchmark, request, serving_case, base_pipe, device, lora
             for made in first_of_each_set if warm else requests:
                 start = synced_timer()
                 if made.lora_set != holding:
-                    pipe.lora_fast.lora.load(list(read_set(made.loras, served.loras, made.lora_set).parts))
+                    pipe.lora_fast.lora.load(list(read_set(made.lora_set, served.loras).parts))
                     holding = made.lora_set
                 direct_images(pipe, made, served)
                 if not warm:
@@ -94,7 +94,7 @@ def test_served_stream(benchmark, request, serving_case, base_pipe, device, lora
         app.stop()
     served_c1 = statistics.mean(by_concurrency[1]["latency_s"])
     benchmark.extra_info.update(
-        config=config.to_dict(), workload=workload.to_dict(), revision=revision, replicas=served.replicas, requests=REQUESTS, sets=["+".join(f"{name}@{strength}" for name, strength in lora_set) for lora_set in sets],
+        config=config.to_dict(), workload=workload.to_dict(), revision=revision, replicas=served.replicas, requests=REQUESTS, sets=list(dict.fromkeys(made.lora_set for made in requests)),
         direct_s=direct_s, direct_images_per_s=len(direct_s) / sum(direct_s), served=by_concurrency,
         overhead_pct_c1=100 * (served_c1 / statistics.mean(direct_s) - 1),
     )

@@ -368,10 +368,9 @@ class RequestSizes:
         dimension of 1 its own graph). When every size in the range is static, batch 2 of the first static size."""
         static_areas = {height * width for height, width in self.static}
         sides = range(self.min_side, self.max_side + 1, 16)
-        others = sorted(((height, width) for height in sides for width in sides if height * width not in static_areas), key=lambda size: size[0] * size[1])
-        requests = [(height, width, 1) for height, width in self.static] + [(*size, 1) for size in others[:1]]
-        batched = (others or list(self.static))[:1]
-        return requests + ([(*size, 2) for size in batched] if self.max_batch > 1 else [])
+        other = min(((height, width) for height in sides for width in sides if height * width not in static_areas), key=lambda size: size[0] * size[1], default=None)
+        requests = [(height, width, 1) for height, width in self.static] + ([(*other, 1)] if other else [])
+        return requests + ([(*(other or self.static[0]), 2)] if self.max_batch > 1 else [])
 
 
 @dataclass(frozen=True)

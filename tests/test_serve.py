@@ -145,7 +145,7 @@ def direct(server):
     def image(lora_set: list, seed: int, size: str = "64x64") -> np.ndarray:
         request = parse_request(body_of(lora_set, seed, size), limits)
         if (request.lora_set, seed, size) not in made:
-            pipe.lora_fast.lora.load(list(read_set(request.loras, served.loras, request.lora_set).parts))
+            pipe.lora_fast.lora.load(list(read_set(request.lora_set, served.loras).parts))
             made[request.lora_set, seed, size] = pixels(direct_images(pipe, request, served)[0])
         return made[request.lora_set, seed, size]
 
@@ -257,7 +257,7 @@ def test_a_replica_takes_the_waiting_requests_for_its_loaded_set_first(replica):
     """Held busy while a, b, a, b arrive, with a loaded: it serves a, a, then b, b, so one swap instead of three."""
     limits = replica.settings.limits()
     requests = [parse_request(body_of([(f"lora{index}", 1.0)], 0), limits) for index in (0, 1, 0, 1)]
-    sets = {made.lora_set: read_set(made.loras, replica.settings.loras, made.lora_set) for made in requests}
+    sets = {made.lora_set: read_set(made.lora_set, replica.settings.loras) for made in requests}
     replica.render(requests[0], sets[requests[0].lora_set])
     swaps = replica.swaps
     with replica.turns:
@@ -278,10 +278,10 @@ def test_a_replica_takes_the_waiting_requests_for_its_loaded_set_first(replica):
 def test_a_set_that_fails_to_load_raises_the_librarys_error_and_keeps_the_loaded_set(replica):
     limits = replica.settings.limits()
     good, broken = (parse_request(body_of([(name, 1.0)], 0), limits) for name in ("lora0", "broken"))
-    first = replica.render(good, read_set(good.loras, replica.settings.loras, good.lora_set))[0]
+    first = replica.render(good, read_set(good.lora_set, replica.settings.loras))[0]
     with pytest.raises(LoraError, match="NaN or inf"):
-        replica.render(broken, read_set(broken.loras, replica.settings.loras, broken.lora_set))
-    assert replica.holding == good.lora_set and replica.render(good, read_set(good.loras, replica.settings.loras, good.lora_set)) == (first, False)
+        replica.render(broken, read_set(broken.lora_set, replica.settings.loras))
+    assert replica.holding == good.lora_set and replica.render(good, read_set(good.lora_set, replica.settings.loras)) == (first, False)
 
 
 def test_the_serve_command_refuses_a_folder_without_loras_in_one_line(tmp_path, capsys):

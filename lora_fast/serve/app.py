@@ -22,7 +22,7 @@ from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, 
 
 from ..lora.errors import LoraError
 from .replica import Replica, ServeSettings, read_set
-from .requests import ImageRequest, RequestError, parse_request, set_loras
+from .requests import ImageRequest, RequestError, parse_request
 
 APP_NAME = "lora-fast"
 SEND_AGAIN = (RayActorError, ReplicaUnavailableError)  # the replica died or went away with the request: another one takes it
@@ -46,7 +46,7 @@ class FluxReplica:
         self.name = serve.get_replica_context().replica_id.unique_id
 
         async def read(set_id: str):
-            return await asyncio.to_thread(read_set, set_loras(set_id), settings.loras, set_id)
+            return await asyncio.to_thread(read_set, set_id, settings.loras)
 
         self.lora_set = serve.multiplexed(max_num_models_per_replica=settings.sets_per_replica)(read)
 
@@ -99,10 +99,8 @@ class Api:
             try:
                 result = await asyncio.wait_for(answer(), timeout=max(0.0, deadline - time.monotonic()))
                 break
-            except SEND_AGAIN as lost:
+            except SEND_AGAIN as lost:  # sent again; past the deadline, the next wait times out at once
                 log.warning("a replica went away with a request (%s); sending it again", lost.__class__.__name__)
-                if time.monotonic() >= deadline:
-                    return error(504, "deadline_s", f"no replica answered within {request.deadline_s:g} s")
             except (BackPressureError, DeploymentUnavailableError):
                 return error(503, "server", "every replica is busy and the queue is full; send it again later", headers={"Retry-After": str(RETRY_AFTER_S)})
             except asyncio.TimeoutError:

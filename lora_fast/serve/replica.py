@@ -18,7 +18,7 @@ from ..lora.files import LoraSource, StateDict, read_lora
 from ..lora.slot import pinned
 from ..optimize import generate, optimize
 from ..pipelines import TINY, generation_defaults, load_pipeline, model_dtype
-from .requests import ImageRequest, Limits, ServeError
+from .requests import ImageRequest, Limits, ServeError, set_loras
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -67,9 +67,9 @@ class LoraSet:
     parts: tuple[tuple[StateDict, float], ...]
 
 
-def read_set(request_loras: tuple[tuple[str, float], ...], loras: Mapping[str, LoraSource], set_id: str) -> LoraSet:
-    """The named LoRAs read and checked once, kept for every request of the set."""
-    return LoraSet(set_id, tuple((pinned(read_lora(loras[name])), strength) for name, strength in request_loras))
+def read_set(set_id: str, loras: Mapping[str, LoraSource]) -> LoraSet:
+    """The set's LoRAs (`ImageRequest.lora_set`) read and checked once, kept for every request of the set."""
+    return LoraSet(set_id, tuple((pinned(read_lora(loras[name])), strength) for name, strength in set_loras(set_id)))
 
 
 def build_pipeline(settings: ServeSettings) -> FluxPipeline:
@@ -110,7 +110,7 @@ class Replica:
         self.settings, self.max_passes = settings, max_passes
         self.pipe = build_pipeline(settings)
         self.holding: str | None = None
-        self.images = self.swaps = 0
+        self.swaps = 0
         self.turns = threading.Condition()
         self.waiting: list[list] = []  # [set id, times passed over], oldest first
         self.busy = False
@@ -137,7 +137,6 @@ class Replica:
                 self.pipe.lora_fast.lora.load(list(lora_set.parts))
                 self.holding, self.swaps = lora_set.id, self.swaps + 1
             images = direct_images(self.pipe, request, self.settings)
-            self.images += len(images)
         finally:
             with self.turns:
                 self.busy = False
