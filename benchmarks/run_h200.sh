@@ -35,6 +35,10 @@
 #                    image time and each one's first image against its last (issue 27)
 #   serving_stream   a mixed-LoRA stream through the Ray Serve app against generate, no_fa3 (issue 33); needs the wheels of
 #                    tools/serve_wheels.sh carried as .whl_serve instead of .whl (Ray does not fit beside FA3)
+#   cache            optimized, optimized_taylorseer, optimized_fbcache, no_fp8 and no_fp8_taylorseer in one process (issue 28:
+#                    the cached presets' ratio to their base, LoRA error, share of blocks skipped), then optimized_taylorseer's hot-swap sequence
+#   cache_sweep      optimized and each step-cache setting of the sweep on it, in one process: the time against LoRA error curve (issue 28)
+#   cache_gpu_tests  tests/test_step_cache.py on the GPU: a cache under CUDA graphs, swapped (issue 28)
 #   mixed            test_mixed_shapes[optimized] alone at 4 steps, in under 5 minutes (sizes' second case)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
 #                    case stores its thumbnails); a per-case limit keeps the file if one compile runs long (pytest-timeout)
@@ -68,6 +72,11 @@ for job in "$@"; do
         "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
     determinism) bench determinism 330 --rounds 10 $(cases test_preset optimized) $(cases test_variant optimized+deterministic);;
     serving_stream) bench serving_stream 570 "benchmarks/test_serving.py::test_served_stream[no_fa3]";;
+    cache) bench cache 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized optimized_taylorseer optimized_fbcache no_fp8 no_fp8_taylorseer) \
+      "$P::test_hotswap_sequence[optimized_taylorseer]";;
+    cache_sweep) bench cache_sweep 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
+      $(cases test_cache_sweep optimized+taylorseer2 optimized+taylorseer3 optimized+taylorseer4 optimized+taylorseer7 optimized+fbcache0.1 optimized+fbcache0.3 optimized+fbcache1);;
+    cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak|soak_deterministic) config=optimized; [ $job = soak_deterministic ] && config=optimized+deterministic
       bench $job 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[$config]";;

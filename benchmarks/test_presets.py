@@ -19,7 +19,7 @@ from lora_fast.bench.report import kernel_summary
 from lora_fast.bench.similarity import distances, max_abs_difference, similarity
 from lora_fast.bench.suite import say
 from lora_fast.bench.timing import RoundClock, slowed_down, synced_timer
-from lora_fast.config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant
+from lora_fast.config import CACHE_SWEEP, PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 from lora_fast.pipelines import TINY
 from lora_fast.speed.compile_cache import first_call_notice
@@ -51,10 +51,14 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
                     graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
                     peak_to_first_call = peak_memory_gib()
                     reset_peak_memory()
+                    block_runs = pipe.lora_fast.block_runs
+                    if block_runs is not None:
+                        block_runs.clear()  # the timed images' own
                     with recompile_guard(config):
                         output = benchmark.pedantic(timed, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
                     recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
                     peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
+                    cache_runs = {} if block_runs is None else {"step_cache_runs": block_runs.to_dict()}
                     if request.config.getoption("--profile-kernels") and torch.cuda.is_available():
                         with recompile_guard(config):
                             benchmark.extra_info["kernels"] = kernel_summary(profile_call(render, pipe))
@@ -75,6 +79,7 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
             **similarity(output.image, reference.image), **measured, within_limits=within, calibration=calibration.to_dict(),
             pictures=case_pictures(output.image, reference.image, without_lora.image),
+            **cache_runs,
         )
         assert rerecords == 0, f"{config.name}: {rerecords} CUDA graphs were recorded again while timing"
         if not config.lossy:
@@ -102,6 +107,14 @@ def test_attention_pipeline(run_case, attention):
     """The whole pipeline of `no_fp8` with each other attention backend. Not repeated here: FA3 (`test_preset[no_fp8]`),
     SDPA (`test_preset[no_fa3_fp8]`) and SDPA math (the calibration's exact variant, too slow to time)."""
     run_case(attention_variant(attention))
+
+
+@pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
+@pytest.mark.parametrize("cache_case", list(CACHE_SWEEP))
+def test_cache_sweep(run_case, cache_case):
+    """One step-cache setting (TaylorSeer's interval, the first-block cache's threshold) on its base preset: a point
+    of the time against LoRA error curve, with the share of blocks it skipped (`step_cache_runs`)."""
+    run_case(CACHE_SWEEP[cache_case])
 
 
 HOTSWAP_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items() if config.hotswap and config.compiled}

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from .atomic import write_atomically
 from .bench.memory import GpuMemoryError
 from .config import (
-    PRESETS, Attention, ConfigError, OptimizationConfig, RequestSizes, attention_variant, check_runnable, get_preset, requirements,
-    unmet_requirements,
+    PRESETS, Attention, CacheMethod, ConfigError, OptimizationConfig, RequestSizes, StepCache, attention_variant, cached_variant, check_runnable,
+    get_preset, requirements, unmet_requirements,
 )
 from .errors import printable
 from .lora.files import LoraError, check_source
@@ -56,6 +56,22 @@ def lora_with_strength(text: str) -> tuple[str, float]:
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"strength {strength!r} of {source} is not a finite number")
     return source, value
+
+
+def step_cache(text: str) -> StepCache:
+    """An argparse type: `taylorseer[:INTERVAL]`, `first_block[:THRESHOLD]` or `none` (lora_fast.speed.step_cache)."""
+    method, _, value = text.partition(":")
+    try:
+        method = CacheMethod(method)
+        if not value:
+            return StepCache(method)
+        if method is CacheMethod.TAYLORSEER:
+            return StepCache(method, interval=int(value))
+        if method is CacheMethod.FIRST_BLOCK:
+            return StepCache(method, threshold=float(value))
+    except ValueError as error:  # ConfigError too: the settings' own message
+        raise argparse.ArgumentTypeError(str(error) if isinstance(error, ConfigError) else f"{text!r}: give taylorseer[:INTERVAL], first_block[:THRESHOLD] or none") from None
+    raise argparse.ArgumentTypeError(f"{text!r}: the method none takes no value")
 
 
 def whole_number(low: int, high: int | None = None, multiple: int = 1):
@@ -139,13 +155,15 @@ def _presets(_: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace):
-    """The preset named by --preset, with --attention swapped in when given, once it runs here and every --lora can
+    """The preset named by --preset, with --attention and --step-cache swapped in when given, once it runs here and every --lora can
     be read (checked before any pipeline is built)."""
     for source, _ in args.lora:
         check_source(source, allow_pickle=args.allow_pickle)
     config = get_preset(args.preset)
     if args.attention:
         config = attention_variant(args.attention, config)
+    if args.step_cache is not None:
+        config = cached_variant(config, args.step_cache)
     check_runnable(config)
     return config
 
@@ -364,6 +382,8 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--model", default=TINY, help="'tiny' (embedded), 'flux-dev-random', a hub id or a local folder")
         command.add_argument("--preset", default="baseline", help=f"one of: {', '.join(PRESETS)}")
         command.add_argument("--attention", choices=[member.value for member in Attention], help="replace the preset's attention kernel")
+        command.add_argument("--step-cache", type=step_cache, metavar="METHOD[:VALUE]",
+                             help="replace the preset's step cache: taylorseer[:INTERVAL], first_block[:THRESHOLD] or none (approximate: skips blocks on some steps)")
         command.add_argument("--seed", type=whole_number(0, MAX_SEED), default=0, help="of the image (serve: of the built model's random weights)")
     for command in (generate, profile, warm):
         command.add_argument("--steps", type=whole_number(1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import importlib.util
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -53,6 +54,59 @@ class Offload(str, enum.Enum):
     SEQUENTIAL = "sequential"  # submodule by submodule, every component: least memory, slowest
 
 
+class CacheMethod(str, enum.Enum):
+    """Which diffusers cache hook skips the blocks."""
+
+    NONE = "none"
+    FIRST_BLOCK = "first_block"  # adaptive (ParaAttention's FBCache): the other blocks skipped while the first block's residual barely changes
+    TAYLORSEER = "taylorseer"  # fixed schedule: a full step every `interval`, the transformer's output between them extrapolated
+
+
+@dataclass(frozen=True)
+class StepCache:
+    """Step-cache settings; the defaults are diffusers' own. `threshold` is the first-block cache's: the relative
+    mean change of the first block's residual from the last full step below which a step reuses the other blocks'
+    residual. `interval`, `warmup_steps` and `max_order` are TaylorSeer's: after `warmup_steps` full steps, one
+    full step in every `interval`, the transformer's output in between from a Taylor series of order `max_order`
+    through the full steps (diffusers' lite mode: every block skipped, the output predicted)."""
+
+    method: CacheMethod = CacheMethod.NONE
+    threshold: float = 0.05
+    interval: int = 5
+    warmup_steps: int = 3
+    max_order: int = 1
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "method", CacheMethod(self.method))
+        except ValueError:
+            raise ConfigError(f"step cache method {self.method!r} is not known; choose one of: {', '.join(m.value for m in CacheMethod)}") from None
+        if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)) or not math.isfinite(self.threshold) or self.threshold < 0:
+            raise ConfigError(f"step cache threshold={self.threshold!r}: give a finite number at least 0 (0 skips nothing; diffusers' default is 0.05)")
+        for name, low in (("interval", 1), ("warmup_steps", 1), ("max_order", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"step cache {name}={value!r}: give a whole number at least {low}")
+
+    @property
+    def enabled(self) -> bool:
+        return self.method is not CacheMethod.NONE
+
+    @property
+    def label(self) -> str:
+        """A short name for the settings that matter to its method, e.g. `fbcache0.1`, `taylorseer3`."""
+        if self.method is CacheMethod.FIRST_BLOCK:
+            return f"fbcache{self.threshold:g}"
+        return f"taylorseer{self.interval}" if self.method is CacheMethod.TAYLORSEER else "none"
+
+    def full_steps(self, steps: int) -> list[int]:
+        """The steps TaylorSeer computes in full out of `steps` (the first block cache decides while it runs)."""
+        return [step for step in range(steps) if step < self.warmup_steps or (step - self.warmup_steps - 1) % self.interval == 0]
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "method": self.method.value}
+
+
 @dataclass(frozen=True)
 class OptimizationConfig:
     """Every optimization switch for one run. Impossible combinations raise ConfigError at construction."""
@@ -77,6 +131,7 @@ class OptimizationConfig:
     recompile_is_error: bool = True
     ulysses_degree: int = 1  # context parallelism: ranks that split attention heads after an all-to-all (Ulysses)
     ring_degree: int = 1  # ranks that pass key/value chunks around a ring; the job needs ulysses x ring ranks
+    step_cache: StepCache = StepCache()  # skip blocks on steps whose result can be reused or predicted (lora_fast.speed.step_cache)
     notes: str = ""
 
     def __post_init__(self) -> None:
@@ -89,6 +144,9 @@ class OptimizationConfig:
                 choices = ", ".join(member.value for member in kind)
                 raise ConfigError(f"{name}={value!r} is not known; choose one of: {choices}") from None
         object.__setattr__(self, "inductor_options", tuple((str(name), value) for name, value in self.inductor_options))
+        if isinstance(self.step_cache, dict):  # as to_dict wrote it
+            object.__setattr__(self, "step_cache", StepCache(**self.step_cache))
+        self._check_step_cache()
         self._check_compile_settings()
         if min(self.ulysses_degree, self.ring_degree) < 1:
             raise ConfigError(f"ulysses_degree={self.ulysses_degree}, ring_degree={self.ring_degree}: each degree is a number of ranks, at least 1")
@@ -154,6 +212,16 @@ class OptimizationConfig:
                 "decoder recompiles when its weights change device; set compile_vae=False or offload=none"
             )
 
+    def _check_step_cache(self) -> None:
+        if not isinstance(self.step_cache, StepCache):
+            raise ConfigError(f"step_cache={self.step_cache!r}: give a lora_fast.speed.step_cache.StepCache")
+        if not self.step_cache.enabled:
+            return
+        if self.compile is Compile.FULL:
+            raise ConfigError("a step cache with compile=full: the cache decides between blocks in Python, outside the graph; use compile=regional or none")
+        if self.context_parallel > 1:
+            raise ConfigError("a step cache with context parallelism: each rank would decide on its own share of the image and the ranks could part ways; drop one")
+
     def _check_context_parallel(self) -> None:
         if self.attention not in CONTEXT_PARALLEL_ATTENTION:
             choices = ", ".join(attention.value for attention in CONTEXT_PARALLEL_ATTENTION)
@@ -187,15 +255,16 @@ class OptimizationConfig:
 
     @property
     def lossy(self) -> bool:
-        """True when some arithmetic is approximate (FP8 linears or attention, SageAttention's int8), not just reordered."""
-        return self.quantization is not Quantization.NONE or self.attention in (Attention.FA3_FP8, Attention.FA3_FP8_UNSCALED, Attention.SAGE)
+        """True when some arithmetic is approximate (FP8 linears or attention, SageAttention's int8, skipped steps), not just reordered."""
+        approximate_attention = self.attention in (Attention.FA3_FP8, Attention.FA3_FP8_UNSCALED, Attention.SAGE)
+        return self.quantization is not Quantization.NONE or approximate_attention or self.step_cache.enabled
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (enums as their values)."""
         def plain(value):
             return value.value if isinstance(value, enum.Enum) else [list(item) for item in value] if isinstance(value, tuple) else value
 
-        return {key: plain(value) for key, value in asdict(self).items()}
+        return {**{key: plain(value) for key, value in asdict(self).items()}, "step_cache": self.step_cache.to_dict()}
 
 
 # The attention kernels diffusers' context-parallel path can call (its backends native, _native_flash, _native_cudnn).
@@ -253,6 +322,18 @@ PRESETS: dict[str, OptimizationConfig] = {
             recompile_is_error=False, **_24GB,
         ),
         _preset(
+            "optimized_taylorseer", "optimized with TaylorSeer step caching at diffusers' defaults: 3 full steps, then one in 5, the output extrapolated between",
+            attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, step_cache=StepCache(CacheMethod.TAYLORSEER), **_FAST,
+        ),
+        _preset(
+            "optimized_fbcache", "optimized with first-block caching at diffusers' default threshold 0.05: the other blocks skipped while the first block's residual barely changes",
+            attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, step_cache=StepCache(CacheMethod.FIRST_BLOCK), **_FAST,
+        ),
+        _preset(
+            "no_fp8_taylorseer", "no_fp8 with TaylorSeer step caching at diffusers' defaults",
+            attention=Attention.FA3, step_cache=StepCache(CacheMethod.TAYLORSEER), **_FAST,
+        ),
+        _preset(
             "context_parallel", "2 GPUs, one image: FP8 linears, cuDNN SDPA, regional compile, folded LoRA, Ulysses over 2 ranks (torchrun)",
             quantization=Quantization.FP8_ROWWISE, attention=Attention.SDPA_CUDNN, ulysses_degree=2, **{**_FAST, "cuda_graphs": False},
         ),
@@ -300,6 +381,27 @@ VARIANTS: dict[str, OptimizationConfig] = {
             notes="context_parallel over 8 ranks: rings of 2 across groups of 4 Ulysses ranks",
         ),
     )
+}
+
+
+def cached_variant(base: OptimizationConfig, cache: StepCache) -> OptimizationConfig:
+    """`base` with the step cache `cache`, named `<base>+<cache label>` (e.g. `optimized+taylorseer3`)."""
+    return dataclasses.replace(base, name=f"{base.name}+{cache.label}", step_cache=cache, notes=f"{base.name} with the step cache {cache.label}")
+
+
+# The trade-off between time and LoRA error, a point per setting: TaylorSeer's interval and the first-block cache's
+# threshold around the cached presets' defaults, on `optimized` and, on a CPU, on the tiny pipeline's compiled preset.
+CACHE_SWEEP_SETTINGS = (
+    *(StepCache(CacheMethod.TAYLORSEER, interval=interval) for interval in (2, 3, 4, 7)),
+    *(StepCache(CacheMethod.FIRST_BLOCK, threshold=threshold) for threshold in (0.1, 0.3, 1.0)),
+)
+CACHE_SWEEP: dict[str, OptimizationConfig] = {
+    config.name: config
+    for base, settings in (
+        (PRESETS["optimized"], CACHE_SWEEP_SETTINGS),  # the defaults are the presets optimized_taylorseer and optimized_fbcache
+        (VARIANTS["no_fa3_fp8-graphs"], (StepCache(CacheMethod.TAYLORSEER), StepCache(CacheMethod.FIRST_BLOCK), *CACHE_SWEEP_SETTINGS)),
+    )
+    for config in (cached_variant(base, cache) for cache in settings)
 }
 
 

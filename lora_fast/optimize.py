@@ -21,6 +21,7 @@ from .speed.offload import enable_offload
 from .speed.parallel import enable_context_parallel
 from .speed.quantize import quantize
 from .speed.shapes import BLOCK_DIMS, block_key, check_requests, compile_for_sizes, decoder_key, static_block_shapes, static_decoder_shapes, warm_up
+from .speed.step_cache import BlockRuns, enable_step_cache, reset_step_cache
 from .undo import Undo
 
 
@@ -33,6 +34,7 @@ class Optimized:
     undo: list[Undo] = field(default_factory=list)
     restorable: bool = True  # False after optimize(..., keep_originals=False) freed what only the undo needs
     sizes: RequestSizes | None = None  # the requests it was prepared for, when declared
+    block_runs: BlockRuns | None = None  # with a step cache: how many blocks ran in each transformer call
 
 
 def state(pipe: FluxPipeline) -> Optimized:
@@ -53,14 +55,18 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     # mode="reduce-overhead" is the inductor option triton.cudagraphs; torch.compile takes a mode or options, not both
     inductor = {**dict(config.inductor_options), **({"triton.cudagraphs": True} if config.cuda_graphs else {})}
     options = dict(fullgraph=config.fullgraph, options=inductor or None)
+    hookable = config.step_cache.enabled  # each block's forward compiled, so the cache's hooks can wrap it (lora_fast.speed.step_cache)
     if config.compile is Compile.REGIONAL:
         names = set(transformer._repeated_blocks)
         modules = [module for module in transformer.modules() if module.__class__.__name__ in names]
-        if sizes is None:
-            transformer.compile_repeated_blocks(**options)
-        else:  # diffusers' compile_repeated_blocks compiles one version per block
+        if sizes is not None:  # diffusers' compile_repeated_blocks compiles one version per block
             compile_for_sizes(modules, options=inductor, fullgraph=config.fullgraph, dims=BLOCK_DIMS, key=block_key,
-                              static_shapes=static_block_shapes(sizes, latent_scale))
+                              static_shapes=static_block_shapes(sizes, latent_scale), hookable=hookable)
+        elif hookable:
+            for module in modules:
+                module.forward = torch.compile(module.forward, **options)
+        else:
+            transformer.compile_repeated_blocks(**options)
     else:
         transformer.compile(**options)
     unmark = mark_step_per_call(transformer) if config.cuda_graphs else None
@@ -87,9 +93,10 @@ def compile_decoder(vae: torch.nn.Module, sizes: RequestSizes | None = None, lat
 
 
 def _drop_compiled(modules: list[torch.nn.Module]) -> None:
-    """Undo `Module.compile` on `modules`: their compiled calls and dynamo's cache for their classes' forward code."""
+    """Undo `Module.compile` (or a compiled `forward`) on `modules`: their compiled calls and dynamo's cache for their classes' forward code."""
     for module in modules:
         module._compiled_call_impl = None
+        module.__dict__.pop("forward", None)
     for code in {type(module).forward.__code__ for module in modules}:
         torch._dynamo.reset_code(code)
 
@@ -100,7 +107,7 @@ def optimize(
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid,
-    context parallelism over the job's ranks, offloading, compile (with CUDA graphs), the VAE decoder's compile.
+    context parallelism over the job's ranks, offloading, compile (with CUDA graphs), the step cache, the VAE decoder's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
@@ -142,6 +149,9 @@ def optimize(
         optimized.undo.append(enable_offload(pipe, config, device))
         if config.compiled:
             optimized.undo.append(compile_transformer(pipe.transformer, config, sizes, pipe.vae_scale_factor))
+        if config.step_cache.enabled:
+            undo, optimized.block_runs = enable_step_cache(pipe.transformer, config.step_cache)
+            optimized.undo.append(undo)
         if config.compile_vae:
             optimized.undo.append(compile_decoder(pipe.vae, sizes, pipe.vae_scale_factor))
         if sizes is not None:
@@ -177,13 +187,15 @@ def optimized(pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource |
 
 def generate(pipe: FluxPipeline, **call_kwargs):
     """Run an optimized pipeline with its LoRA slot locked, so a swap asked for meanwhile (from another thread)
-    waits for this image to finish: each image is made with one LoRA, never half of two. A pipeline prepared for
+    waits for this image to finish: each image is made with one LoRA, never half of two, and a step cache starts
+    empty. A pipeline prepared for
     declared sizes refuses a request outside them first (RequestSizeError)."""
     optimized = state(pipe)
     if optimized.sizes is not None:
         defaults = pipe.default_sample_size * pipe.vae_scale_factor
         optimized.sizes.check(call_kwargs.get("height") or defaults, call_kwargs.get("width") or defaults, call_kwargs.get("num_images_per_prompt") or 1)
     with optimized.lora.lock:
+        reset_step_cache(pipe.transformer)  # nothing from an image stopped halfway
         return pipe(**call_kwargs)
 
 

@@ -227,10 +227,19 @@ def one_line_error(capsys, argv) -> str:
     (["--gpu-memory-gb", "lots"], "not a number"),
     (["--device", "cpu", "--gpu-memory-gb", "24"], "this run is on the CPU"),
     (["--lora-rank", "0"], "must be at least 1"),
+    (["--step-cache", "teacache"], "give taylorseer[:INTERVAL], first_block[:THRESHOLD] or none"),
+    (["--step-cache", "taylorseer:0"], "interval=0: give a whole number at least 1"),
+    (["--step-cache", "first_block:-1"], "threshold=-1.0: give a finite number at least 0"),
+    (["--step-cache", "none:3"], "the method none takes no value"),
 ])
 def test_cli_refuses_bad_arguments_in_one_line(tmp_path, capsys, argv, words):
     assert words in one_line_error(capsys, ["generate", "--prompt", "x", "--out", str(tmp_path / "a.png"), *argv])
     assert not (tmp_path / "a.png").exists()
+
+
+def test_cli_step_cache_replaces_the_presets(tmp_path, capsys):
+    assert main(["generate", "--prompt", "x", "--out", str(tmp_path / "a.png"), "--step-cache", "taylorseer:2"]) == 0
+    assert "preset baseline+taylorseer2" in capsys.readouterr().out and (tmp_path / "a.png").exists()
 
 
 def test_cli_refuses_an_output_it_could_not_write_before_generating(tmp_path, capsys, monkeypatch):

@@ -130,3 +130,32 @@ def test_a_mixed_shapes_run_gets_its_cost_chart_with_the_floor(tmp_path):
     made = page.page([stored])
     assert "id='sizes'" in made and "class='chart cost'" in made and "floor: GEMM + attention" in made
     assert "2048x2048: 1.200 s" in made and "worst first request 1.20x" in made
+
+
+def test_the_tradeoff_chart_joins_one_caches_settings_and_names_what_they_skipped():
+    """A step cache's settings on one base are one curve (fastest first); another method or base is another; each
+    cached point names its skipped share; a stored share outside 0 to 1 is refused naming the field."""
+    from dataclasses import replace
+
+    from lora_fast.bench.report import ReportError, file_rows
+    from lora_fast.config import PRESETS, StepCache, cached_variant
+
+    source = ROOT / ".benchmarks/NVIDIA-H200/Linux-CPython-3.12-64bit/0034_versus_reference_one_process.json"
+    row = next(row for row in file_rows(source) if row.name == "optimized")
+
+    def cached(base, cache, seconds, skipped):
+        config = cached_variant(base, cache)
+        return replace(row, name=config.name, config=config.to_dict(), median_s=seconds, lora_error=0.3, skipped_fraction=skipped)
+
+    taylor = [cached(PRESETS["optimized"], StepCache("taylorseer", interval=interval), 3 - interval / 4, 1 - 1 / interval) for interval in (2, 4, 3)]
+    other = [cached(PRESETS["no_fp8"], StepCache("taylorseer", interval=2), 2.0, 0.5), cached(PRESETS["optimized"], StepCache("first_block"), 2.5, 0.0)]
+    curves = page.cache_curves([row, *taylor, *other])
+    assert [[point.name for point in curve] for curve in curves] == [["optimized+taylorseer4", "optimized+taylorseer3", "optimized+taylorseer2"]]
+    chart = page.tradeoff_svg([row, *taylor, *other])
+    assert chart.count("<polyline") == 1 and "optimized+taylorseer4: 2.000 s, LoRA error 0.300, skips 75% of blocks" in chart
+    assert f"1 optimized: {row.median_s:.3f} s, LoRA error {row.lora_error:.3f}</text>" in chart  # no cache, no share
+
+    data = json.loads(source.read_text())
+    data["benchmarks"][0]["extra_info"]["step_cache_runs"] = {"skipped_fraction": 1.5}
+    with pytest.raises(ReportError, match="step_cache_runs.skipped_fraction"):
+        file_rows(source, data)

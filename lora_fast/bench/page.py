@@ -131,9 +131,22 @@ def bars_svg(rows: list[Row]) -> str:
     return "\n".join(parts)
 
 
+def cache_curves(rows: list[Row]) -> list[list[Row]]:
+    """The step-cache settings of one method on one base configuration (all other settings equal), fastest first:
+    each a curve of time against LoRA error. Single points make no curve."""
+    curves: dict[str, list[Row]] = {}
+    for row in rows:
+        cache = row.config.get("step_cache") or {}
+        if cache.get("method", "none") != "none" and row.lora_error is not None:
+            key = json.dumps({**row.config, "name": None, "notes": None, "step_cache": cache["method"]}, sort_keys=True)
+            curves.setdefault(key, []).append(row)
+    return [sorted(curve, key=lambda row: row.median_s) for curve in curves.values() if len(curve) > 1]
+
+
 def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str:
     """Each configuration as a point: seconds per image across, LoRA error up, the calibrated limit as a dashed line.
-    Exact configurations (the limit's reference points) are circles, lossy ones squares."""
+    Exact configurations (the limit's reference points) are circles, lossy ones squares; the settings of one step
+    cache on one base are joined by a line, and each cached point names the share of blocks it skipped."""
     points = [row for row in rows if row.lora_error is not None]
     width, height, pad = 620, 420, 60
     if not points:
@@ -162,12 +175,16 @@ def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str
         _, y = at(0, limit)
         parts.append(f"<line x1='{pad}' x2='{width - pad}' y1='{y:.1f}' y2='{y:.1f}' stroke='#c44e52' stroke-dasharray='6 4'/>"
                      f"<text x='{width - pad}' y='{y - 4:.1f}' text-anchor='end' fill='#c44e52'>exact limit {limit:.3f}</text>")
+    for curve in cache_curves(points):
+        corners = " ".join("{:.1f},{:.1f}".format(*at(row.median_s, row.lora_error)) for row in curve)
+        parts.append(f"<polyline points='{corners}' fill='none' stroke='#8c8c8c' stroke-width='1.5'/>")
     for index, row in enumerate(points):  # numbered points, named in a legend: labels of close points never collide
         x, y = at(row.median_s, row.lora_error)
         color = COLORS[index % len(COLORS)]
         lossy = row.lora_error > (limit or 0)
         marker = f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' fill='{color}'>" if lossy else f"<circle cx='{x:.1f}' cy='{y:.1f}' r='6' fill='{color}'>"
-        label = f"{index + 1} {row.name}: {row.median_s:.3f} s, LoRA error {row.lora_error:.3f}"
+        skipped = "" if row.skipped_fraction is None else f", skips {100 * row.skipped_fraction:.0f}% of blocks"
+        label = f"{index + 1} {row.name}: {row.median_s:.3f} s, LoRA error {row.lora_error:.3f}{skipped}"
         parts += [f"{marker}<title>{html.escape(label)}</title>{'</rect>' if lossy else '</circle>'}",
                   f"<text x='{x:.1f}' y='{y - 8:.1f}' text-anchor='middle' font-size='10'>{index + 1}</text>",
                   f"<text x='{width + 10}' y='{pad + 15 * index}' fill='{color}'>{html.escape(label)}</text>"]

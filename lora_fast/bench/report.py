@@ -60,6 +60,7 @@ class Row:
     flags: tuple[str, ...] = field(default=())  # why the figure is not a clean one
     gpu_memory_cap_GiB: float | None = None  # the cap the case ran under, standing in for a smaller card
     not_finite: tuple[str, ...] = ()  # fields holding NaN or inf: flagged in the table, a failure at the gate
+    skipped_fraction: float | None = None  # with a step cache: the share of block calls it skipped while timed
 
 
 def _flags(cv: float, rounds: int, agreement: float | None, planted: float) -> tuple[str, ...]:
@@ -137,6 +138,17 @@ def _checked_extras(path: Path, bench: dict, info: dict) -> tuple[dict, int | No
     return numbers, recompiles, within, cache.get("state")
 
 
+def _skipped_fraction(path: Path, bench: dict, info: dict) -> float | None:
+    """`extra_info.step_cache_runs.skipped_fraction`: absent, or a share from 0 to 1."""
+    runs = info.get("step_cache_runs")
+    if runs is None:
+        return None
+    value = runs.get("skipped_fraction") if isinstance(runs, dict) else "not an object"
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1):
+        raise ReportError(f"{path}: case {bench.get('name', '?')!r} has extra_info.step_cache_runs.skipped_fraction = {value!r}; it is a share from 0 to 1 or absent")
+    return None if value is None else float(value)
+
+
 def file_rows(path: Path, data: dict | None = None) -> list[Row]:
     """The whole-pipeline results of one stored file (cases that carry a config and a similarity calibration)."""
     data = read_json(path) if data is None else data
@@ -168,6 +180,7 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
             peak_host_rss_GiB=numbers["peak_host_rss_GiB"], ssim=numbers["ssim"], lora_error=numbers["lora_error_latents"],
             lora_error_limit=numbers["lora_error_limit"], within_limits=within, recompiles=recompiles, planted_slowdown=planted, gpu=gpu,
             source=str(path), revision=info.get("revision"), gpu_memory_cap_GiB=numbers["gpu_memory_cap_GiB"], not_finite=not_finite,
+            skipped_fraction=_skipped_fraction(path, bench, info),
             flags=_flags(cv, rounds_done, agreement, planted) + tuple(f"{field} = {numbers[field]}" for field in not_finite),
         ))
     return rows

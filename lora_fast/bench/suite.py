@@ -16,7 +16,7 @@ import torch
 from pytest_benchmark.utils import safe_dumps
 
 from ..atomic import write_atomically
-from ..config import PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, job_ranks, requirements, unmet_requirements
+from ..config import CACHE_SWEEP, PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, job_ranks, requirements, unmet_requirements
 from ..lora.files import LoraError, check_source
 from ..outputs import OutputError, checked_output, writable_folder
 from ..pipelines import TINY
@@ -201,14 +201,14 @@ def pytest_benchmark_generate_commit_info(config: pytest.Config) -> dict | None:
 
 
 def case_config(item: pytest.Item) -> OptimizationConfig | None:
-    """The configuration a parametrized case runs: its `preset`, `variant` or `hotswap_case`; for an `attention`
+    """The configuration a parametrized case runs: its `preset`, `variant`, `cache_case` or `hotswap_case`; for an `attention`
     parameter, `no_fp8` with that kernel in a whole-pipeline case, the kernel alone in a kernel case."""
     params = getattr(item, "callspec", None) and item.callspec.params or {}
     if "preset" in params:
         return PRESETS[params["preset"]]
-    for name in ("variant", "hotswap_case", "sizes_case", "serving_case"):
+    for name in ("variant", "hotswap_case", "sizes_case", "serving_case", "cache_case"):
         if name in params:
-            return {**PRESETS, **VARIANTS}[params[name]]
+            return {**PRESETS, **VARIANTS, **CACHE_SWEEP}[params[name]]
     if "attention" in params:
         attention = Attention(params["attention"])
         return attention_variant(attention) if "run_case" in item.fixturenames else OptimizationConfig(name=attention.value, attention=attention)

@@ -67,15 +67,21 @@ def _marked(value, dims: tuple[int, ...]):
 
 
 def compile_for_sizes(modules: list[torch.nn.Module], *, options: dict, fullgraph: bool, dims: Mapping[str, tuple[int, ...]] | None,
-                      key: Callable[[dict], tuple[int, ...]], static_shapes: frozenset[tuple[int, ...]]) -> None:
+                      key: Callable[[dict], tuple[int, ...]], static_shapes: frozenset[tuple[int, ...]], hookable: bool = False) -> None:
     """Give each of `modules` a static compiled version and, with `dims`, a dynamic one (else its eager call), and a
-    `ShapeDispatch` between them in place of `Module.compile`'s call (its undo drops them as it drops that).
+    `ShapeDispatch` between them in place of `Module.compile`'s call (its undo drops them as it drops that), or with
+    `hookable` in place of the module's `forward`, so that hooks on the module run outside the compiled code.
     `options` are the static version's inductor options; the dynamic one has no CUDA graphs."""
     dynamic_options = {**options, "triton.cudagraphs": False, "triton.cudagraph_skip_dynamic_graphs": True}  # also keeps their cache entries apart
     for module in modules:
-        static = torch.compile(module._call_impl, fullgraph=fullgraph, dynamic=False, options=options or None)
-        dynamic = torch.compile(module._call_impl, fullgraph=fullgraph, options=dynamic_options) if dims else module._call_impl
-        module._compiled_call_impl = ShapeDispatch(module, static, dynamic, dims or {}, static_shapes, key)
+        call = module.forward if hookable else module._call_impl
+        static = torch.compile(call, fullgraph=fullgraph, dynamic=False, options=options or None)
+        dynamic = torch.compile(call, fullgraph=fullgraph, options=dynamic_options) if dims else call
+        dispatch = ShapeDispatch(module, static, dynamic, dims or {}, static_shapes, key)
+        if hookable:
+            module.forward = dispatch
+        else:
+            module._compiled_call_impl = dispatch
 
 
 def block_key(named: dict) -> tuple[int, ...]:
