@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from lora_fast.bench import suite
+from lora_fast.bench.fp8_reference import emulated_fp8
 from lora_fast.bench.provenance import Workload, source_revision
 from lora_fast.bench.similarity import Calibration, Render
 from lora_fast.bench.similarity import render as render_with_latents
@@ -133,6 +134,15 @@ def reference(base_pipe, reference_config, device, loras, render) -> Render:
 def without_lora(base_pipe, reference_config, device, render) -> Render:
     """The `baseline` preset with no LoRA: the far end of lora_error's scale."""
     with optimized(base_pipe, reference_config, device=device):
+        return render(base_pipe).cpu()
+
+
+@pytest.fixture(scope="session")
+def quantized_reference(base_pipe, reference_config, device, loras, render) -> Render:
+    """The reference with its linear layers computing as rowwise FP8 does by definition (`bench.fp8_reference`, not
+    our FP8 layer), its LoRA unfused beside them: the error FP8 arithmetic makes by itself, from which the quantized
+    cases' limit is derived (asked for by the first of them)."""
+    with optimized(base_pipe, reference_config, loras[0], device=device), emulated_fp8(base_pipe.transformer):
         return render(base_pipe).cpu()
 
 

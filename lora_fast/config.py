@@ -54,6 +54,14 @@ class Offload(str, enum.Enum):
     SEQUENTIAL = "sequential"  # submodule by submodule, every component: least memory, slowest
 
 
+class Arithmetic(str, enum.Enum):
+    """How a configuration's numbers relate to `baseline`'s, and so which LoRA-error limit the suite holds it to."""
+
+    EXACT = "exact"  # the same arithmetic reordered: held to the exact kernels' spread
+    QUANTIZED = "quantized"  # FP8 (or int8) arithmetic: held to FP8's own error, measured in the same run
+    APPROXIMATE = "approximate"  # steps skipped (a step cache): its error is the trade-off it offers, reported, not held
+
+
 class CacheMethod(str, enum.Enum):
     """Which diffusers cache hook skips the blocks."""
 
@@ -254,10 +262,18 @@ class OptimizationConfig:
         return self.compile is not Compile.NONE
 
     @property
+    def arithmetic(self) -> Arithmetic:
+        """Exact, quantized (FP8 linears or attention, SageAttention's int8) or approximate (a step cache skips blocks)."""
+        if self.step_cache.enabled:
+            return Arithmetic.APPROXIMATE
+        if self.quantization is not Quantization.NONE or self.attention in (Attention.FA3_FP8, Attention.FA3_FP8_UNSCALED, Attention.SAGE):
+            return Arithmetic.QUANTIZED
+        return Arithmetic.EXACT
+
+    @property
     def lossy(self) -> bool:
-        """True when some arithmetic is approximate (FP8 linears or attention, SageAttention's int8, skipped steps), not just reordered."""
-        approximate_attention = self.attention in (Attention.FA3_FP8, Attention.FA3_FP8_UNSCALED, Attention.SAGE)
-        return self.quantization is not Quantization.NONE or approximate_attention or self.step_cache.enabled
+        """True when some arithmetic is approximate (FP8, int8, skipped steps), not just reordered."""
+        return self.arithmetic is not Arithmetic.EXACT
 
     def to_dict(self) -> dict:
         """Plain JSON-ready dict (enums as their values)."""
@@ -374,6 +390,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
         ),
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
+        dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs", cuda_graphs=False, notes="no_fa3 without CUDA graphs: FP8 linears, compiled, on a CPU too"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-4", ulysses_degree=4, notes="context_parallel with Ulysses over 4 ranks"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-8", ulysses_degree=8, notes="context_parallel with Ulysses over 8 ranks"),
         dataclasses.replace(

@@ -53,6 +53,20 @@ def test_rowwise_quantization_keeps_small_rows():
     assert relative_error(restored[1], rows[1]) < 0.05 and relative_error(restored[0], rows[0]) < 0.05
 
 
+def test_fp8_linear_scales_each_activation_row_and_weight_row_on_its_own():
+    """Rows of inputs and of weights 1e6 apart: with one scale per row each output keeps e4m3's few-percent error;
+    one scale per tensor would flush the small rows to zero (an error near 1)."""
+    generator = torch.Generator().manual_seed(0)
+    weight = torch.randn(32, 64, generator=generator) * torch.tensor([1e3] * 16 + [1e-3] * 16)[:, None]
+    inputs = torch.randn(6, 64, generator=generator) * torch.tensor([1e3, 1e-3, 1.0, 1e3, 1e-3, 1.0])[:, None]
+    linear = torch.nn.Linear(64, 32, bias=False)
+    linear.weight.data.copy_(weight)
+    output, exact = Fp8Linear.from_linear(linear)(inputs), inputs @ weight.t()
+    for row in range(6):
+        for columns in (slice(0, 16), slice(16, 32)):  # large and small weight rows
+            assert relative_error(output[row, columns], exact[row, columns]) < 0.08, (row, columns)
+
+
 def test_quantize_and_undo_put_back_the_same_layers(pipe):
     before = dict(pipe.transformer.named_modules())
     weights = {name: tensor.clone() for name, tensor in pipe.transformer.state_dict().items()}

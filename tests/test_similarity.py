@@ -86,3 +86,41 @@ def test_a_render_draws_from_seed_zero_unless_told(tiny_pipe):
     settings = {**generation_defaults(TINY), "prompt": "a red cube"}
     default, zero, one = (render_with_latents(tiny_pipe, **seed, **settings).latents for seed in ({}, {"seed": 0}, {"seed": 1}))
     assert torch.equal(default, zero) and not torch.equal(default, one)
+
+
+def test_fp8_configurations_are_held_to_fp8_arithmetics_own_error(tiny_pipe, lora_factory, calibration, runs):
+    """The quantized limit sits between FP8's own error (the reference through `emulated_fp8`) and the faults: our
+    FP8 layers, compiled and folded, pass it; a broken LoRA fails it; a limit that cannot tell them apart raises."""
+    from lora_fast.bench.fp8_reference import emulated_fp8
+
+    lora = lora_factory(rank=8, seed=0)
+    with optimized(tiny_pipe, PRESETS["baseline"], lora), emulated_fp8(tiny_pipe.transformer):
+        fp8_reference = render(tiny_pipe)
+    with optimized(tiny_pipe, VARIANTS["no_fa3-graphs"], lora):
+        ours = render(tiny_pipe)
+    held = calibration.with_quantized(fp8_reference, runs["reference"], runs["without_lora"])
+    own, limit = held.quantized[Calibration.PRIMARY], held.quantized_limits[Calibration.PRIMARY]
+    assert calibration.limits[Calibration.PRIMARY] < own < limit < calibration.broken[Calibration.PRIMARY]
+    assert all(held.judge_quantized(distances(ours, runs["reference"], runs["without_lora"])).values())
+    assert held.judge_quantized(distances(runs["wrong_scale_0.5"], runs["reference"], runs["without_lora"]))[Calibration.PRIMARY] is False
+    assert "quantized_limits" in held.to_dict() and "quantized_limits" not in calibration.to_dict()
+    too_close = dataclasses.replace(held, quantized={**held.quantized, Calibration.PRIMARY: 0.9 * calibration.broken[Calibration.PRIMARY]})
+    with pytest.raises(AssertionError, match="too close to a broken LoRA"):
+        too_close.judge_quantized(distances(ours, runs["reference"], runs["without_lora"]))
+
+
+def test_the_fp8_reference_is_rowwise_fp8_written_apart_and_comes_off():
+    from lora_fast.bench.fp8_reference import emulated_fp8
+    from lora_fast.speed.quantize import Fp8Linear
+
+    generator = torch.Generator().manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 32))
+    inputs = torch.randn(5, 64, generator=generator) * torch.tensor([1e3, 1e-3, 1.0, 10.0, 0.1])[:, None]
+    exact = model(inputs)
+    with emulated_fp8(model):
+        emulated = model(inputs)
+    assert torch.equal(model(inputs), exact) and "forward" not in model[0].__dict__  # the layer's own forward is back
+    ours = Fp8Linear.from_linear(model[0])(inputs)
+    for row in range(5):  # per row: a per-tensor scale would flush the small rows
+        assert (emulated[row] - ours[row]).norm() <= 1e-5 * ours[row].norm() + 1e-12
+        assert 0 < (emulated[row] - exact[row]).norm() / exact[row].norm() < 0.08

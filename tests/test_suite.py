@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -158,3 +159,17 @@ def test_a_taken_number_moves_a_save_to_the_next_free_one(tmp_path, monkeypatch)
     monkeypatch.setattr(FileStorage, "_next_num", property(lambda self: first.name.split("_", 1)[0]))  # a stale listing: the number is taken
     second = storage.save({"benchmarks": [2]}, "run")
     assert second.name == "0006_run.json" and json.loads(first.read_text()) == {"benchmarks": [1]}
+
+
+def test_a_quantized_case_past_fp8s_own_limit_fails():
+    """The CPU twin of the FP8 limit: with our FP8 layer broken on purpose (tests/plant_fp8_error.py), the tiny
+    pipeline's FP8 case fails naming the limit (unbroken, the same case passes in every benchmark run)."""
+    import subprocess
+
+    root = Path(__file__).parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "benchmarks/test_presets.py::test_variant[no_fa3-graphs]", "-p", "tests.plant_fp8_error", "--benchmark-disable", "-q",
+         "-p", "no:warnings", "-p", "no:cacheprovider"],
+        cwd=root, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert result.returncode == 1 and "no_fa3-graphs errs more than FP8 arithmetic allows" in result.stdout, result.stdout[-3000:]

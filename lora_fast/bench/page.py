@@ -92,7 +92,7 @@ def table(group: Group) -> str:
         baseline = _baseline_of(row)
         clocks = "–" if row.clock_agreement is None else f"{100 * row.clock_agreement:+.2f}%"
         first = _number(row.first_call_s, 1) + (f" ({row.first_call_cache})" if row.first_call_cache not in (None, "none") else "")
-        error = _number(row.lora_error, 3) + (f" ({row.lora_error_limit:.3f})" if row.lora_error_limit is not None else "")
+        error = _number(row.lora_error, 3) + (f" ({row.held_limit:.3f})" if row.held_limit is not None else "")
         commit = ((row.revision or {}).get("commit") or "?")[:10]
         cells = [
             row.name, f"{row.median_s:.3f}", f"{100 * row.cv:.2f}%", clocks, f"{baseline / row.median_s:.2f}×" if baseline else "–", first,
@@ -144,7 +144,8 @@ def cache_curves(rows: list[Row]) -> list[list[Row]]:
 
 
 def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str:
-    """Each configuration as a point: seconds per image across, LoRA error up, the calibrated limit as a dashed line.
+    """Each configuration as a point: seconds per image across, LoRA error up, the calibrated limits (exact, and FP8's
+    where quantized cases ran) as dashed lines.
     Exact configurations (the limit's reference points) are circles, lossy ones squares; the settings of one step
     cache on one base are joined by a line, and each cached point names the share of blocks it skipped."""
     points = [row for row in rows if row.lora_error is not None]
@@ -153,8 +154,9 @@ def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str
         return ""
     xs, ys = [row.median_s for row in points], [row.lora_error for row in points]
     limit = max((row.lora_error_limit for row in points if row.lora_error_limit is not None), default=None)
+    quantized_limit = max((row.quantized_limit for row in points if row.quantized_limit is not None), default=None)
     x_low, x_high = min(xs) * 0.9, max(xs) * 1.1
-    y_high = max(ys + ([limit] if limit else [])) * 1.15 or 1.0
+    y_high = max(ys + [value for value in (limit, quantized_limit) if value]) * 1.15 or 1.0
 
     def at(x: float, y: float) -> tuple[float, float]:
         return pad + (x - x_low) / (x_high - x_low) * (width - 2 * pad), height - pad - y / y_high * (height - 2 * pad)
@@ -171,10 +173,11 @@ def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str
     for tick in _axis_ticks(0, y_high):
         _, y = at(0, tick)
         parts.append(f"<text x='{pad - 6}' y='{y + 4:.1f}' text-anchor='end'>{tick:.2f}</text>")
-    if limit:
-        _, y = at(0, limit)
-        parts.append(f"<line x1='{pad}' x2='{width - pad}' y1='{y:.1f}' y2='{y:.1f}' stroke='#c44e52' stroke-dasharray='6 4'/>"
-                     f"<text x='{width - pad}' y='{y - 4:.1f}' text-anchor='end' fill='#c44e52'>exact limit {limit:.3f}</text>")
+    for value, name in ((limit, "exact"), (quantized_limit, "FP8")):
+        if value:
+            _, y = at(0, value)
+            parts.append(f"<line x1='{pad}' x2='{width - pad}' y1='{y:.1f}' y2='{y:.1f}' stroke='#c44e52' stroke-dasharray='6 4'/>"
+                         f"<text x='{width - pad}' y='{y - 4:.1f}' text-anchor='end' fill='#c44e52'>{name} limit {value:.3f}</text>")
     for curve in cache_curves(points):
         corners = " ".join("{:.1f},{:.1f}".format(*at(row.median_s, row.lora_error)) for row in curve)
         parts.append(f"<polyline points='{corners}' fill='none' stroke='#8c8c8c' stroke-width='1.5'/>")

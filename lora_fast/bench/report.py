@@ -61,6 +61,13 @@ class Row:
     gpu_memory_cap_GiB: float | None = None  # the cap the case ran under, standing in for a smaller card
     not_finite: tuple[str, ...] = ()  # fields holding NaN or inf: flagged in the table, a failure at the gate
     skipped_fraction: float | None = None  # with a step cache: the share of block calls it skipped while timed
+    held_to: str = "unrecorded"  # the limit its case was held to: exact, quantized (FP8's own error) or approximate (none)
+    quantized_limit: float | None = None  # the LoRA error limit of quantized cases in its run, when one ran
+
+    @property
+    def held_limit(self) -> float | None:
+        """The LoRA error limit this row was held to (the exact one for runs that did not record it), None for none."""
+        return {"quantized": self.quantized_limit, "approximate": None}.get(self.held_to, self.lora_error_limit)
 
 
 def _flags(cv: float, rounds: int, agreement: float | None, planted: float) -> tuple[str, ...]:
@@ -126,6 +133,8 @@ def _checked_extras(path: Path, bench: dict, info: dict) -> tuple[dict, int | No
     name = bench.get("name", "?")
     numbers = {field: _optional_number(path, bench, info, field, f"extra_info.{field}", rule) for field, rule in OPTIONAL_NUMBERS.items()}
     numbers["lora_error_limit"] = _optional_number(path, bench, info["calibration"]["limits"], "lora_error_latents", "calibration.limits.lora_error_latents", "at least zero")
+    quantized = info["calibration"].get("quantized_limits") or {}
+    numbers["quantized_limit"] = _optional_number(path, bench, quantized, "lora_error_latents", "calibration.quantized_limits.lora_error_latents", "at least zero")
     recompiles = info.get("recompiles")
     if recompiles is not None and (isinstance(recompiles, bool) or not isinstance(recompiles, int) or recompiles < 0):
         raise ReportError(f"{path}: case {name!r} has extra_info.recompiles = {recompiles!r}; a count of recompiles is a whole number of at least zero or absent")
@@ -136,6 +145,14 @@ def _checked_extras(path: Path, bench: dict, info: dict) -> tuple[dict, int | No
     if not isinstance(cache, dict) or not isinstance(cache.get("state", ""), str):
         raise ReportError(f"{path}: case {name!r} has extra_info.first_call_cache = {cache!r}; it is an object whose state is a word")
     return numbers, recompiles, within, cache.get("state")
+
+
+def _held_to(path: Path, bench: dict, info: dict) -> str:
+    """`extra_info.held_to`: exact, quantized or approximate; `unrecorded` for runs made before it was stored."""
+    held = info.get("held_to", "unrecorded")
+    if held not in ("exact", "quantized", "approximate", "unrecorded"):
+        raise ReportError(f"{path}: case {bench.get('name', '?')!r} has extra_info.held_to = {held!r}; it is exact, quantized or approximate")
+    return held
 
 
 def _skipped_fraction(path: Path, bench: dict, info: dict) -> float | None:
@@ -180,7 +197,7 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
             peak_host_rss_GiB=numbers["peak_host_rss_GiB"], ssim=numbers["ssim"], lora_error=numbers["lora_error_latents"],
             lora_error_limit=numbers["lora_error_limit"], within_limits=within, recompiles=recompiles, planted_slowdown=planted, gpu=gpu,
             source=str(path), revision=info.get("revision"), gpu_memory_cap_GiB=numbers["gpu_memory_cap_GiB"], not_finite=not_finite,
-            skipped_fraction=_skipped_fraction(path, bench, info),
+            skipped_fraction=_skipped_fraction(path, bench, info), held_to=_held_to(path, bench, info), quantized_limit=numbers["quantized_limit"],
             flags=_flags(cv, rounds_done, agreement, planted) + tuple(f"{field} = {numbers[field]}" for field in not_finite),
         ))
     return rows
@@ -246,7 +263,7 @@ def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str
         speedup = f"{references[row.source] / row.median_s:.2f}×" if row.source in references else "–"
         clocks = "–" if row.clock_agreement is None else f"{100 * row.clock_agreement:+.2f}%"
         first = _number(row.first_call_s, 1) + (f" ({row.first_call_cache})" if row.first_call_cache not in (None, "none") else "")
-        lora_error = _number(row.lora_error, 3) + (f" ({row.lora_error_limit:.3f})" if row.lora_error_limit is not None else "")
+        lora_error = _number(row.lora_error, 3) + (f" ({row.held_limit:.3f})" if row.held_limit is not None else "")
         notes = "; ".join(f"⚠ {flag}" for flag in row.flags) or row.config.get("notes", "")
         lines.append(
             f"| {row.name} | {row.median_s:.3f} | {100 * row.cv:.2f}% | {clocks} | {speedup} | {first} | {_number(row.peak_mem_GiB, 1)} | {_number(row.peak_host_rss_GiB, 1)} | "

@@ -3,6 +3,7 @@ in the same run (exact kernels against deliberately broken runs)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -86,8 +87,10 @@ class Calibration:
     exact: dict[str, float]
     broken: dict[str, float]
     lora_effect: float  # |reference - without LoRA| / |reference| of the latents: how much the LoRA changes them
+    quantized: dict[str, float] | None = None  # the reference with FP8 linears (its LoRA unfused beside them): FP8's own error
     PRIMARY = "lora_error_latents"
     MIN_MARGIN = 3.0
+    QUANTIZED_MIN_MARGIN = 1.25  # FP8's own error sits closer to the faults than the exact spread does; it must still be told apart
     RESOLUTION = 1e-7  # about float32's epsilon: a smaller exact spread is read as this much noise
 
     @classmethod
@@ -100,9 +103,26 @@ class Calibration:
             lora_effect=relative_error(without_lora.latents, reference.latents),
         )
 
+    def with_quantized(self, run: Render, reference: Render, without_lora: Render) -> Calibration:
+        """This calibration with FP8's own error, from `run`: the reference made with FP8 linears."""
+        return dataclasses.replace(self, quantized=distances(run, reference, without_lora))
+
     @property
     def limits(self) -> dict[str, float]:
         return {key: math.sqrt(max(self.exact[key], self.RESOLUTION) * self.broken[key]) for key in self.exact}
+
+    @property
+    def quantized_limits(self) -> dict[str, float]:
+        """The limits a quantized configuration is held to, by the same rule as `limits`: the geometric mean of FP8's
+        own error (or the exact spread, when larger) and the nearest fault. Empty before `with_quantized`."""
+        return {key: math.sqrt(self._quantized_floor(key) * self.broken[key]) for key in self.exact} if self.quantized else {}
+
+    def _quantized_floor(self, key: str) -> float:
+        return max(self.quantized[key], self.exact[key], self.RESOLUTION)
+
+    def quantized_margin(self, metric: str) -> float:
+        """How many times the quantized limit of `metric` exceeds FP8's own error."""
+        return self.quantized_limits[metric] / self._quantized_floor(metric)
 
     @property
     def margins(self) -> dict[str, float]:
@@ -125,7 +145,18 @@ class Calibration:
         """Per sensitive metric: is `measured` (from `distances`) within its limit?"""
         return {key: measured[key] <= limit for key, limit in self.limits.items() if self.sensitive(key)}
 
+    def judge_quantized(self, measured: dict[str, float]) -> dict[str, bool]:
+        """Per metric whose quantized limit stands QUANTIZED_MIN_MARGIN apart from FP8's own error and from the faults:
+        is `measured` within it? Raises when the primary metric cannot tell FP8's error from a broken LoRA."""
+        if self.quantized_margin(self.PRIMARY) < self.QUANTIZED_MIN_MARGIN:
+            raise AssertionError(
+                f"{self.PRIMARY}: FP8's own error ({self.quantized[self.PRIMARY]:.3g}) is too close to a broken LoRA ({self.broken[self.PRIMARY]:.3g}) "
+                f"to hold FP8 configurations to a limit on this model; give the synthetic LoRA more strength (--lora-strength)"
+            )
+        return {key: measured[key] <= limit for key, limit in self.quantized_limits.items() if self.quantized_margin(key) >= self.QUANTIZED_MIN_MARGIN}
+
     def to_dict(self) -> dict[str, object]:
-        return {"exact": self.exact, "broken": self.broken, "limits": self.limits, "margins": self.margins, "lora_effect": self.lora_effect}
+        quantized = {"quantized": self.quantized, "quantized_limits": self.quantized_limits} if self.quantized else {}
+        return {"exact": self.exact, "broken": self.broken, "limits": self.limits, "margins": self.margins, "lora_effect": self.lora_effect, **quantized}
 
 
