@@ -21,6 +21,8 @@
 #                    the file when the autotuned compile runs too long (it needs pytest-timeout)
 #   gaps             `lora-fast profile` of optimized and no_fp8, one process each: kernels, CPU ops and where the GPU waits
 #   rtx4090_cli      `lora-fast generate` of rtx4090_optimized under the cap, from a fresh process: peak GPU and host memory
+#   rtx4090_levers   rtx4090_optimized beside its single-lever variants under a 24 GB cap, one process (issue 29): T5 in FP8
+#                    and resident (+t5_fp8), the LoRA folded into the FP8 weights (+folded)
 #   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
 #                    and strengths, in one process (issue 27: swap medians, stack time and error, reproducibility)
 #   soak, soak_deterministic   300 swap-and-image rounds of optimized (optimized+deterministic) at 4 steps, from cold caches
@@ -98,6 +100,8 @@ for job in "$@"; do
     rtx4090_group) bench rtx4090_group 450 --rounds 3 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload);;
     rtx4090_offload) bench rtx4090_offload 570 --rounds 3 --gpu-memory-gb 24 --timeout 250 -o timeout_func_only=true $(cases test_preset rtx4090_offload) \
       "$P::test_hotswap_sequence[rtx4090_offload]";;
+    rtx4090_levers) bench rtx4090_levers 570 --rounds 3 --gpu-memory-gb 24 --timeout 150 -o timeout_func_only=true $(cases test_preset rtx4090_optimized) \
+      $(cases test_variant rtx4090_optimized+t5_fp8 rtx4090_optimized+folded);;
     rtx4090_swap) bench rtx4090_swap 420 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
     rtx4090_cli) timeout 400 python3 -c 'import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); print(f"exit {code}; peak host RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GiB")' \
       python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \

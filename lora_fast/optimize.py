@@ -36,6 +36,13 @@ class Optimized:
     sizes: RequestSizes | None = None  # the requests it was prepared for, when declared
     block_runs: BlockRuns | None = None  # with a step cache: how many blocks ran in each transformer call
 
+    def add_quantization(self, undo: Undo | None) -> None:
+        """Keep a quantization step's undo; None (its originals freed) makes the pipeline not restorable."""
+        if undo is None:
+            self.restorable = False
+        else:
+            self.undo.append(undo)
+
 
 def state(pipe: FluxPipeline) -> Optimized:
     """The optimization state `optimize` attached to `pipe`."""
@@ -106,7 +113,7 @@ def optimize(
     allow_pickle: bool = False, keep_originals: bool = True, device: str | torch.device | None = None, sizes: RequestSizes | None = None,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
-    bf16 weights when `fold_lora`), fused q/k/v projections, quantization, attention kernel, GELU as a sigmoid,
+    bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU as a sigmoid,
     context parallelism over the job's ranks, offloading, compile (with CUDA graphs), the step cache, the VAE decoder's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
@@ -134,11 +141,9 @@ def optimize(
         if config.fuse_qkv:
             optimized.undo.append(fuse_qkv(pipe.transformer))
         if config.quantization is not Quantization.NONE:
-            undo = quantize(pipe.transformer, config.quantization, config.text_stream_fp8, keep_originals, device)
-            if undo is None:
-                optimized.restorable = False
-            else:
-                optimized.undo.append(undo)
+            optimized.add_quantization(quantize(pipe.transformer, config.quantization, config.text_stream_fp8, keep_originals, device))
+        if config.text_encoder_fp8:
+            optimized.add_quantization(quantize(pipe.text_encoder_2, Quantization.FP8_ROWWISE, keep_originals=keep_originals, device=device))
         if config.fuse_qkv or config.quantization is not Quantization.NONE:
             slot.refold()  # a LoRA folded above goes into the final weights the way every later swap writes it
         if config.attention is not Attention.SDPA:

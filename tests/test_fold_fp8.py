@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lora_fast.bench.similarity import relative_error
-from lora_fast.config import OptimizationConfig
+from lora_fast.config import OptimizationConfig, Quantization
 from lora_fast.lora.slot import pinned
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.lora.targets import target_modules
@@ -65,6 +65,35 @@ def test_fp8_linear_scales_each_activation_row_and_weight_row_on_its_own():
     for row in range(6):
         for columns in (slice(0, 16), slice(16, 32)):  # large and small weight rows
             assert relative_error(output[row, columns], exact[row, columns]) < 0.08, (row, columns)
+
+
+def test_t5_in_fp8_keeps_its_wide_output_layer_and_comes_off():
+    """T5's linear layers become ours, but not `wo`: T5 casts that layer's input to its weight's dtype, which for an
+    FP8 layer would be e4m3 without a scale. A T5 whose feed-forward fits the FP8 matmul (the tiny one's does not)."""
+    from transformers import T5Config, T5EncoderModel
+
+    torch.manual_seed(0)
+    t5 = T5EncoderModel(T5Config(vocab_size=300, d_model=32, d_ff=48, d_kv=8, num_layers=2, num_heads=4, feed_forward_proj="gated-gelu")).eval()
+    ids = torch.randint(0, 300, (1, 12), generator=torch.Generator().manual_seed(1))
+    exact = t5(ids).last_hidden_state
+    undo = quantize(t5, Quantization.FP8_ROWWISE)
+    ours = {name.rpartition(".")[2] for name, module in t5.named_modules() if isinstance(module, Fp8Linear)}
+    assert ours == {"q", "k", "v", "o", "wi_0", "wi_1"}
+    assert 0 < relative_error(t5(ids).last_hidden_state, exact) < 0.1
+    undo()
+    assert torch.equal(t5(ids).last_hidden_state, exact)
+
+
+def test_a_pipeline_with_t5_in_fp8_makes_a_close_image_and_restores(pipe, generate):
+    exact = generate(pipe)
+    optimize(pipe, OptimizationConfig(text_encoder_fp8=True))
+    try:
+        assert any(isinstance(module, Fp8Linear) for module in pipe.text_encoder_2.modules())
+        assert not any(isinstance(module, Fp8Linear) for module in pipe.transformer.modules())
+        assert 0 < relative_error(generate(pipe), exact) < 0.1
+    finally:
+        restore(pipe)
+    assert torch.equal(generate(pipe), exact)
 
 
 def test_quantize_and_undo_put_back_the_same_layers(pipe):

@@ -85,13 +85,17 @@ def dense_weight(layer: torch.nn.Module) -> torch.Tensor:
 def base_linears(transformer: torch.nn.Module, text_stream: bool = True) -> list[str]:
     """Names of the linear layers FP8 applies to: every nn.Linear whose sizes the FP8 matmul takes (multiples of
     16), LoRA factors excepted (they stay in the model's dtype so hot-swap can copy into them), and without
-    `text_stream` the joint blocks' text-stream attention projections too (see `text_stream_projections`)."""
+    `text_stream` the joint blocks' text-stream attention projections too (see `text_stream_projections`). The
+    layers a model keeps in float32 itself (its `_keep_in_fp32_modules`: T5's `wo`, whose input T5 casts to that
+    layer's weight dtype) stay as they are."""
     skipped = set() if text_stream else text_stream_projections(transformer)
+    wider = set(getattr(transformer, "_keep_in_fp32_modules", None) or ())
 
     def is_base(name: str, module: torch.nn.Module) -> bool:
         lora_factor = ".lora_A." in f".{name}." or ".lora_B." in f".{name}."
         sizes_fit = isinstance(module, torch.nn.Linear) and module.in_features % 16 == 0 and module.out_features % 16 == 0
-        return sizes_fit and not lora_factor and module not in skipped and fused_rows(transformer, name) is None  # fused away: unused
+        kept_wide = name.rpartition(".")[2] in wider
+        return sizes_fit and not lora_factor and not kept_wide and module not in skipped and fused_rows(transformer, name) is None  # fused away: unused
 
     return [name for name, module in transformer.named_modules() if is_base(name, module)]
 
