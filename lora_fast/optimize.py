@@ -193,8 +193,7 @@ def optimized(pipe: FluxPipeline, config: OptimizationConfig, lora: LoraSource |
 def generate(pipe: FluxPipeline, **call_kwargs):
     """Run an optimized pipeline with its LoRA slot locked, so a swap asked for meanwhile (from another thread)
     waits for this image to finish: each image is made with one LoRA, never half of two, and a step cache starts
-    empty. A pipeline prepared for
-    declared sizes refuses a request outside them first (RequestSizeError)."""
+    empty. A pipeline prepared for declared sizes refuses a request outside them first (RequestSizeError)."""
     optimized = state(pipe)
     if optimized.sizes is not None:
         defaults = pipe.default_sample_size * pipe.vae_scale_factor

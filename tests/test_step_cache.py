@@ -67,7 +67,7 @@ def test_taylorseer_runs_every_block_on_its_full_steps_and_none_between(pipe, lo
         image(pipe, steps)
         runs = pipe.lora_fast.block_runs
         full = set(cache.full_steps(steps))
-        assert runs.per_call == [runs.blocks if step in full else 0 for step in range(steps)]
+        assert list(runs.per_call) == [runs.blocks if step in full else 0 for step in range(steps)]
     finally:
         restore(pipe)
 
@@ -189,3 +189,19 @@ def test_a_cache_under_cuda_graphs_swaps_like_a_fresh_load(cache):
         restore(pipe)
     assert relative_error(first, expected[0]) < 1e-2 and relative_error(second, expected[1]) < 1e-2
     assert torch.equal(second, again) and relative_error(second, first) > 0.05
+
+
+def test_block_counts_stay_bounded_and_total_every_call():
+    """A server counts for as long as it runs: the per-call window is bounded, the share skipped counts every call."""
+    from lora_fast.speed.step_cache import RECENT_CALLS, BlockRuns
+
+    runs = BlockRuns(blocks=4)
+    runs.block_ran()  # a block outside any transformer call is not counted
+    for call in range(RECENT_CALLS + 10):
+        runs.call_started()
+        for _ in range(4 if call % 2 else 1):
+            runs.block_ran()
+    assert len(runs.per_call) == RECENT_CALLS and runs.calls == RECENT_CALLS + 10
+    assert runs.skipped_fraction == pytest.approx(1 - 5 / 8)
+    runs.clear()
+    assert runs.skipped_fraction is None and not runs.per_call

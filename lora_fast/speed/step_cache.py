@@ -11,6 +11,7 @@ for the next one or for the next LoRA."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import torch
@@ -18,24 +19,39 @@ import torch
 from ..config import CacheMethod, StepCache
 from ..undo import Undo
 
+RECENT_CALLS = 4096  # transformer calls whose block counts are kept one by one (146 images of 28 steps)
+
 
 @dataclass
 class BlockRuns:
-    """How many of the transformer's blocks ran in each transformer call since the last `clear`: what a cache skipped."""
+    """How many of the transformer's blocks ran since the last `clear`: in all, and in each of the latest
+    transformer calls (a bounded window, so a server's counts do not grow with its uptime)."""
 
     blocks: int
-    per_call: list[int] = field(default_factory=list)
+    calls: int = 0
+    blocks_run: int = 0
+    per_call: deque[int] = field(default_factory=lambda: deque(maxlen=RECENT_CALLS))
 
     def clear(self) -> None:
+        self.calls, self.blocks_run = 0, 0
         self.per_call.clear()
+
+    def call_started(self) -> None:
+        self.calls += 1
+        self.per_call.append(0)
+
+    def block_ran(self) -> None:
+        if self.calls:
+            self.blocks_run += 1
+            self.per_call[-1] += 1
 
     @property
     def skipped_fraction(self) -> float | None:
         """The share of block calls the cache skipped (None before any call)."""
-        return 1 - sum(self.per_call) / (self.blocks * len(self.per_call)) if self.per_call else None
+        return 1 - self.blocks_run / (self.blocks * self.calls) if self.calls else None
 
     def to_dict(self) -> dict:
-        return {"blocks": self.blocks, "transformer_calls": len(self.per_call), "blocks_run_per_call": list(self.per_call), "skipped_fraction": self.skipped_fraction}
+        return {"blocks": self.blocks, "transformer_calls": self.calls, "blocks_run_per_call": list(self.per_call), "skipped_fraction": self.skipped_fraction}
 
 
 def diffusers_cache_config(settings: StepCache):
@@ -61,7 +77,7 @@ def enable_step_cache(transformer: torch.nn.Module, settings: StepCache) -> tupl
     own_forwards = [block.__dict__.get("forward") for block in blocks]  # a compiled forward, or None for the class's own
     for block in blocks:
         block.forward = _counted(block.forward, runs)
-    count_call = transformer.register_forward_pre_hook(lambda module, args: runs.per_call.append(0))
+    count_call = transformer.register_forward_pre_hook(lambda module, args: runs.call_started())
     transformer.enable_cache(diffusers_cache_config(settings))
 
     def undo() -> None:
@@ -78,8 +94,7 @@ def enable_step_cache(transformer: torch.nn.Module, settings: StepCache) -> tupl
 
 def _counted(forward, runs: BlockRuns):
     def counted(*args, **kwargs):
-        if runs.per_call:
-            runs.per_call[-1] += 1
+        runs.block_ran()
         return forward(*args, **kwargs)
 
     return counted
