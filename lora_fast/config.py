@@ -417,17 +417,17 @@ def cached_variant(base: OptimizationConfig, cache: StepCache) -> OptimizationCo
 
 
 # The trade-off between time and LoRA error, a point per setting: TaylorSeer's interval and the first-block cache's
-# threshold around the cached presets' defaults, on `optimized` and, on a CPU, on the tiny pipeline's compiled preset.
+# threshold around the cached presets' defaults (those are the presets optimized_taylorseer and optimized_fbcache),
+# on `optimized`; on a CPU, the defaults and the two ends on the tiny pipeline's compiled preset (each compiles anew).
 CACHE_SWEEP_SETTINGS = (
     *(StepCache(CacheMethod.TAYLORSEER, interval=interval) for interval in (2, 3, 4, 7)),
     *(StepCache(CacheMethod.FIRST_BLOCK, threshold=threshold) for threshold in (0.1, 0.3, 1.0)),
 )
+TINY_CACHE_SETTINGS = tuple(StepCache(method, **setting) for method, setting in (
+    (CacheMethod.TAYLORSEER, {}), (CacheMethod.TAYLORSEER, {"interval": 2}), (CacheMethod.FIRST_BLOCK, {}), (CacheMethod.FIRST_BLOCK, {"threshold": 1.0})))
 CACHE_SWEEP: dict[str, OptimizationConfig] = {
     config.name: config
-    for base, settings in (
-        (PRESETS["optimized"], CACHE_SWEEP_SETTINGS),  # the defaults are the presets optimized_taylorseer and optimized_fbcache
-        (VARIANTS["no_fa3_fp8-graphs"], (StepCache(CacheMethod.TAYLORSEER), StepCache(CacheMethod.FIRST_BLOCK), *CACHE_SWEEP_SETTINGS)),
-    )
+    for base, settings in ((PRESETS["optimized"], CACHE_SWEEP_SETTINGS), (VARIANTS["no_fa3_fp8-graphs"], TINY_CACHE_SETTINGS))
     for config in (cached_variant(base, cache) for cache in settings)
 }
 
