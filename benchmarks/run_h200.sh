@@ -40,6 +40,8 @@
 #   cache            optimized, optimized_taylorseer, optimized_fbcache, no_fp8 and no_fp8_taylorseer in one process (issue 28:
 #                    the cached presets' ratio to their base, LoRA error, share of blocks skipped), then optimized_taylorseer's hot-swap sequence
 #   cache_sweep      optimized and each step-cache setting of the sweep on it, in one process: the time against LoRA error curve (issue 28)
+#   static_scales    optimized against optimized+static_scales (one calibrated activation scale per FP8 layer), profiled,
+#                    one process (issue 29: the amax passes' time, the share that saturated, the FP8 limit)
 #   cache_gpu_tests  tests/test_step_cache.py on the GPU: a cache under CUDA graphs, swapped (issue 28)
 #   mixed            test_mixed_shapes[optimized] alone at 4 steps, in under 5 minutes (sizes' second case)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
@@ -78,6 +80,7 @@ for job in "$@"; do
       "$P::test_hotswap_sequence[optimized_taylorseer]";;
     cache_sweep) bench cache_sweep 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
       $(cases test_cache_sweep optimized+taylorseer2 optimized+taylorseer3 optimized+taylorseer4 optimized+taylorseer7 optimized+fbcache0.1 optimized+fbcache0.3 optimized+fbcache1);;
+    static_scales) bench static_scales 450 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+static_scales);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak|soak_deterministic) config=optimized; [ $job = soak_deterministic ] && config=optimized+deterministic

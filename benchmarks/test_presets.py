@@ -22,6 +22,7 @@ from lora_fast.bench.timing import RoundClock, slowed_down, synced_timer
 from lora_fast.config import CACHE_SWEEP, PRESETS, VARIANTS, Arithmetic, Attention, OptimizationConfig, attention_variant
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 from lora_fast.pipelines import TINY
+from lora_fast.speed.activation_scales import clipped_shares
 from lora_fast.speed.compile_cache import first_call_notice
 from lora_fast.speed.cudagraphs import recorded_graphs
 
@@ -59,6 +60,8 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
                     recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
                     peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
                     cache_runs = {} if block_runs is None else {"step_cache_runs": block_runs.to_dict()}
+                    if config.static_activation_scales:  # one more image, eager over the compiled code: what saturated
+                        benchmark.extra_info["activation_clipped_share_max"] = max(clipped_shares(pipe.transformer, lambda: render(pipe)).values(), default=0.0)
                     if request.config.getoption("--profile-kernels") and torch.cuda.is_available():
                         with recompile_guard(config):
                             benchmark.extra_info["kernels"] = kernel_summary(profile_call(render, pipe))

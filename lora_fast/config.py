@@ -129,6 +129,7 @@ class OptimizationConfig:
     text_encoder_offload: Offload = Offload.NONE  # CLIP's and T5's (T5-XXL is 9.5 GB in bf16 and runs once per image)
     text_stream_fp8: bool = True  # False keeps the joint blocks' text-stream attention projections (512 tokens) in the model's dtype
     text_encoder_fp8: bool = False  # T5's linear layers as our FP8 ones too: 4.7 GB instead of 9.5 GB, so it can stay on a 24 GB card
+    static_activation_scales: bool = False  # our FP8 layers' activations at one calibrated scale per layer, not per row on each call
     fits_gpu_memory_gib: float | None = None  # the card memory this configuration is made for (None: any)
     cuda_graphs: bool = False  # compile with mode="reduce-overhead": each compiled block replays as one CUDA graph
     inductor_options: tuple[tuple[str, bool | int], ...] = ()  # torch.compile's inductor options for the transformer, as (name, value) pairs
@@ -189,6 +190,11 @@ class OptimizationConfig:
                 "fuse_qkv=True without fold_lora: peft's LoRA layers wrap to_q, to_k and to_v, which the fused "
                 "projection bypasses, so the LoRA would be silently lost; set fold_lora=True (with hotswap=True) or fuse_qkv=False"
             )
+        if self.static_activation_scales and self.quantization is not Quantization.FP8_ROWWISE:
+            raise ConfigError(
+                f"static_activation_scales=True with quantization={self.quantization.value}: the scales are our FP8 layers'; "
+                "set quantization=fp8_rowwise or drop static_activation_scales"
+            )
         if self.fold_lora and self.quantization is Quantization.TORCHAO_FP8_ROWWISE:
             raise ConfigError(
                 "fold_lora=True with torchao FP8: torchao's weights are tensor subclasses that cannot be rewritten in "
@@ -247,6 +253,8 @@ class OptimizationConfig:
             raise ConfigError("context parallelism with offload: each rank holds its whole model; set offload and text_encoder_offload to none")
         if self.cuda_graphs:
             raise ConfigError("context parallelism with cuda_graphs=True: collectives inside recorded graphs are not validated here; set cuda_graphs=False")
+        if self.static_activation_scales:
+            raise ConfigError("context parallelism with static_activation_scales=True: each rank would calibrate on its own share of the image; drop one")
 
     @property
     def context_parallel(self) -> int:
@@ -382,6 +390,12 @@ VARIANTS: dict[str, OptimizationConfig] = {
             PRESETS["optimized"], name="optimized+autotune_gemm", inductor_options=(("max_autotune_gemm", True),),
             notes="optimized with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
         ),
+        dataclasses.replace(
+            PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
+            notes="optimized with one calibrated activation scale per FP8 layer: no amax pass, the producer writes e4m3",
+        ),
+        dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
+                            notes="no_fa3-graphs with static activation scales (runs on a CPU)"),
         dataclasses.replace(
             PRESETS["optimized"], name="optimized+deterministic", inductor_options=(("deterministic", True),),
             notes="optimized with inductor's deterministic mode: kernel configs picked without timing them, so a cold compile's first image equals the later ones",

@@ -13,6 +13,8 @@ from diffusers import FluxPipeline
 from .config import Attention, Compile, ConfigError, OptimizationConfig, Quantization, RequestSizes, check_runnable
 from .lora.files import LoraSource
 from .lora.slot import LoraSlot, LoraStack
+from .pipelines import DEFAULT_PROMPT
+from .speed.activation_scales import calibrate
 from .speed.activations import use_sigmoid_gelu
 from .speed.attention import set_attention
 from .speed.cudagraphs import mark_step_per_call
@@ -89,6 +91,12 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     return undo
 
 
+def calibration_image(pipe: FluxPipeline, sizes: RequestSizes | None = None, steps: int = 4) -> None:
+    """One short image at the first declared static size (or the pipeline's default): what activation scales are calibrated on."""
+    height, width = sizes.static[0] if sizes is not None and sizes.static else (None, None)
+    pipe(prompt=DEFAULT_PROMPT, height=height, width=width, num_inference_steps=steps, output_type="latent", generator=torch.Generator().manual_seed(0))
+
+
 def compile_decoder(vae: torch.nn.Module, sizes: RequestSizes | None = None, latent_scale: int = 8) -> Undo:
     """torch.compile the VAE's decoder (inductor fuses its group norms and activations); for declared `sizes` only at
     their static sizes, the others eager (`lora_fast.speed.shapes`). The undo drops it."""
@@ -114,7 +122,8 @@ def optimize(
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU as a sigmoid,
-    context parallelism over the job's ranks, offloading, compile (with CUDA graphs), the step cache, the VAE decoder's compile.
+    context parallelism over the job's ranks, offloading, static activation scales (calibrated on one image),
+    compile (with CUDA graphs), the step cache, the VAE decoder's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
@@ -152,6 +161,8 @@ def optimize(
             optimized.undo.append(use_sigmoid_gelu(pipe.transformer))
         optimized.undo.append(enable_context_parallel(pipe.transformer, config))
         optimized.undo.append(enable_offload(pipe, config, device))
+        if config.static_activation_scales:
+            optimized.undo.append(calibrate(pipe.transformer, lambda: calibration_image(pipe, sizes)))
         if config.compiled:
             optimized.undo.append(compile_transformer(pipe.transformer, config, sizes, pipe.vae_scale_factor))
         if config.step_cache.enabled:

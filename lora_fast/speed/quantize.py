@@ -24,7 +24,8 @@ def quantize_rows(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class Fp8Linear(torch.nn.Module):
-    """A linear layer with an e4m3 weight and per-row scales; activations are quantized per row on each call."""
+    """A linear layer with an e4m3 weight and per-row scales; activations are quantized per row on each call, or
+    with one calibrated scale (`static_input`)."""
 
     def __init__(self, in_features: int, out_features: int, bias: torch.Tensor | None, device: torch.device) -> None:
         super().__init__()
@@ -32,6 +33,9 @@ class Fp8Linear(torch.nn.Module):
         self.register_buffer("weight", torch.empty(out_features, in_features, dtype=torch.float8_e4m3fn, device=device))
         self.register_buffer("weight_scale", torch.empty(out_features, 1, dtype=torch.float32, device=device))
         self.register_buffer("bias", None if bias is None else bias.detach().to(device, copy=True))
+        # One calibrated descale for every activation row (`lora_fast.speed.activation_scales`); used once `static_input`.
+        self.register_buffer("input_descale", torch.ones(1, 1, dtype=torch.float32, device=device))
+        self.static_input = False
 
     @classmethod
     def from_linear(cls, linear: torch.nn.Linear, device: torch.device | None = None) -> Fp8Linear:
@@ -53,7 +57,12 @@ class Fp8Linear(torch.nn.Module):
         return self.weight.float() * self.weight_scale
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        rows, descale = quantize_rows(input.reshape(-1, self.in_features))
+        flat = input.reshape(-1, self.in_features)
+        if self.static_input:  # no amax pass: the producer can write e4m3 at once (values past the scale saturate)
+            rows = (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+            descale = self.input_descale.expand(flat.shape[0], 1).contiguous()  # _scaled_mm's rowwise form takes one per row
+        else:
+            rows, descale = quantize_rows(flat)
         if input.device.type == "cpu":  # the same arithmetic in float32: torch's CPU _scaled_mm takes per-row scales only from 2.13
             output = ((rows.float() * descale) @ self.dense_weight().t()).to(input.dtype)
         else:

@@ -1,0 +1,88 @@
+"""Static activation scales for our FP8 layers: one scale per layer, calibrated on one image, instead of each
+activation row's largest value found on every call. Without the amax pass the kernel that makes an activation (norm
+and modulation, GELU) can write e4m3 directly.
+
+A row's own scale keeps its full precision whatever its size; one scale for all rows keeps e4m3's 3 mantissa
+bits for every value within its 14 binades below the scale, so rows up to about 10^4 apart lose nothing. The scale
+is the calibration's largest value times HEADROOM; a value past it saturates. `clipped_shares` counts that, run
+eagerly over compiled code (`torch.compiler.set_stance("force_eager")`: nothing recompiles), and
+`recalibrate_if_clipping` measures again when a share passes its threshold (after a swap, say). The scales are
+buffers written in place: compiled code and CUDA graphs stay valid."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import torch
+
+from ..undo import Undo
+from .quantize import E4M3_MAX, Fp8Linear
+
+HEADROOM = 4.0  # two binades above the calibration's largest activation
+CLIPPED_SHARE_LIMIT = 1e-4  # more values of a layer saturating than this share asks for a new calibration
+
+
+def fp8_layers(module: torch.nn.Module) -> dict[str, Fp8Linear]:
+    return {name: layer for name, layer in module.named_modules() if isinstance(layer, Fp8Linear)}
+
+
+@contextlib.contextmanager
+def _watching(layers: dict[str, Fp8Linear], seen: Callable[[str, Fp8Linear, torch.Tensor], None]) -> Iterator[None]:
+    """Each layer's input handed to `seen` for the length of the block, compiled code run eagerly meanwhile."""
+    handles = [layer.register_forward_pre_hook(lambda module, args, name=name: seen(name, module, args[0])) for name, layer in layers.items()]
+    try:
+        with torch.compiler.set_stance("force_eager"), torch.no_grad():
+            yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def calibrate(transformer: torch.nn.Module, run: Callable[[], object], headroom: float = HEADROOM) -> Undo:
+    """Run `run` (one image) with every FP8 layer quantizing per row as before and its largest input recorded, then
+    switch each layer to one scale of largest x `headroom`. The undo goes back to per-row scales."""
+    layers = fp8_layers(transformer)
+    largest: dict[str, torch.Tensor] = {}
+
+    def record(name: str, layer: Fp8Linear, input: torch.Tensor) -> None:
+        value = input.detach().abs().amax().float()
+        largest[name] = torch.maximum(largest[name], value) if name in largest else value
+
+    with _watching(layers, record):
+        run()
+    for name, layer in layers.items():
+        if name not in largest:
+            raise RuntimeError(f"FP8 layer {name} did not run in the calibration image; static activation scales need every layer to run once")
+        layer.input_descale.fill_(largest[name].clamp(min=1e-12).item() * headroom / E4M3_MAX)
+        layer.static_input = True
+
+    def undo() -> None:
+        for layer in layers.values():
+            layer.static_input = False
+
+    return undo
+
+
+def clipped_shares(transformer: torch.nn.Module, run: Callable[[], object]) -> dict[str, float]:
+    """Per FP8 layer with static scales: the share of its inputs over `run` (one image) past its scale's range."""
+    layers = {name: layer for name, layer in fp8_layers(transformer).items() if layer.static_input}
+    counts = {name: [0, 0] for name in layers}
+
+    def count(name: str, layer: Fp8Linear, input: torch.Tensor) -> None:
+        counts[name][0] += int((input.detach().float().abs() > E4M3_MAX * layer.input_descale).sum())
+        counts[name][1] += input.numel()
+
+    with _watching(layers, count):
+        run()
+    return {name: clipped / total for name, (clipped, total) in counts.items() if total}
+
+
+def recalibrate_if_clipping(transformer: torch.nn.Module, run: Callable[[], object], limit: float = CLIPPED_SHARE_LIMIT) -> bool:
+    """Count what saturates over `run`; past `limit` in any layer, calibrate every layer again on `run`. True when it did."""
+    if max(clipped_shares(transformer, run).values(), default=0.0) <= limit:
+        return False
+    for layer in fp8_layers(transformer).values():
+        layer.static_input = False
+    calibrate(transformer, run)
+    return True
