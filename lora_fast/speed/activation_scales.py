@@ -54,7 +54,7 @@ def calibrate(transformer: torch.nn.Module, run: Callable[[], object], headroom:
     for name, layer in layers.items():
         if name not in largest:
             raise RuntimeError(f"FP8 layer {name} did not run in the calibration image; static activation scales need every layer to run once")
-        layer.input_descale.fill_(largest[name].clamp(min=1e-12).item() * headroom / E4M3_MAX)
+        layer.input_descale.copy_((largest[name].clamp(min=1e-12) * headroom / E4M3_MAX).reshape(1, 1))  # on the layer's device: no read-back
         layer.static_input = True
 
     def undo() -> None:
@@ -67,15 +67,17 @@ def calibrate(transformer: torch.nn.Module, run: Callable[[], object], headroom:
 def clipped_shares(transformer: torch.nn.Module, run: Callable[[], object]) -> dict[str, float]:
     """Per FP8 layer with static scales: the share of its inputs over `run` (one image) past its scale's range."""
     layers = {name: layer for name, layer in fp8_layers(transformer).items() if layer.static_input}
-    counts = {name: [0, 0] for name in layers}
+    clipped: dict[str, torch.Tensor] = {}  # counted where the layer runs, read back once at the end (not a sync per call)
+    totals = dict.fromkeys(layers, 0)
 
     def count(name: str, layer: Fp8Linear, input: torch.Tensor) -> None:
-        counts[name][0] += int((input.detach().float().abs() > E4M3_MAX * layer.input_descale).sum())
-        counts[name][1] += input.numel()
+        past = (input.detach().float().abs() > E4M3_MAX * layer.input_descale).sum()
+        clipped[name] = clipped[name] + past if name in clipped else past
+        totals[name] += input.numel()
 
     with _watching(layers, count):
         run()
-    return {name: clipped / total for name, (clipped, total) in counts.items() if total}
+    return {name: int(count) / totals[name] for name, count in clipped.items()}
 
 
 def recalibrate_if_clipping(transformer: torch.nn.Module, run: Callable[[], object], limit: float = CLIPPED_SHARE_LIMIT) -> bool:
