@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_atomically
-from ..config import PRESETS, OptimizationConfig
+from ..config import PRESETS, Arithmetic, OptimizationConfig
 from ..errors import QuotingError
 from ..outputs import STORED_RESULTS, OutputError, checked_output
 from .profiling import CallProfile
@@ -150,7 +150,7 @@ def _checked_extras(path: Path, bench: dict, info: dict) -> tuple[dict, int | No
 def _held_to(path: Path, bench: dict, info: dict) -> str:
     """`extra_info.held_to`: exact, quantized or approximate; `unrecorded` for runs made before it was stored."""
     held = info.get("held_to", "unrecorded")
-    if held not in ("exact", "quantized", "approximate", "unrecorded"):
+    if held not in {arithmetic.value for arithmetic in Arithmetic} | {"unrecorded"}:
         raise ReportError(f"{path}: case {bench.get('name', '?')!r} has extra_info.held_to = {held!r}; it is exact, quantized or approximate")
     return held
 

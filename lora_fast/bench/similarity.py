@@ -153,7 +153,8 @@ class Calibration:
                 f"{self.PRIMARY}: FP8's own error ({self.quantized[self.PRIMARY]:.3g}) is too close to a broken LoRA ({self.broken[self.PRIMARY]:.3g}) "
                 f"to hold FP8 configurations to a limit on this model; give the synthetic LoRA more strength (--lora-strength)"
             )
-        return {key: measured[key] <= limit for key, limit in self.quantized_limits.items() if self.quantized_margin(key) >= self.QUANTIZED_MIN_MARGIN}
+        limits = self.quantized_limits
+        return {key: measured[key] <= limit for key, limit in limits.items() if limit / self._quantized_floor(key) >= self.QUANTIZED_MIN_MARGIN}
 
     def to_dict(self) -> dict[str, object]:
         quantized = {"quantized": self.quantized, "quantized_limits": self.quantized_limits} if self.quantized else {}
