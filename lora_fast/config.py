@@ -54,6 +54,14 @@ class Offload(str, enum.Enum):
     SEQUENTIAL = "sequential"  # submodule by submodule, every component: least memory, slowest
 
 
+def _member(kind: type[enum.Enum], value: object, field: str) -> enum.Enum:
+    """`value` as a member of `kind`, or a ConfigError naming `field` and the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise ConfigError(f"{field}={value!r} is not known; choose one of: {', '.join(member.value for member in kind)}") from None
+
+
 class Arithmetic(str, enum.Enum):
     """How a configuration's numbers relate to `baseline`'s, and so which LoRA-error limit the suite holds it to."""
 
@@ -85,10 +93,7 @@ class StepCache:
     max_order: int = 1
 
     def __post_init__(self) -> None:
-        try:
-            object.__setattr__(self, "method", CacheMethod(self.method))
-        except ValueError:
-            raise ConfigError(f"step cache method {self.method!r} is not known; choose one of: {', '.join(m.value for m in CacheMethod)}") from None
+        object.__setattr__(self, "method", _member(CacheMethod, self.method, "step_cache.method"))
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, (int, float)) or not math.isfinite(self.threshold) or self.threshold < 0:
             raise ConfigError(f"step cache threshold={self.threshold!r}: give a finite number at least 0 (0 skips nothing; diffusers' default is 0.05)")
         for name, low in (("interval", 1), ("warmup_steps", 1), ("max_order", 0)):
@@ -147,12 +152,7 @@ class OptimizationConfig:
     def __post_init__(self) -> None:
         enums = (("attention", Attention), ("compile", Compile), ("quantization", Quantization), ("offload", Offload), ("text_encoder_offload", Offload))
         for name, kind in enums:
-            value = getattr(self, name)
-            try:
-                object.__setattr__(self, name, kind(value))
-            except ValueError:
-                choices = ", ".join(member.value for member in kind)
-                raise ConfigError(f"{name}={value!r} is not known; choose one of: {choices}") from None
+            object.__setattr__(self, name, _member(kind, getattr(self, name), name))
         object.__setattr__(self, "inductor_options", tuple((str(name), value) for name, value in self.inductor_options))
         if isinstance(self.step_cache, dict):  # as to_dict wrote it
             object.__setattr__(self, "step_cache", StepCache(**self.step_cache))
