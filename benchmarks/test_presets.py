@@ -60,8 +60,9 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
                     recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
                     peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
                     cache_runs = {} if block_runs is None else {"step_cache_runs": block_runs.to_dict()}
-                    if config.static_activation_scales:  # one more image, eager over the compiled code: what saturated
-                        benchmark.extra_info["activation_clipped_share_max"] = max(clipped_shares(pipe.transformer, lambda: render(pipe)).values(), default=0.0)
+                    if config.static_activation_scales:  # one more image per LoRA, eager over the compiled code: what saturated
+                        by_lora = static_scale_saturation(pipe, loras, render)
+                        benchmark.extra_info.update(activation_clipped_share_max=by_lora[0], activation_clipped_share_by_lora=by_lora)
                     if request.config.getoption("--profile-kernels") and torch.cuda.is_available():
                         with recompile_guard(config):
                             benchmark.extra_info["kernels"] = kernel_summary(profile_call(render, pipe))
@@ -99,6 +100,16 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
             assert all(within.values()), f"{config.name} errs more than FP8 arithmetic allows: {measured}, FP8's own {held.quantized}, limits {held.quantized_limits}"
 
     return run
+
+
+def static_scale_saturation(pipe, loras: list, render) -> list[float]:
+    """The largest share of any FP8 layer's inputs past its static scale, over one image with each LoRA swapped in
+    (the scales were calibrated with the first): whether a swap moves activations past the calibration."""
+    shares = []
+    for lora in loras:
+        pipe.lora_fast.lora.load(lora)
+        shares.append(max(clipped_shares(pipe.transformer, lambda: render(pipe)).values(), default=0.0))
+    return shares
 
 
 def promises_first_image(config: OptimizationConfig, device: str) -> bool:
