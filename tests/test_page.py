@@ -159,3 +159,20 @@ def test_the_tradeoff_chart_joins_one_caches_settings_and_names_what_they_skippe
     data["benchmarks"][0]["extra_info"]["step_cache_runs"] = {"skipped_fraction": 1.5}
     with pytest.raises(ReportError, match="step_cache_runs.skipped_fraction"):
         file_rows(source, data)
+
+
+def test_a_served_stream_gets_its_table_with_the_overhead_red_past_the_goal(tmp_path):
+    def stored(name: str, overhead: float) -> Path:
+        served = {str(level): {"images_per_s": 0.3 * level ** 0.5, "p50_s": 3.0 + level, "p95_s": 3.5 + level, "latency_s": [3.0]} for level in (1, 4, 16)}
+        info = {"overhead_pct_c1": overhead, "served": served, "replicas": 1, "requests": 16, "direct_images_per_s": 0.35,
+                "workload": {"model": "flux-dev-random", "height": 1024, "width": 1024, "steps": 28}}
+        path = tmp_path / name
+        path.write_text(json.dumps({"machine_info": {"gpu": "NVIDIA H200"}, "benchmarks": [{"name": "test_served_stream[no_fa3]", "stats": {}, "extra_info": info}]}))
+        return path
+
+    made = page.page([stored("0001_served.json", 1.25), stored("0002_served.json", 4.5)])
+    assert "id='serving'" in made and "Served at 16: images/s / p50 s / p95 s" in made
+    rows = [line for line in made.splitlines() if "test_served_stream" in line]
+    assert len(rows) == 2 and "+1.25%" in rows[0] and "+4.50%" in rows[1]
+    assert "class=flagged" not in rows[0] and "class=flagged" in rows[1]
+    assert "0.600 / 7.000 / 7.500" in rows[0]  # concurrency 4: images/s, p50, p95

@@ -26,6 +26,7 @@ REFERENCE_H100_S = {
 }
 REFERENCE_WORKLOAD = {"height": 1024, "width": 1024, "steps": 28}
 RANDOM_MODELS = ("tiny", "flux-dev-random")
+SERVING_OVERHEAD_GOAL_PCT = 3.0  # what serving may add to an image at concurrency 1 (issue 33)
 COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd")
 
 
@@ -325,6 +326,34 @@ def soak_table(paths: list[Path]) -> str:
     return "\n".join(["<table class='soak'>", "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in head) + "</tr>", *lines, "</table>"])
 
 
+def serving_table(paths: list[Path]) -> str:
+    """Every stored served stream (cases that store `overhead_pct_c1`): the same requests made directly and through
+    the HTTP server at each concurrency, images per second and latency percentiles, and the server's overhead at
+    concurrency 1 (a row is red past SERVING_OVERHEAD_GOAL_PCT)."""
+    lines, levels = [], sorted({level for path in paths for bench in _stored(str(path)).get("benchmarks", [])
+                                for level in bench.get("extra_info", {}).get("served", {}) if "overhead_pct_c1" in bench.get("extra_info", {})}, key=int)
+    for path in paths:
+        data = _stored(str(path))
+        for bench in data.get("benchmarks", []):
+            info = bench.get("extra_info", {})
+            if "overhead_pct_c1" not in info:
+                continue
+            served = info["served"]
+            cells = [Path(path).name, bench["name"], str(data.get("machine_info", {}).get("gpu", "?")), _workload_text(json.dumps(info["workload"], sort_keys=True)),
+                     str(info["replicas"]), str(info["requests"]), _number(info["direct_images_per_s"], 3)]
+            for level in levels:
+                at = served.get(level)
+                cells.append("-" if at is None else f"{_number(at['images_per_s'], 3)} / {_number(at['p50_s'], 3)} / {_number(at['p95_s'], 3)}")
+            cells.append(f"{info['overhead_pct_c1']:+.2f}%")
+            flagged = info["overhead_pct_c1"] > SERVING_OVERHEAD_GOAL_PCT
+            lines.append(f"<tr{' class=flagged' if flagged else ''}>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+    if not lines:
+        return ""
+    head = ["Run", "Case", "GPU", "Workload", "Replicas", "Requests", "Direct images/s",
+            *(f"Served at {level}: images/s / p50 s / p95 s" for level in levels), "Overhead at 1"]
+    return "\n".join(["<table class='serving'>", "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in head) + "</tr>", *lines, "</table>"])
+
+
 def _median(values: list[float]) -> str:
     return _number(sorted(values)[len(values) // 2] if values else None, 3)
 
@@ -360,6 +389,11 @@ def page(paths: list[Path]) -> str:
     if costs:
         body += ["<h2 id='sizes'>Requests of any size</h2><p>A pipeline prepared for a range of sizes, given a shuffled sequence of sizes "
                  "and batches: time per image against megapixels beside the floor of the same work, and what batching pays.</p>", costs]
+    served = serving_table(paths)
+    if served:
+        body += [f"<h2 id='serving'>Served over HTTP</h2><p>A stream of requests over several LoRA sets made directly through "
+                 f"<code>generate</code> and then through <code>lora-fast serve</code> on the same GPU; a row is red when serving "
+                 f"adds more than {SERVING_OVERHEAD_GOAL_PCT:g}% to an image at concurrency 1.</p>", served]
     series = {key: points for key, points in history(paths).items() if len(points) >= 3}
     body.append("<h2 id='history'>History across commits</h2><p>Each configuration's median in every stored run of one GPU and "
                 "workload, in the order the runs were made; a step is a lasting change of level the detector found (the gate's).</p>")
