@@ -26,7 +26,7 @@ from lora_fast.pipelines import DEFAULT_PROMPT, TINY, generation_defaults, load_
 pytest_addoption, pytest_configure, pytest_sessionstart = suite.pytest_addoption, suite.pytest_configure, suite.pytest_sessionstart
 pytest_collection_modifyitems, pytest_deselected = suite.pytest_collection_modifyitems, suite.pytest_deselected
 pytest_benchmark_update_machine_info, pytest_benchmark_generate_commit_info = suite.pytest_benchmark_update_machine_info, suite.pytest_benchmark_generate_commit_info
-pytest_sessionfinish = suite.pytest_sessionfinish
+pytest_sessionfinish, pytest_runtest_teardown = suite.pytest_sessionfinish, suite.pytest_runtest_teardown
 
 WRONG_SCALE = 0.5  # the broken case of the calibration: the LoRA applied at half its strength
 

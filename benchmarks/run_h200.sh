@@ -55,6 +55,7 @@ bench() {  # bench JOB LIMIT_S ARGS...
   local job=$1 limit=$2; shift 2
   timeout "$limit" python3 -m pytest "${FULL[@]}" "$@" --benchmark-json "$OUT/$job.json" >"$OUT/$job.log" 2>&1
   echo "$job: exit $? after ${SECONDS}s"
+  if [ -f "$OUT/$job.partial.json" ]; then echo "$job: stopped early; its finished cases are in $job.partial.json"; fi
 }
 for job in "$@"; do
   case $job in

@@ -173,3 +173,33 @@ def test_a_quantized_case_past_fp8s_own_limit_fails():
         cwd=root, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(root)},
     )
     assert result.returncode == 1 and "no_fa3-graphs errs more than FP8 arithmetic allows" in result.stdout, result.stdout[-3000:]
+
+
+def test_a_run_stopped_by_its_time_limit_keeps_the_cases_it_finished(tmp_path):
+    """With --benchmark-json, each finished case is kept in the .partial file (marked partial) while the run goes on:
+    SIGTERM during the second case (what `timeout` sends) leaves the first one stored and no complete file."""
+    import signal
+    import subprocess
+    import time
+
+    root, out = Path(__file__).parent.parent, tmp_path / "run.json"
+    cases = ["benchmarks/test_presets.py::test_preset[baseline]", "benchmarks/test_presets.py::test_preset[no_fa3_fp8]"]  # the second compiles: 20 s or more
+    run = subprocess.Popen([sys.executable, "-m", "pytest", *cases, "--rounds", "2", "--benchmark-json", str(out), "-q", "-p", "no:warnings", "-p", "no:cacheprovider"],
+                           cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(root)})
+    partial = suite.partial_path(out)
+    deadline = time.monotonic() + 300
+    while not partial.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    run.send_signal(signal.SIGTERM)
+    run.wait(timeout=60)
+    stored = json.loads(partial.read_text())
+    assert [bench["name"] for bench in stored["benchmarks"]] == ["test_preset[baseline]"]
+    assert stored["machine_info"]["partial"] is True and stored["benchmarks"][0]["extra_info"]["workload"]
+    assert not out.exists()
+
+
+def test_the_complete_file_replaces_the_partial_one(tmp_path):
+    out = tmp_path / "run.json"
+    suite.partial_path(out).write_text("{}")
+    suite.save_json_atomically(SimpleNamespace(json=out), {"benchmarks": []})
+    assert json.loads(out.read_text()) == {"benchmarks": []} and not suite.partial_path(out).exists()

@@ -27,6 +27,7 @@ from .provenance import source_revision
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 CASES = pytest.StashKey[dict]()  # configuration name -> "selected", "skipped: <reason>" or "deselected"
+PARTIAL_MACHINE_INFO = pytest.StashKey[dict]()  # the machine info of the .partial file a --benchmark-json run keeps
 COMPILE_CACHE = pytest.StashKey[list]()  # the compile-cache files loaded at start, and how many artifacts each held
 
 
@@ -141,6 +142,29 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config.stash[COMPILE_CACHE] = loaded or None
 
 
+def partial_path(json_path: str | os.PathLike) -> Path:
+    """Where a run that writes `json_path` keeps the cases it has finished while it runs."""
+    path = Path(json_path)
+    return path.with_name(f"{path.stem}.partial{path.suffix}")
+
+
+@pytest.hookimpl(trylast=True)  # after the case's fixtures are torn down: its benchmark is in the session's list by then
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """With --benchmark-json, every finished case so far in its `.partial` file (marked `partial` in machine_info), so a
+    run stopped by a time limit keeps what it finished; the complete file removes it."""
+    config = item.config
+    session = getattr(config, "_benchmarksession", None)
+    if session is None or not session.json or not session.benchmarks or not _is_benchmark(item):
+        return
+    if PARTIAL_MACHINE_INFO not in config.stash:  # asked once: machine info takes a second and does not change
+        config.stash[PARTIAL_MACHINE_INFO] = {**session.get_machine_info(), "partial": True}
+    commit_info = config.hook.pytest_benchmark_generate_commit_info(config=config)
+    output = config.hook.pytest_benchmark_generate_json(config=config, benchmarks=session.benchmarks, include_data=True,
+                                                       machine_info=config.stash[PARTIAL_MACHINE_INFO], commit_info=commit_info)
+    config.hook.pytest_benchmark_update_json(config=config, benchmarks=session.benchmarks, output_json=output)
+    write_atomically(partial_path(session.json), safe_dumps(output, ensure_ascii=True, indent=4).encode())
+
+
 def save_atomically_to(storage) -> None:
     """Make pytest-benchmark's file storage save through `save_atomically`."""
     storage.save = functools.partial(save_atomically, storage)
@@ -154,6 +178,7 @@ def save_json_atomically(benchmark_session, output_json: dict) -> None:
         path = path.with_name(f"{path.stem}.{os.getpid()}{path.suffix}")
         print(f"--benchmark-json {benchmark_session.json} was written by another process during this run; this run's results: {path}", file=sys.stderr)
     write_atomically(path, safe_dumps(output_json, ensure_ascii=True, indent=4).encode())
+    partial_path(benchmark_session.json).unlink(missing_ok=True)
 
 
 def save_atomically(storage, output_json: dict, save: str) -> Path:
