@@ -10,7 +10,7 @@ import functools
 import html
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -306,52 +306,60 @@ def soak_table(paths: list[Path]) -> str:
     head = ["Run", "Case", "GPU", "Workload", "Rounds", "Swap median single / stack (s)", "Image s first 10 / last 10", "Allocated GiB first / last",
             "Recompiles", "Re-records", "First call vs second", "Loaded by optimize vs swapped back", "Any set vs its first image"]
     lines = []
-    for path in paths:
-        data = _stored(str(path))
-        for bench in data.get("benchmarks", []):
-            info = bench.get("extra_info", {})
-            if "series" not in info:
-                continue
-            images, memory, swaps, same = info["image_s"], info["series"]["allocated_GiB"], info["swap_median_s"], info["reproducible"]
-            cells = [
-                Path(path).name, bench["name"], str(data.get("machine_info", {}).get("gpu", "?")), _workload_text(json.dumps(info["workload"], sort_keys=True)),
-                str(len(images)), f"{_number(swaps['single'], 3)} / {_number(swaps['stack'], 3)}",
-                f"{_median(images[:10])} / {_median(images[-10:])}", f"{_number(memory[0] if memory else None, 2)} / {_number(memory[-1] if memory else None, 2)}",
-                str(info["recompiles"]), str(info["cuda_graph_rerecords"]), *(_number(same[key], 4) for key in ("first_call_vs_second", "loaded_by_optimize_vs_swapped_back", "any_set_vs_its_first_image")),
-            ]
-            flagged = any(same[key] for key in same) or info["recompiles"] or info["cuda_graph_rerecords"]
-            lines.append(f"<tr{' class=flagged' if flagged else ''}>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
-    if not lines:
-        return ""
-    return "\n".join(["<table class='soak'>", "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in head) + "</tr>", *lines, "</table>"])
+    for path, data, bench, info in _cases_storing(paths, "series"):
+        images, memory, swaps, same = info["image_s"], info["series"]["allocated_GiB"], info["swap_median_s"], info["reproducible"]
+        cells = [
+            *_case_cells(path, data, bench, info), str(len(images)), f"{_number(swaps['single'], 3)} / {_number(swaps['stack'], 3)}",
+            f"{_median(images[:10])} / {_median(images[-10:])}", f"{_number(memory[0] if memory else None, 2)} / {_number(memory[-1] if memory else None, 2)}",
+            str(info["recompiles"]), str(info["cuda_graph_rerecords"]), *(_number(same[key], 4) for key in ("first_call_vs_second", "loaded_by_optimize_vs_swapped_back", "any_set_vs_its_first_image")),
+        ]
+        lines.append(_table_row(cells, flagged=any(same[key] for key in same) or info["recompiles"] or info["cuda_graph_rerecords"]))
+    return _table("soak", head, lines)
 
 
 def serving_table(paths: list[Path]) -> str:
     """Every stored served stream (cases that store `overhead_pct_c1`): the same requests made directly and through
     the HTTP server at each concurrency, images per second and latency percentiles, and the server's overhead at
     concurrency 1 (a row is red past SERVING_OVERHEAD_GOAL_PCT)."""
-    lines, levels = [], sorted({level for path in paths for bench in _stored(str(path)).get("benchmarks", [])
-                                for level in bench.get("extra_info", {}).get("served", {}) if "overhead_pct_c1" in bench.get("extra_info", {})}, key=int)
+    streams = list(_cases_storing(paths, "overhead_pct_c1"))
+    levels = sorted({level for *_, info in streams for level in info["served"]}, key=int)
+    lines = []
+    for path, data, bench, info in streams:
+        cells = [*_case_cells(path, data, bench, info), str(info["replicas"]), str(info["requests"]), _number(info["direct_images_per_s"], 3)]
+        for level in levels:
+            at = info["served"].get(level)
+            cells.append("-" if at is None else f"{_number(at['images_per_s'], 3)} / {_number(at['p50_s'], 3)} / {_number(at['p95_s'], 3)}")
+        cells.append(f"{info['overhead_pct_c1']:+.2f}%")
+        lines.append(_table_row(cells, flagged=info["overhead_pct_c1"] > SERVING_OVERHEAD_GOAL_PCT))
+    head = ["Run", "Case", "GPU", "Workload", "Replicas", "Requests", "Direct images/s",
+            *(f"Served at {level}: images/s / p50 s / p95 s" for level in levels), "Overhead at 1"]
+    return _table("serving", head, lines)
+
+
+def _cases_storing(paths: list[Path], key: str) -> Iterator[tuple[Path, dict, dict, dict]]:
+    """(file, its data, case, extra_info) of every stored case whose extra_info holds `key`."""
     for path in paths:
         data = _stored(str(path))
         for bench in data.get("benchmarks", []):
             info = bench.get("extra_info", {})
-            if "overhead_pct_c1" not in info:
-                continue
-            served = info["served"]
-            cells = [Path(path).name, bench["name"], str(data.get("machine_info", {}).get("gpu", "?")), _workload_text(json.dumps(info["workload"], sort_keys=True)),
-                     str(info["replicas"]), str(info["requests"]), _number(info["direct_images_per_s"], 3)]
-            for level in levels:
-                at = served.get(level)
-                cells.append("-" if at is None else f"{_number(at['images_per_s'], 3)} / {_number(at['p50_s'], 3)} / {_number(at['p95_s'], 3)}")
-            cells.append(f"{info['overhead_pct_c1']:+.2f}%")
-            flagged = info["overhead_pct_c1"] > SERVING_OVERHEAD_GOAL_PCT
-            lines.append(f"<tr{' class=flagged' if flagged else ''}>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>")
+            if key in info:
+                yield Path(path), data, bench, info
+
+
+def _case_cells(path: Path, data: dict, bench: dict, info: dict) -> list[str]:
+    """A case's first cells: its file, name, GPU and workload."""
+    return [path.name, bench["name"], str(data.get("machine_info", {}).get("gpu", "?")), _workload_text(json.dumps(info["workload"], sort_keys=True))]
+
+
+def _table_row(cells: list[str], flagged: bool) -> str:
+    return f"<tr{' class=flagged' if flagged else ''}>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>"
+
+
+def _table(kind: str, head: list[str], lines: list[str]) -> str:
+    """An HTML table of class `kind`, or nothing without rows."""
     if not lines:
         return ""
-    head = ["Run", "Case", "GPU", "Workload", "Replicas", "Requests", "Direct images/s",
-            *(f"Served at {level}: images/s / p50 s / p95 s" for level in levels), "Overhead at 1"]
-    return "\n".join(["<table class='serving'>", "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in head) + "</tr>", *lines, "</table>"])
+    return "\n".join([f"<table class='{kind}'>", "<tr>" + "".join(f"<th>{html.escape(cell)}</th>" for cell in head) + "</tr>", *lines, "</table>"])
 
 
 def _median(values: list[float]) -> str:
