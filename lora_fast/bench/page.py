@@ -261,19 +261,16 @@ def cost_svg(sizes: list[dict], title: str) -> str:
 def cost_charts(paths: list[Path]) -> str:
     """A cost chart and a batch table for every stored mixed-shapes case (cases that store `cost_by_size`)."""
     parts = []
-    for path in paths:
-        data = _stored(str(path))
-        for bench in data.get("benchmarks", []):
-            info = bench.get("extra_info", {})
-            if not info.get("cost_by_size"):
-                continue
-            title = f"{bench['name']} on {data.get('machine_info', {}).get('gpu', '?')} ({Path(path).name})"
-            batches = "".join(f"<td>{_number(seconds, 3)}</td>" for seconds in info["per_image_s_by_batch"].values())
-            parts += [f"<h3>{html.escape(title)}</h3>",
-                      f"<p>{info['recompiles']} graphs compiled after preparing ({_number(info['prepare_s'], 1)} s); worst first request "
-                      f"{_number(info['worst_first_request_ratio'], 2)}x its warm time; peak reserved {_number(info['peak_reserved_gib'], 1)} GiB.</p>",
-                      "<table><tr><th>images per call</th>" + "".join(f"<th>{batch}</th>" for batch in info["per_image_s_by_batch"]) + "</tr>"
-                      f"<tr><td>s per image, smallest square</td>{batches}</tr></table>", cost_svg(info["cost_by_size"], title)]
+    for path, data, bench, info in _cases_storing(paths, "cost_by_size"):
+        if not info["cost_by_size"]:
+            continue
+        title = f"{bench['name']} on {data.get('machine_info', {}).get('gpu', '?')} ({path.name})"
+        batches = "".join(f"<td>{_number(seconds, 3)}</td>" for seconds in info["per_image_s_by_batch"].values())
+        parts += [f"<h3>{html.escape(title)}</h3>",
+                  f"<p>{info['recompiles']} graphs compiled after preparing ({_number(info['prepare_s'], 1)} s); worst first request "
+                  f"{_number(info['worst_first_request_ratio'], 2)}x its warm time; peak reserved {_number(info['peak_reserved_gib'], 1)} GiB.</p>",
+                  "<table><tr><th>images per call</th>" + "".join(f"<th>{batch}</th>" for batch in info["per_image_s_by_batch"]) + "</tr>"
+                  f"<tr><td>s per image, smallest square</td>{batches}</tr></table>", cost_svg(info["cost_by_size"], title)]
     return "\n".join(parts)
 
 

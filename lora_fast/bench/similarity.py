@@ -120,9 +120,10 @@ class Calibration:
     def _quantized_floor(self, key: str) -> float:
         return max(self.quantized[key], self.exact[key], self.RESOLUTION)
 
-    def quantized_margin(self, metric: str) -> float:
-        """How many times the quantized limit of `metric` exceeds FP8's own error."""
-        return self.quantized_limits[metric] / self._quantized_floor(metric)
+    @property
+    def quantized_margins(self) -> dict[str, float]:
+        """How many times each quantized limit exceeds FP8's own error (or the exact spread, when larger)."""
+        return {key: limit / self._quantized_floor(key) for key, limit in self.quantized_limits.items()}
 
     @property
     def margins(self) -> dict[str, float]:
@@ -148,13 +149,13 @@ class Calibration:
     def judge_quantized(self, measured: dict[str, float]) -> dict[str, bool]:
         """Per metric whose quantized limit stands QUANTIZED_MIN_MARGIN apart from FP8's own error and from the faults:
         is `measured` within it? Raises when the primary metric cannot tell FP8's error from a broken LoRA."""
-        if self.quantized_margin(self.PRIMARY) < self.QUANTIZED_MIN_MARGIN:
+        margins = self.quantized_margins
+        if margins[self.PRIMARY] < self.QUANTIZED_MIN_MARGIN:
             raise AssertionError(
                 f"{self.PRIMARY}: FP8's own error ({self.quantized[self.PRIMARY]:.3g}) is too close to a broken LoRA ({self.broken[self.PRIMARY]:.3g}) "
                 f"to hold FP8 configurations to a limit on this model; give the synthetic LoRA more strength (--lora-strength)"
             )
-        limits = self.quantized_limits
-        return {key: measured[key] <= limit for key, limit in limits.items() if limit / self._quantized_floor(key) >= self.QUANTIZED_MIN_MARGIN}
+        return {key: measured[key] <= limit for key, limit in self.quantized_limits.items() if margins[key] >= self.QUANTIZED_MIN_MARGIN}
 
     def to_dict(self) -> dict[str, object]:
         quantized = {"quantized": self.quantized, "quantized_limits": self.quantized_limits} if self.quantized else {}
