@@ -27,7 +27,7 @@ from .provenance import source_revision
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 CASES = pytest.StashKey[dict]()  # configuration name -> "selected", "skipped: <reason>" or "deselected"
-PARTIAL_MACHINE_INFO = pytest.StashKey[dict]()  # the machine info of the .partial file a --benchmark-json run keeps
+PARTIAL = pytest.StashKey[dict]()  # the .partial file a --benchmark-json run keeps: its machine info and how many cases it holds
 COMPILE_CACHE = pytest.StashKey[list]()  # the compile-cache files loaded at start, and how many artifacts each held
 
 
@@ -154,13 +154,16 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     run stopped by a time limit keeps what it finished; the complete file removes it."""
     config = item.config
     session = getattr(config, "_benchmarksession", None)
-    if session is None or not session.json or not session.benchmarks or not _is_benchmark(item):
-        return
-    if PARTIAL_MACHINE_INFO not in config.stash:  # asked once: machine info takes a second and does not change
-        config.stash[PARTIAL_MACHINE_INFO] = {**session.get_machine_info(), "partial": True}
+    written = config.stash.get(PARTIAL, {"cases": 0})
+    if session is None or not session.json or len(session.benchmarks) == written["cases"] or not _is_benchmark(item):
+        return  # nothing new since the last write (a skipped or failed case adds none)
+    if "machine_info" not in written:  # asked once: machine info takes a second and does not change
+        written["machine_info"] = {**session.get_machine_info(), "partial": True}
+    written["cases"] = len(session.benchmarks)
+    config.stash[PARTIAL] = written
     commit_info = config.hook.pytest_benchmark_generate_commit_info(config=config)
     output = config.hook.pytest_benchmark_generate_json(config=config, benchmarks=session.benchmarks, include_data=True,
-                                                       machine_info=config.stash[PARTIAL_MACHINE_INFO], commit_info=commit_info)
+                                                       machine_info=written["machine_info"], commit_info=commit_info)
     config.hook.pytest_benchmark_update_json(config=config, benchmarks=session.benchmarks, output_json=output)
     write_atomically(partial_path(session.json), safe_dumps(output, ensure_ascii=True, indent=4).encode())
 
