@@ -25,7 +25,7 @@
 #                    and resident (+t5_fp8), the LoRA folded into the FP8 weights (+folded)
 #   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
 #                    and strengths, in one process (issue 27: swap medians, stack time and error, reproducibility)
-#   soak, soak_deterministic   300 swap-and-image rounds of optimized (optimized+deterministic) at 4 steps, from cold caches
+#   soak             300 swap-and-image rounds of optimized at 4 steps, from cold caches
 #   readiness        optimized's every-layer readiness (against naming the first LoRA's layers) and a 160-round soak of swaps
 #                    between singles and stacks (20 of each set), at 4 steps, then tools/first_call_probe.py from cold caches (issue 27), default and with inductor's
 #                    deterministic mode, in the time left
@@ -33,8 +33,9 @@
 #                    sequence of 34 requests (8 sizes, batches 1-4) at 4 steps and its static size timed at 28, in one process (issue 31)
 #   session          at 4 steps: sizes' two cases in one process, then in another a 40-round soak of swaps between singles
 #                    and stacks and readiness for a LoRA on any layer (issues 31 and 27), each file kept if the other runs long
-#   determinism      optimized and optimized+deterministic (inductor's deterministic mode) from cold caches in one process:
-#                    image time and each one's first image against its last (issue 27)
+#   determinism      optimized (kernels chosen deterministically) and optimized-deterministic (inductor's default: timed) from
+#                    cold caches in one process, then optimized in a second process from the cache the first left: image
+#                    time and each one's first image against its last (issue 27)
 #   serving_stream   a mixed-LoRA stream through the Ray Serve app against generate, no_fa3 (issue 33); needs the wheels of
 #                    tools/serve_wheels.sh carried as .whl_serve instead of .whl (Ray does not fit beside FA3)
 #   cache            optimized, optimized_taylorseer, optimized_fbcache, no_fp8 and no_fp8_taylorseer in one process (issue 28:
@@ -75,8 +76,9 @@ for job in "$@"; do
         "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]"
       bench session_loras $((560 - SECONDS)) --steps 4 --rounds 4 --soak-rounds 40 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]" \
         "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
-    determinism) bench determinism 330 --rounds 10 $(cases test_preset optimized) $(cases test_variant optimized+deterministic);;
-    serving_stream) bench serving_stream 570 "benchmarks/test_serving.py::test_served_stream[no_fa3]";;
+    determinism) bench determinism 330 --rounds 10 $(cases test_preset optimized) $(cases test_variant optimized-deterministic)
+      bench determinism_warm $((570 - SECONDS)) --rounds 10 $(cases test_preset optimized);;
+    serving_stream) bench serving_stream 590 "benchmarks/test_serving.py::test_served_stream[no_fa3]";;
     cache) bench cache 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized optimized_taylorseer optimized_fbcache no_fp8 no_fp8_taylorseer) \
       "$P::test_hotswap_sequence[optimized_taylorseer]";;
     cache_sweep) bench cache_sweep 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
@@ -84,8 +86,7 @@ for job in "$@"; do
     static_scales) bench static_scales 450 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+static_scales);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
-    soak|soak_deterministic) config=optimized; [ $job = soak_deterministic ] && config=optimized+deterministic
-      bench $job 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[$config]";;
+    soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
       $(cases test_preset baseline optimized no_fp8 no_fa3 baseline_compile no_fa3_fp8 no_compile_fp8 no_compile);;
     headline) bench headline 570 --rounds 10 $(cases test_preset baseline optimized no_fp8 no_fa3 no_fa3_fp8);;

@@ -113,10 +113,11 @@ def static_scale_saturation(pipe, loras: list, render) -> list[float]:
 
 
 def promises_first_image(config: OptimizationConfig, device: str) -> bool:
-    """Whether a case's first image must equal its last, bit for bit: on a CPU always; on a GPU with inductor's
-    deterministic mode, which picks kernel configurations without timing them (a cold compile otherwise tunes on
-    the GPU while the first image runs, and that image differs: issue 27)."""
-    return device == "cpu" or dict(config.inductor_options).get("deterministic") is True
+    """Whether a case's first image must equal its last, bit for bit: on a CPU always; on a GPU with
+    `deterministic_kernels` (inductor's deterministic mode), which picks kernel configurations without timing them
+    (otherwise reduction kernels are timed on the GPU as the first image runs, and that image may differ, from a
+    cold compile cache or a warm one: issue 27)."""
+    return device == "cpu" or config.deterministic_kernels
 
 
 @pytest.mark.benchmark(timer=synced_timer, disable_gc=True)

@@ -138,6 +138,9 @@ class OptimizationConfig:
     fits_gpu_memory_gib: float | None = None  # the card memory this configuration is made for (None: any)
     cuda_graphs: bool = False  # compile with mode="reduce-overhead": each compiled block replays as one CUDA graph
     inductor_options: tuple[tuple[str, bool | int], ...] = ()  # torch.compile's inductor options for the transformer, as (name, value) pairs
+    # inductor's deterministic mode on everything compiled (blocks and VAE decoder): kernel configurations chosen without
+    # timing them on the GPU, so a fresh process's first image equals its later ones (issue 27)
+    deterministic_kernels: bool = False
     sigmoid_gelu: bool = False  # Flux's GELU(tanh) computed as x * sigmoid(2u): the same function in fewer instructions once compiled
     compile_vae: bool = False  # torch.compile the VAE decoder too (one image size per run: it compiles once)
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
@@ -219,6 +222,11 @@ class OptimizationConfig:
                 raise ConfigError("inductor_options=triton.cudagraphs: CUDA graphs are the cuda_graphs field; set cuda_graphs=True instead")
             if name not in known:
                 raise ConfigError(f"inductor_options: {name!r} is not one of torch._inductor.config's options; see torch/_inductor/config.py")
+        if self.deterministic_kernels and not (self.compiled or self.compile_vae):
+            raise ConfigError("deterministic_kernels applies to what inductor compiles: set compile=regional or full (or compile_vae=True), or drop it")
+        timed = sorted(name for name, value in self.inductor_options if name in TIMED_KERNEL_OPTIONS and value)
+        if self.deterministic_kernels and timed:
+            raise ConfigError(f"deterministic_kernels picks kernels without timing them, and inductor_options {timed} time them; drop one of the two")
         if not self.text_stream_fp8 and self.quantization is Quantization.NONE:
             raise ConfigError("text_stream_fp8=False keeps some linears out of FP8, and quantization=none has none in it; pick an FP8 quantization or drop it")
         if self.compile_vae and self.offload in (Offload.MODEL, Offload.SEQUENTIAL):
@@ -293,6 +301,9 @@ class OptimizationConfig:
         return {**{key: plain(value) for key, value in asdict(self).items()}, "step_cache": self.step_cache.to_dict()}
 
 
+# inductor options that choose kernels by timing them on the GPU, which its deterministic mode turns off.
+TIMED_KERNEL_OPTIONS = ("max_autotune", "max_autotune_gemm", "max_autotune_pointwise", "coordinate_descent_tuning", "triton.multi_kernel")
+
 # The attention kernels diffusers' context-parallel path can call (its backends native, _native_flash, _native_cudnn).
 CONTEXT_PARALLEL_ATTENTION = (Attention.SDPA, Attention.SDPA_FLASH, Attention.SDPA_CUDNN)
 
@@ -301,7 +312,7 @@ def _preset(name: str, notes: str, **settings) -> OptimizationConfig:
     return OptimizationConfig(name=name, notes=notes, **settings)
 
 
-_FAST = dict(compile=Compile.REGIONAL, hotswap=True, fold_lora=True, cuda_graphs=True, compile_vae=True, sigmoid_gelu=True)
+_FAST = dict(compile=Compile.REGIONAL, hotswap=True, fold_lora=True, cuda_graphs=True, compile_vae=True, sigmoid_gelu=True, deterministic_kernels=True)
 _EAGER = dict(hotswap=True, fold_lora=True)
 _24GB = dict(fits_gpu_memory_gib=24.0)  # an RTX 4090's memory; peak at most 22 GiB leaves room for the CUDA context
 
@@ -313,7 +324,8 @@ PRESETS: dict[str, OptimizationConfig] = {
     for preset in (
         _preset("baseline", "eager, SDPA, each LoRA a new peft adapter (no hot-swap)"),
         _preset(
-            "optimized", "FP8 linears + FA3 FP8 + regional compile + CUDA graphs + LoRA folded into the weights + compiled VAE decoder + GELU as a sigmoid",
+            "optimized", "FP8 linears + FA3 FP8 + regional compile + CUDA graphs + LoRA folded into the weights + compiled VAE decoder + GELU as a sigmoid"
+            " + kernels chosen deterministically",
             attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, **_FAST,
         ),
         _preset("no_fp8", "optimized without FP8 (linears and FA3 in the model's dtype: bf16 on a GPU)", attention=Attention.FA3, **_FAST),
@@ -335,7 +347,7 @@ PRESETS: dict[str, OptimizationConfig] = {
         ),
         _preset(
             "rtx4090_optimized", "24 GB card: FP8 transformer resident, SDPA, compile, CUDA graphs, peft hot-swap; text encoders group-offloaded",
-            quantization=Quantization.FP8_ROWWISE, compile=Compile.REGIONAL, cuda_graphs=True, hotswap=True,
+            quantization=Quantization.FP8_ROWWISE, compile=Compile.REGIONAL, cuda_graphs=True, hotswap=True, deterministic_kernels=True,
             text_encoder_offload=Offload.GROUP, **_24GB,
         ),
         _preset(
@@ -373,7 +385,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
         dataclasses.replace(PRESETS["optimized"], name="optimized+unfused", fold_lora=False, notes="optimized with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["optimized"], name="optimized-graphs", cuda_graphs=False, notes="optimized without CUDA graphs"),
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized+multi_kernel", inductor_options=(("triton.multi_kernel", 1),),
+            PRESETS["optimized"], name="optimized+multi_kernel", inductor_options=(("triton.multi_kernel", 1),), deterministic_kernels=False,
             notes="optimized with inductor's multi-kernel: persistent reductions benchmarked against looped ones",
         ),
         dataclasses.replace(PRESETS["optimized"], name="optimized-vae", compile_vae=False, notes="optimized with the VAE decoder eager"),
@@ -387,7 +399,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
             notes="optimized with FA3 on q, k and v cast to e4m3 without scales (the reference's attention)",
         ),
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized+autotune_gemm", inductor_options=(("max_autotune_gemm", True),),
+            PRESETS["optimized"], name="optimized+autotune_gemm", inductor_options=(("max_autotune_gemm", True),), deterministic_kernels=False,
             notes="optimized with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
         ),
         dataclasses.replace(
@@ -397,11 +409,11 @@ VARIANTS: dict[str, OptimizationConfig] = {
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized+deterministic", inductor_options=(("deterministic", True),),
-            notes="optimized with inductor's deterministic mode: kernel configs picked without timing them, so a cold compile's first image equals the later ones",
+            PRESETS["optimized"], name="optimized-deterministic", deterministic_kernels=False,
+            notes="optimized with inductor's default kernel choice: reduction kernels timed on the GPU as they first run, so a fresh process's first image may differ from the later ones",
         ),
         dataclasses.replace(
-            PRESETS["no_fp8"], name="no_fp8+autotune_gemm", inductor_options=(("max_autotune_gemm", True),),
+            PRESETS["no_fp8"], name="no_fp8+autotune_gemm", inductor_options=(("max_autotune_gemm", True),), deterministic_kernels=False,
             notes="no_fp8 with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
         ),
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),

@@ -62,7 +62,7 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     classes' forward code, and, with CUDA graphs, torch's graph trees (process-wide: torch has no finer handle)."""
     modules = [transformer]
     # mode="reduce-overhead" is the inductor option triton.cudagraphs; torch.compile takes a mode or options, not both
-    inductor = {**dict(config.inductor_options), **({"triton.cudagraphs": True} if config.cuda_graphs else {})}
+    inductor = {**shared_inductor_options(config), **dict(config.inductor_options), **({"triton.cudagraphs": True} if config.cuda_graphs else {})}
     options = dict(fullgraph=config.fullgraph, options=inductor or None)
     hookable = config.step_cache.enabled  # each block's forward compiled, so the cache's hooks can wrap it (lora_fast.speed.step_cache)
     if config.compile is Compile.REGIONAL:
@@ -97,13 +97,19 @@ def calibration_image(pipe: FluxPipeline, sizes: RequestSizes | None = None, ste
     pipe(prompt=DEFAULT_PROMPT, height=height, width=width, num_inference_steps=steps, output_type="latent", generator=torch.Generator().manual_seed(0))
 
 
-def compile_decoder(vae: torch.nn.Module, sizes: RequestSizes | None = None, latent_scale: int = 8) -> Undo:
+def shared_inductor_options(config: OptimizationConfig) -> dict:
+    """The inductor options of everything `config` compiles: the blocks (which add `inductor_options`) and the VAE decoder."""
+    return {"deterministic": True} if config.deterministic_kernels else {}
+
+
+def compile_decoder(vae: torch.nn.Module, config: OptimizationConfig, sizes: RequestSizes | None = None, latent_scale: int = 8) -> Undo:
     """torch.compile the VAE's decoder (inductor fuses its group norms and activations); for declared `sizes` only at
     their static sizes, the others eager (`lora_fast.speed.shapes`). The undo drops it."""
+    options = shared_inductor_options(config)
     if sizes is None:
-        vae.decoder.compile(fullgraph=True)
+        vae.decoder.compile(fullgraph=True, options=options or None)
     else:
-        compile_for_sizes([vae.decoder], options={}, fullgraph=True, dims=None, key=decoder_key, static_shapes=static_decoder_shapes(sizes, latent_scale))
+        compile_for_sizes([vae.decoder], options=options, fullgraph=True, dims=None, key=decoder_key, static_shapes=static_decoder_shapes(sizes, latent_scale))
     return lambda: _drop_compiled([vae.decoder])
 
 
@@ -169,7 +175,7 @@ def optimize(
             undo, optimized.block_runs = enable_step_cache(pipe.transformer, config.step_cache)
             optimized.undo.append(undo)
         if config.compile_vae:
-            optimized.undo.append(compile_decoder(pipe.vae, sizes, pipe.vae_scale_factor))
+            optimized.undo.append(compile_decoder(pipe.vae, config, sizes, pipe.vae_scale_factor))
         if sizes is not None:
             optimized.undo.append(check_requests(pipe.transformer, sizes, pipe.vae_scale_factor))
             warm_up(pipe, sizes)

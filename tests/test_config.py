@@ -30,7 +30,8 @@ def test_variants_change_one_lever():
         of_variant = before_plus != variant.name and before_plus in VARIANTS  # a variant of a variant names it
         base = VARIANTS[before_plus] if of_variant else PRESETS[before_plus.split("-")[0]]
         changed = {key for key, value in variant.to_dict().items() if base.to_dict()[key] != value} - {"name", "notes"}
-        levers = ({"ulysses_degree", "ring_degree"}, {"text_encoder_fp8", "text_encoder_offload"})  # how an image is split over ranks; T5 on the card in FP8
+        # how an image is split over ranks; T5 on the card in FP8; inductor's kernels chosen by timing them instead of deterministically
+        levers = ({"ulysses_degree", "ring_degree"}, {"text_encoder_fp8", "text_encoder_offload"}, {"deterministic_kernels", "inductor_options"})
         assert len(changed.difference(*levers)) + sum(bool(changed & lever) for lever in levers) == 1, (variant.name, changed)
 
 
@@ -57,6 +58,8 @@ def test_configs_are_frozen_data():
         (dict(offload="model", compile="full"), "recompiles"),
         (dict(attention="flash9"), "attention='flash9' is not known"),
         (dict(max_rank=0), "max_rank"),
+        (dict(deterministic_kernels=True), "deterministic_kernels applies to what inductor compiles"),
+        (dict(deterministic_kernels=True, compile="regional", inductor_options=(("max_autotune_gemm", True),)), r"inductor_options \['max_autotune_gemm'\] time them"),
     ],
 )
 def test_impossible_combinations_are_rejected(settings, conflict):

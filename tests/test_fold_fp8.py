@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lora_fast.bench.similarity import relative_error
-from lora_fast.config import OptimizationConfig, Quantization
+from lora_fast.config import VARIANTS, OptimizationConfig, Quantization
 from lora_fast.lora.slot import pinned
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.lora.targets import target_modules
@@ -279,6 +279,23 @@ def test_inductor_options_reach_the_compiled_blocks(pipe, generate, monkeypatch)
     finally:
         restore(pipe)
     assert seen and all(options == {"triton.multi_kernel": 1} for options in seen)
+
+
+def test_deterministic_kernels_reach_every_compiled_part(pipe, generate, monkeypatch):
+    """The GPU's first-image promise rests on this option reaching inductor for the blocks and the VAE decoder alike."""
+    compiled = []
+    real = torch.compile
+    monkeypatch.setattr(torch, "compile", lambda model, **kwargs: (compiled.append((model, kwargs.get("options"))), real(model, **kwargs))[1])
+    config = VARIANTS["no_fa3_fp8-graphs"]  # optimized's compile settings without FP8 or CUDA graphs, which a CPU runs
+    assert config.deterministic_kernels and config.compile_vae
+    optimize(pipe, config)
+    try:
+        generate(pipe)
+    finally:
+        restore(pipe)
+    decoder_calls = [options for model, options in compiled if getattr(model, "__self__", None) is pipe.vae.decoder]
+    assert decoder_calls and len(compiled) > len(decoder_calls)
+    assert all(options is not None and options.get("deterministic") is True for _, options in compiled)
 
 
 def test_pinned_is_the_same_lora_on_a_cpu(lora_factory):
