@@ -6,6 +6,7 @@ Run: `pytest benchmarks` (tiny pipeline, CPU presets), `pytest benchmarks -m h10
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 import torch
@@ -65,6 +66,15 @@ def base_pipe(request, model, device):
     bf16 pipeline whole): each case's optimize moves to the GPU what its config keeps resident."""
     capped = request.config.getoption("--gpu-memory-gb") is not None
     return load_pipeline(model, device="cpu" if capped else device, dtype=model_dtype(device), draw_on=device)
+
+
+@pytest.fixture(scope="session")
+def saved_pipeline(base_pipe, tmp_path_factory) -> Path:
+    """The session's pipeline saved as a folder with safetensors shards, as a user's checkpoint is stored: what the
+    streamed cases read (`streamed_load`)."""
+    folder = tmp_path_factory.mktemp("saved_pipeline")
+    base_pipe.save_pretrained(folder, safe_serialization=True, max_shard_size="5GB")
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,9 @@
 #                    the file when the autotuned compile runs too long (it needs pytest-timeout)
 #   gaps             `lora-fast profile` of optimized and no_fp8, one process each: kernels, CPU ops and where the GPU waits
 #   rtx4090_cli      `lora-fast generate` of rtx4090_optimized under the cap, from a fresh process: peak GPU and host memory
+#   rtx4090_streamed `lora-fast save` of flux-dev-random as a folder, then `lora-fast generate` of rtx4090_streamed from it under
+#                    the cap in a fresh process: peak host memory with the transformer read into FP8 layer by layer (issue 29)
+#   rtx4090_streamed_suite   the suite's rtx4090_streamed case (its pipeline read from the session's, saved as a folder)
 #   rtx4090_levers   rtx4090_optimized beside its single-lever variants under a 24 GB cap, one process (issue 29): T5 in FP8
 #                    and resident (+t5_fp8), the LoRA folded into the FP8 weights (+folded)
 #   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
@@ -52,6 +55,11 @@ set -u
 FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
 P=benchmarks/test_presets.py
 cases() { local prefix=$1; shift; for name in "$@"; do printf '%s\n' "$P::$prefix[$name]"; done; }
+with_peak_rss() {  # with_peak_rss LIMIT_S COMMAND...: run it under a time limit and print its peak resident host memory
+  local limit=$1; shift
+  python3 -c 'import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); print(f"exit {code}; peak host RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GiB")' \
+    timeout "$limit" "$@"
+}
 bench() {  # bench JOB LIMIT_S ARGS...
   local job=$1 limit=$2; shift 2
   timeout "$limit" python3 -m pytest "${FULL[@]}" "$@" --benchmark-json "$OUT/$job.json" >"$OUT/$job.log" 2>&1
@@ -108,10 +116,15 @@ for job in "$@"; do
     rtx4090_levers) bench rtx4090_levers 570 --rounds 3 --gpu-memory-gb 24 --timeout 150 -o timeout_func_only=true $(cases test_preset rtx4090_optimized) \
       $(cases test_variant rtx4090_optimized+t5_fp8 rtx4090_optimized+folded);;
     rtx4090_swap) bench rtx4090_swap 420 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
-    rtx4090_cli) timeout 400 python3 -c 'import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); print(f"exit {code}; peak host RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GiB")' \
-      python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \
+    rtx4090_cli) with_peak_rss 400 python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \
       --height 1024 --width 1024 --steps 28 --prompt "a lighthouse on a cliff at dusk" --out "$OUT/rtx4090_optimized.png" >"$OUT/rtx4090_cli.log" 2>&1
       echo "rtx4090_cli: exit $?";;
+    rtx4090_streamed) timeout 240 python3 -m lora_fast save --model flux-dev-random --device cuda --out /tmp/flux-dev-random >"$OUT/rtx4090_streamed_save.log" 2>&1
+      echo "rtx4090_streamed save: exit $? after ${SECONDS}s"
+      with_peak_rss $((580 - SECONDS)) python3 -m lora_fast generate --model /tmp/flux-dev-random --preset rtx4090_streamed --gpu-memory-gb 24 \
+        --lora-rank 128 --height 1024 --width 1024 --steps 28 --prompt "a lighthouse on a cliff at dusk" --out "$OUT/rtx4090_streamed.png" >"$OUT/rtx4090_streamed.log" 2>&1
+      echo "rtx4090_streamed: exit $? after ${SECONDS}s";;
+    rtx4090_streamed_suite) bench rtx4090_streamed_suite 570 --rounds 3 --gpu-memory-gb 24 --timeout 300 -o timeout_func_only=true $(cases test_preset rtx4090_streamed);;
     warm_versus) for preset in optimized reference_recipe; do
         timeout 540 python3 -m lora_fast warm --model flux-dev-random --preset $preset --lora-rank 128 --height 1024 --width 1024 \
           --steps 2 --out "/tmp/warm_$preset.bin" --overwrite >"$OUT/warm_$preset.log" 2>&1 &

@@ -25,10 +25,12 @@ from lora_fast.pipelines import TINY
 from lora_fast.speed.activation_scales import clipped_shares
 from lora_fast.speed.compile_cache import first_call_notice
 from lora_fast.speed.cudagraphs import recorded_graphs
+from lora_fast.speed.offload import loading_device
+from lora_fast.speed.streamed import load_streamed
 
 
 @pytest.fixture
-def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, reference, without_lora, calibration, workload, revision):
+def run_case(benchmark, request, device, loras, max_rank, render, reference, without_lora, calibration, workload, revision):
     """run_case(config): optimize the session's pipeline for `config`, time its images, record extra_info, restore."""
 
     def run(config: OptimizationConfig) -> None:
@@ -41,7 +43,7 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
         try:
             with gpu_memory_cap(cap, config.name):
                 reset_peak_memory()
-                with optimized(base_pipe, config, loras[0], device=device) as pipe:
+                with optimized(case_pipeline(request, config, device), config, loras[0], device=device) as pipe:
                     notice = first_call_notice(config, tiny=request.config.getoption("--model") == TINY)
                     if notice:
                         say(request.config, f"\n{notice}")
@@ -102,6 +104,17 @@ def run_case(benchmark, request, base_pipe, device, loras, max_rank, render, ref
     return run
 
 
+def case_pipeline(request, config: OptimizationConfig, device: str):
+    """The pipeline a case optimizes: the session's, or for a `streamed_load` config one read from the session's
+    pipeline saved as a folder (`saved_pipeline`), its transformer streamed onto `device` in FP8 as a user's
+    checkpoint is read, and freed when the case ends."""
+    base_pipe = request.getfixturevalue("base_pipe")
+    if not config.streamed_load:
+        return base_pipe
+    folder = request.getfixturevalue("saved_pipeline")
+    return load_streamed(str(folder), device, loading_device(config, device), base_pipe.transformer.dtype, config.text_stream_fp8)
+
+
 def static_scale_saturation(pipe, loras: list, render) -> list[float]:
     """The largest share of any FP8 layer's inputs past its static scale, over one image with each LoRA swapped in
     (the scales were calibrated with the first): whether a swap moves activations past the calibration."""
@@ -154,7 +167,7 @@ HOTSWAP_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items(
 
 @pytest.mark.benchmark(timer=synced_timer, disable_gc=True)
 @pytest.mark.parametrize("hotswap_case", list(HOTSWAP_CASES))
-def test_hotswap_sequence(benchmark, request, hotswap_case, base_pipe, device, loras, max_rank, render, workload, revision):
+def test_hotswap_sequence(benchmark, request, hotswap_case, device, loras, max_rank, render, workload, revision):
     """Serve the LoRAs one after another on the compiled pipeline: swap latency, steady time after each swap,
     recompiles and CUDA-graph re-records (both must stay 0; a recompile raises), peak GPU memory over the whole
     sequence from optimize on (under --gpu-memory-gb when given). The benchmark's rounds are the images after the swaps."""
@@ -162,7 +175,7 @@ def test_hotswap_sequence(benchmark, request, hotswap_case, base_pipe, device, l
     cap = request.config.getoption("--gpu-memory-gb")
     clean_slate()
     reset_peak_memory()
-    with gpu_memory_cap(cap, config.name), optimized(base_pipe, config, loras[0], device=device) as pipe:
+    with gpu_memory_cap(cap, config.name), optimized(case_pipeline(request, config, device), config, loras[0], device=device) as pipe:
         render(pipe)  # compile
         graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
         swap_s: list[float] = []

@@ -1,4 +1,4 @@
-"""Command line (`lora-fast`, or `python -m lora_fast`): `generate`, `profile`, `warm`, `serve` and `presets`."""
+"""Command line (`lora-fast`, or `python -m lora_fast`): `generate`, `profile`, `warm`, `serve`, `save` and `presets`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .config import (
 )
 from .errors import printable
 from .lora.files import LoraError, check_source
-from .outputs import STORED_RESULTS, OutputError, checked_output
+from .outputs import STORED_RESULTS, OutputError, checked_output, not_an_input, writable_folder
 from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
 from .serve.requests import MAX_SEED, ServeError
 from .speed.compile_cache import CompileCacheError, first_call_notice, load_compile_cache
@@ -211,11 +211,33 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _loaded(args: argparse.Namespace, config: OptimizationConfig, device: str) -> FluxPipeline:
-    """The pipeline of --model, in host memory when `config` offloads (it may not fit the GPU whole)."""
+    """The pipeline of --model, in host memory when `config` offloads (it may not fit the GPU whole); with
+    `streamed_load`, its transformer read onto `device` layer by layer in FP8 (`lora_fast.speed.streamed`)."""
     from .pipelines import load_pipeline, model_dtype
     from .speed.offload import loading_device
 
-    return load_pipeline(args.model, device=loading_device(config, device), dtype=model_dtype(device), seed=args.seed, draw_on=device)
+    host_device = loading_device(config, device)
+    if config.streamed_load:
+        from .speed.streamed import load_streamed
+
+        return load_streamed(args.model, device, host_device, model_dtype(device), config.text_stream_fp8)
+    return load_pipeline(args.model, device=host_device, dtype=model_dtype(device), seed=args.seed, draw_on=device)
+
+
+def _save(args: argparse.Namespace) -> int:
+    """Save --model as a pipeline folder (safetensors shards), as a user's checkpoint is stored: what a streamed load reads."""
+    from .pipelines import load_pipeline, model_dtype
+
+    out = Path(args.out)
+    not_an_input(out, "--out", read_by(args))
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise OutputError(f"--out {out} already exists; give a new or empty folder (nothing is overwritten)")
+    writable_folder(out, f"--out {out}")
+    device = checked_device(args.device)
+    pipe = load_pipeline(args.model, device="cpu", dtype=model_dtype(device), seed=args.seed, draw_on=device)
+    pipe.save_pretrained(out, safe_serialization=True, max_shard_size="5GB")
+    print(f"saved {out}: {args.model} in {model_dtype(device)}; use it with --model {out}")
+    return 0
 
 
 def _optimized(args: argparse.Namespace, pipe: FluxPipeline, config: OptimizationConfig, device: str, sizes: RequestSizes | None = None) -> None:
@@ -392,6 +414,12 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--allow-pickle", action="store_true", help="read a pickle (.bin, .pt) LoRA: only for files you trust, pickle can run code")
         command.add_argument("--compile-cache", help="a compile-cache file (lora-fast warm) to load first: the first image compiles from a warm cache")
         command.add_argument("--trust-compile-cache", action="store_true", help="load a --compile-cache this user's lora-fast warm did not sign: it runs the code in it, so only for a source you trust")
+    save = commands.add_parser("save", help="save a model (the built random ones too) as a pipeline folder with safetensors shards")
+    save.add_argument("--model", default=TINY, help="'tiny' (embedded), 'flux-dev-random', a hub id or a local folder")
+    save.add_argument("--out", required=True, help="folder to write: new or empty")
+    save.add_argument("--device", help="where random weights are drawn, and whose dtype is saved: cpu (float32) or cuda (bfloat16)")
+    save.add_argument("--seed", type=whole_number(0), default=0, help="of the built model's random weights")
+    save.set_defaults(run=_save, lora=[], compile_cache=None)
     presets = commands.add_parser("presets", help="list presets and what each needs")
     presets.set_defaults(run=_presets)
     return root

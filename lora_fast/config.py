@@ -145,6 +145,9 @@ class OptimizationConfig:
     compile_vae: bool = False  # torch.compile the VAE decoder too (one image size per run: it compiles once)
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fuse_qkv: bool = False  # one matmul for each attention's q, k and v (diffusers' fused projections); needs fold_lora
+    # the transformer read from its checkpoint folder one tensor at a time, each FP8 layer quantized on the GPU as it
+    # arrives; a fold re-reads the exact originals from the files instead of keeping copies (lora_fast.speed.streamed)
+    streamed_load: bool = False
     fullgraph: bool = True
     recompile_is_error: bool = True
     ulysses_degree: int = 1  # context parallelism: ranks that split attention heads after an all-to-all (Ulysses)
@@ -193,6 +196,8 @@ class OptimizationConfig:
                 "fuse_qkv=True without fold_lora: peft's LoRA layers wrap to_q, to_k and to_v, which the fused "
                 "projection bypasses, so the LoRA would be silently lost; set fold_lora=True (with hotswap=True) or fuse_qkv=False"
             )
+        if self.streamed_load:
+            self._check_streamed_load()
         if self.static_activation_scales and self.quantization is not Quantization.FP8_ROWWISE:
             raise ConfigError(
                 f"static_activation_scales=True with quantization={self.quantization.value}: the scales are our FP8 layers'; "
@@ -234,6 +239,16 @@ class OptimizationConfig:
                 f"compile_vae=True with offload={self.offload.value}: the VAE moves with the transformer and a compiled "
                 "decoder recompiles when its weights change device; set compile_vae=False or offload=none"
             )
+
+    def _check_streamed_load(self) -> None:
+        if self.quantization is not Quantization.FP8_ROWWISE:
+            raise ConfigError(f"streamed_load=True quantizes each layer as it is read, with lora-fast's FP8 linear; quantization={self.quantization.value}: set quantization=fp8_rowwise")
+        if not self.fold_lora:
+            raise ConfigError("streamed_load=True gives a transformer whose layers are FP8 from the start, and peft's adapters wrap bf16 linear layers: set fold_lora=True (with hotswap=True)")
+        if self.fuse_qkv:
+            raise ConfigError("streamed_load=True with fuse_qkv=True: q, k and v are fused in bf16 before quantization, and a streamed transformer arrives quantized; drop one")
+        if self.offload is not Offload.NONE:
+            raise ConfigError(f"streamed_load=True puts the FP8 transformer on the GPU to stay, and offload={self.offload.value} moves it: set offload=none")
 
     def _check_step_cache(self) -> None:
         if not isinstance(self.step_cache, StepCache):
@@ -351,6 +366,11 @@ PRESETS: dict[str, OptimizationConfig] = {
             text_encoder_offload=Offload.GROUP, **_24GB,
         ),
         _preset(
+            "rtx4090_streamed", "24 GB card: rtx4090_optimized read from a checkpoint folder layer by layer into FP8, LoRAs folded from the exact weights re-read from the files",
+            quantization=Quantization.FP8_ROWWISE, compile=Compile.REGIONAL, cuda_graphs=True, hotswap=True, fold_lora=True, streamed_load=True,
+            deterministic_kernels=True, text_encoder_offload=Offload.GROUP, **_24GB,
+        ),
+        _preset(
             "rtx4090_group_offload", "24 GB card: bf16, eager, hot-swap, transformer and text encoders group-offloaded on CUDA streams",
             hotswap=True, offload=Offload.GROUP, text_encoder_offload=Offload.GROUP, **_24GB,
         ),
@@ -427,6 +447,8 @@ VARIANTS: dict[str, OptimizationConfig] = {
             PRESETS["rtx4090_optimized"], name="rtx4090_optimized+folded", fold_lora=True,
             notes="rtx4090_optimized with the LoRA folded into the FP8 weights (the exact base copies in host memory) instead of peft's unfused layers",
         ),
+        dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+streamed", cuda_graphs=False, streamed_load=True,
+                            notes="no_fa3-graphs read from a checkpoint folder layer by layer into FP8 (runs on a CPU)"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-4", ulysses_degree=4, notes="context_parallel with Ulysses over 4 ranks"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-8", ulysses_degree=8, notes="context_parallel with Ulysses over 8 ranks"),
         dataclasses.replace(

@@ -59,6 +59,10 @@ def test_configs_are_frozen_data():
         (dict(attention="flash9"), "attention='flash9' is not known"),
         (dict(max_rank=0), "max_rank"),
         (dict(deterministic_kernels=True), "deterministic_kernels applies to what inductor compiles"),
+        (dict(streamed_load=True), "set quantization=fp8_rowwise"),
+        (dict(streamed_load=True, quantization="fp8_rowwise"), "set fold_lora=True"),
+        (dict(streamed_load=True, quantization="fp8_rowwise", fold_lora=True, hotswap=True, fuse_qkv=True), "fuse_qkv=True"),
+        (dict(streamed_load=True, quantization="fp8_rowwise", fold_lora=True, hotswap=True, offload="model"), "set offload=none"),
         (dict(deterministic_kernels=True, compile="regional", inductor_options=(("max_autotune_gemm", True),)), r"inductor_options \['max_autotune_gemm'\] time them"),
     ],
 )
@@ -157,7 +161,7 @@ def test_24gb_presets_place_each_component_and_carry_the_marker():
     from lora_fast.speed.offload import placements
 
     rtx = {name: config for name, config in PRESETS.items() if "rtx4090" in requirements(config).markers}
-    assert set(rtx) == {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_group_offload", "rtx4090_offload"}
+    assert set(rtx) == {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_streamed", "rtx4090_group_offload", "rtx4090_offload"}
     assert all(config.fits_gpu_memory_gib == 24 and config.attention is Attention.SDPA for config in rtx.values())  # no FA3 on sm_89
     assert placements(PRESETS["rtx4090_optimized"]) == {"text_encoder": "group", "text_encoder_2": "group", "transformer": "none", "vae": "none"}
     assert PRESETS["rtx4090_optimized"].quantization is Quantization.FP8_ROWWISE and requirements(PRESETS["rtx4090_optimized"]).min_capability == (8, 9)

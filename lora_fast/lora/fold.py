@@ -2,7 +2,8 @@
 for FP8 layers), written in place into the tensors the layer already has. Inference then runs at the speed of
 the model without a LoRA, and since shapes, dtypes and addresses never change, compiled code and CUDA graphs
 stay valid across swaps. The price: a copy of the original weights: on the GPU for the prepared layers, in
-(page-locked) host memory for every other linear layer a later LoRA may touch, which such a LoRA's swap then copies in."""
+(page-locked) host memory for every other linear layer a later LoRA may touch, which such a LoRA's swap then copies in;
+none for a layer streamed from its checkpoint (`lora_fast.speed.streamed`), whose original a swap reads from the files."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from ..speed.fuse import fused_rows
-from ..speed.quantize import Fp8Linear, dense_weight, lora_layer
+from ..speed.quantize import Fp8Linear, StoredWeight, dense_weight, lora_layer
 
 Factors = Mapping[str, tuple[torch.Tensor, torch.Tensor]]  # module name -> (A: rank x in, B: out x rank)
 
@@ -58,15 +59,16 @@ class FoldedLora:
 
     def __init__(self, transformer: torch.nn.Module, modules: Iterable[str], spare: Iterable[str] = ()) -> None:
         """Keep a copy of the current weight of every layer in `modules` beside it, and of every layer in `spare` in
-        host memory: together, the layers any later LoRA may change."""
+        host memory (a streamed layer's: where it was read from): together, the layers any later LoRA may change."""
         self.transformer = transformer
-        self.base = {name: dense_weight(lora_layer(transformer, name)).clone() for name in modules}
-        self.devices = {name: weight.device for name, weight in self.base.items()}
-        for name in spare:
+        self.base: dict[str, torch.Tensor | StoredWeight] = {}
+        self.devices: dict[str, torch.device] = {}
+        for name, beside in [*((name, True) for name in modules), *((name, False) for name in spare)]:
             if name not in self.base:
-                weight = dense_weight(lora_layer(transformer, name))
-                self.devices[name] = weight.device
-                self.base[name] = _host_copy(weight)
+                layer = lora_layer(transformer, name)
+                self.devices[name] = layer.weight.device
+                origin = getattr(layer, "origin", None)
+                self.base[name] = origin if origin is not None else dense_weight(layer).clone() if beside else _host_copy(dense_weight(layer))
         self.active: frozenset[str] = frozenset()
 
     @torch.no_grad()
@@ -80,7 +82,8 @@ class FoldedLora:
         if outside:
             raise KeyError(f"{outside[0]} was not prepared for folding")
         for name in sorted(self.active | set(factors) | set(decomposed)):
-            original = self.base[name].to(self.devices[name], non_blocking=True).float()
+            kept = self.base[name]
+            original = (kept.to(self.devices[name], non_blocking=True) if isinstance(kept, torch.Tensor) else kept.read(self.devices[name])).float()
             weight = original
             if name in factors:
                 down, up = factors[name]

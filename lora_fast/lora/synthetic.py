@@ -12,6 +12,7 @@ import torch
 from safetensors.torch import save
 
 from ..atomic import write_atomically
+from ..speed.quantize import dense_weight, lora_layer
 from .files import KOHYA_DOUBLE, KOHYA_SINGLE, LoraError, StateDict
 from .targets import ALL_TARGETS, DEFAULT_TARGETS, linear_layers, target_modules
 
@@ -61,7 +62,7 @@ def make_lora(transformer: torch.nn.Module, spec: LoraSpec = LoraSpec()) -> Stat
     factors: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
     shared_downs: dict[str, torch.Tensor] = {}
     for name in linear_layers(transformer) if spec.every_layer else target_modules(transformer, spec.targets, spec.blocks):
-        weight = transformer.get_submodule(name).weight
+        weight = dense_weight(lora_layer(transformer, name))  # an FP8 layer's (a streamed transformer's) as it computes
         fan_out, fan_in = weight.shape
         if _kohya_group(name) not in shared_downs:  # layers kohya fuses share A, so both key formats hold one LoRA
             shared_downs[_kohya_group(name)] = torch.randn(spec.rank, fan_in, generator=generator) / math.sqrt(fan_in)

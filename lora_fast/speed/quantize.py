@@ -7,6 +7,8 @@ because a folded LoRA must rewrite the weight in place, which a subclass does no
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch
 
 from ..config import Quantization
@@ -14,6 +16,12 @@ from ..undo import Undo
 from .fuse import fused_rows
 
 E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
+
+
+class StoredWeight(Protocol):
+    """Where a layer's exact weight can be read again (`lora_fast.speed.streamed.StoredTensor`)."""
+
+    def read(self, device: torch.device | str = "cpu") -> torch.Tensor: ...
 
 
 def quantize_rows(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -36,6 +44,7 @@ class Fp8Linear(torch.nn.Module):
         # One calibrated descale for every activation row (`lora_fast.speed.activation_scales`); used once `static_input`.
         self.register_buffer("input_descale", torch.ones(1, 1, dtype=torch.float32, device=device))
         self.static_input = False
+        self.origin: StoredWeight | None = None  # where the exact weight lies (a streamed layer): a fold reads it from there
 
     @classmethod
     def from_linear(cls, linear: torch.nn.Linear, device: torch.device | None = None) -> Fp8Linear:

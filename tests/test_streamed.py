@@ -1,0 +1,104 @@
+"""A transformer streamed from a saved pipeline folder into FP8 (`streamed_load`, issue 29's 24 GB host budget): the
+same images as the pipeline loaded whole and quantized, LoRAs folded from the exact weights re-read from the files
+(no copy kept), sharded folders, and folders that cannot work refused by name."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from lora_fast.cli import main
+from lora_fast.config import OptimizationConfig
+from lora_fast.optimize import optimize, restore
+from lora_fast.pipelines import PipelineError, load_pipeline
+from lora_fast.speed.quantize import Fp8Linear
+from lora_fast.speed.streamed import WEIGHTS, StoredTensor, load_streamed, stream_transformer
+
+FOLDED_FP8 = OptimizationConfig(name="folded_fp8", quantization="fp8_rowwise", hotswap=True, fold_lora=True)
+STREAMED = OptimizationConfig(name="streamed", quantization="fp8_rowwise", hotswap=True, fold_lora=True, streamed_load=True)
+
+
+@pytest.fixture(scope="module")
+def saved(tiny_pipe, tmp_path_factory):
+    """The tiny pipeline saved as a user's checkpoint folder, its transformer in shards with their index."""
+    folder = tmp_path_factory.mktemp("saved")
+    tiny_pipe.save_pretrained(folder, safe_serialization=True, max_shard_size="20KB")
+    return folder
+
+
+def test_a_streamed_pipeline_makes_the_images_of_one_loaded_whole_through_every_swap(saved, generate, lora_factory):
+    assert (saved / "transformer" / f"{WEIGHTS}.index.json").is_file()  # shards
+    first, second = lora_factory(rank=4, seed=1), lora_factory(rank=8, seed=2)
+    whole, streamed = load_pipeline(str(saved)), load_streamed(str(saved), "cpu", "cpu", torch.float32)
+    optimize(whole, FOLDED_FP8, first)
+    optimize(streamed, STREAMED, first)
+    try:
+        images = [(generate(whole), generate(streamed))]
+        for lora in (second, first):  # a swap, and back to the LoRA given to optimize
+            whole.lora_fast.lora.load(lora)
+            streamed.lora_fast.lora.load(lora)
+            images.append((generate(whole), generate(streamed)))
+        assert all(torch.equal(loaded, read) for loaded, read in images)
+        assert torch.equal(images[0][1], images[2][1]) and not torch.equal(images[0][1], images[1][1])
+    finally:
+        restore(whole)
+        restore(streamed)
+
+
+def test_a_streamed_transformer_is_fp8_as_it_arrives_and_the_fold_keeps_no_copy(saved, lora_factory):
+    streamed = load_streamed(str(saved), "cpu", "cpu", torch.float32)
+    layers = [module for module in streamed.transformer.modules() if isinstance(module, Fp8Linear)]
+    assert layers and not any(type(module) is torch.nn.Linear and module.in_features % 16 == 0 == module.out_features % 16
+                              for module in streamed.transformer.modules())
+    assert all(isinstance(layer.origin, StoredTensor) for layer in layers)
+    optimize(streamed, STREAMED, lora_factory(rank=4, seed=1))
+    try:
+        kept = streamed.lora_fast.lora.folded.base
+        assert kept and all(isinstance(original, StoredTensor) for original in kept.values())  # read again from the files, never copied
+    finally:
+        restore(streamed)
+
+
+def test_folders_a_streamed_load_cannot_read_are_refused_by_name(saved, tmp_path):
+    with pytest.raises(PipelineError, match="no model_index.json.*lora-fast save --model tiny"):
+        load_streamed("tiny", "cpu", "cpu", torch.float32)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((saved / "transformer" / "config.json").read_text())
+    with pytest.raises(PipelineError, match="no readable safetensors weights"):
+        stream_transformer(broken, torch.device("cpu"), torch.float32)
+    index = json.loads((saved / "transformer" / f"{WEIGHTS}.index.json").read_text())
+    shard = sorted(set(index["weight_map"].values()))[0]
+    state = load_file(saved / "transformer" / shard)
+    (broken / f"{WEIGHTS}.index.json").write_text(json.dumps({"weight_map": {key: shard for key in state if key != "proj_out.weight"}}))
+    save_file(state, broken / shard)
+    with pytest.raises(PipelineError, match=r"do not fit its config.json \(\d+ missing, first \['"):
+        stream_transformer(broken, torch.device("cpu"), torch.float32)
+
+
+def test_a_hub_id_out_of_reach_is_a_clear_error(monkeypatch):
+    import huggingface_hub
+
+    from lora_fast.hub import HUB_ERRORS
+
+    def unreachable(*args, **kwargs):
+        raise HUB_ERRORS[-1]("[Errno -2] Name or service not known")  # the HTTP client's own error, as offline
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", unreachable)
+    with pytest.raises(PipelineError, match="could not fetch Flux pipeline 'some-org/some-flux'.*network"):
+        load_streamed("some-org/some-flux", "cpu", "cpu", torch.float32)
+
+
+def test_save_writes_a_folder_once_and_never_over_one(tmp_path, capsys):
+    out = tmp_path / "tiny_pipeline"
+    assert main(["save", "--model", "tiny", "--out", str(out), "--device", "cpu"]) == 0
+    assert (out / "model_index.json").is_file() and (out / "transformer" / WEIGHTS).is_file()
+    written = {path: path.stat().st_mtime_ns for path in out.rglob("*")}
+    assert main(["save", "--model", "tiny", "--out", str(out), "--device", "cpu"]) == 2
+    assert "already exists; give a new or empty folder" in capsys.readouterr().err
+    assert {path: path.stat().st_mtime_ns for path in out.rglob("*")} == written
+    streamed = load_streamed(str(out), "cpu", "cpu", torch.float32)
+    assert streamed.transformer.proj_out.weight.dtype is torch.float8_e4m3fn
