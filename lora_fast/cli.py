@@ -211,17 +211,11 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _loaded(args: argparse.Namespace, config: OptimizationConfig, device: str) -> FluxPipeline:
-    """The pipeline of --model, in host memory when `config` offloads (it may not fit the GPU whole); with
-    `streamed_load`, its transformer read onto `device` layer by layer in FP8 (`lora_fast.speed.streamed`)."""
-    from .pipelines import load_pipeline, model_dtype
-    from .speed.offload import loading_device
+    """The pipeline of --model for `config` (`lora_fast.speed.streamed.load_for`): in host memory when it offloads,
+    its transformer read onto `device` layer by layer in FP8 with `streamed_load`."""
+    from .speed.streamed import load_for
 
-    host_device = loading_device(config, device)
-    if config.streamed_load:
-        from .speed.streamed import load_streamed
-
-        return load_streamed(args.model, device, host_device, model_dtype(device), config.text_stream_fp8)
-    return load_pipeline(args.model, device=host_device, dtype=model_dtype(device), seed=args.seed, draw_on=device)
+    return load_for(config, args.model, device, args.seed)
 
 
 def _save(args: argparse.Namespace) -> int:

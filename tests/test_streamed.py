@@ -11,11 +11,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from lora_fast.cli import main
-from lora_fast.config import OptimizationConfig
+from lora_fast.config import PRESETS, VARIANTS, OptimizationConfig
 from lora_fast.optimize import optimize, restore
 from lora_fast.pipelines import PipelineError, load_pipeline
 from lora_fast.speed.quantize import Fp8Linear
-from lora_fast.speed.streamed import WEIGHTS, StoredTensor, load_streamed, stream_transformer
+from lora_fast.speed.streamed import WEIGHTS, StoredTensor, load_for, load_streamed, stream_transformer
 
 FOLDED_FP8 = OptimizationConfig(name="folded_fp8", quantization="fp8_rowwise", hotswap=True, fold_lora=True)
 STREAMED = OptimizationConfig(name="streamed", quantization="fp8_rowwise", hotswap=True, fold_lora=True, streamed_load=True)
@@ -60,6 +60,11 @@ def test_a_streamed_transformer_is_fp8_as_it_arrives_and_the_fold_keeps_no_copy(
         assert kept and all(isinstance(original, StoredTensor) for original in kept.values())  # read again from the files, never copied
     finally:
         restore(streamed)
+
+
+def test_what_the_command_line_and_server_load_is_streamed_when_the_config_asks(saved):
+    streamed, whole = load_for(VARIANTS["no_fa3-graphs+streamed"], str(saved), "cpu"), load_for(PRESETS["no_fa3"], str(saved), "cpu")
+    assert isinstance(streamed.transformer.proj_out, Fp8Linear) and type(whole.transformer.proj_out) is torch.nn.Linear
 
 
 def test_folders_a_streamed_load_cannot_read_are_refused_by_name(saved, tmp_path):

@@ -17,7 +17,8 @@ from ..config import OptimizationConfig, RequestSizes
 from ..lora.files import LoraSource, StateDict, read_lora
 from ..lora.slot import pinned
 from ..optimize import generate, optimize
-from ..pipelines import TINY, generation_defaults, load_pipeline, model_dtype
+from ..pipelines import TINY, generation_defaults
+from ..speed.streamed import load_for
 from .requests import ImageRequest, Limits, ServeError, set_loras
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -78,7 +79,7 @@ def build_pipeline(settings: ServeSettings) -> FluxPipeline:
     if settings.threads:
         torch.set_num_threads(settings.threads)
     device = "cuda" if torch.cuda.is_available() and settings.gpus_per_replica else "cpu"
-    pipe = load_pipeline(settings.model, device=device, dtype=model_dtype(device), seed=settings.seed)
+    pipe = load_for(settings.config, settings.model, device, settings.seed)
     return optimize(pipe, settings.config, keep_originals=False, device=device, sizes=settings.sizes if settings.config.compiled else None)
 
 

@@ -16,8 +16,10 @@ from accelerate.utils import set_module_tensor_to_device
 from diffusers import FluxPipeline, FluxTransformer2DModel
 from safetensors import SafetensorError, safe_open
 
+from ..config import OptimizationConfig
 from ..hub import HUB_ERRORS
-from ..pipelines import BUILT_SHAPES, PipelineError
+from ..pipelines import BUILT_SHAPES, PipelineError, load_pipeline, model_dtype
+from .offload import loading_device
 from .quantize import Fp8Linear, base_linears
 
 WEIGHTS = "diffusion_pytorch_model.safetensors"
@@ -89,6 +91,16 @@ def stream_transformer(folder: Path, device: torch.device, dtype: torch.dtype, t
     for name, _ in list(transformer.named_parameters()):
         set_module_tensor_to_device(transformer, name, device, value=stored[name].read(), dtype=dtype)
     return transformer.eval().requires_grad_(False)
+
+
+def load_for(config: OptimizationConfig, source: str, device: str | torch.device, seed: int = 0) -> FluxPipeline:
+    """The pipeline of `source` loaded to run `config` on `device`: with `streamed_load` its transformer streamed in
+    FP8 (`load_streamed`), otherwise whole, in host memory when the config offloads (`offload.loading_device`), its
+    random weights drawn on `device`."""
+    host_device, dtype = loading_device(config, device), model_dtype(device)
+    if config.streamed_load:
+        return load_streamed(source, device, host_device, dtype, config.text_stream_fp8)
+    return load_pipeline(source, device=host_device, dtype=dtype, seed=seed, draw_on=device)
 
 
 def load_streamed(source: str, device: str | torch.device, host_device: str | torch.device, dtype: torch.dtype, text_stream: bool = True) -> FluxPipeline:
