@@ -243,9 +243,9 @@ def test_cli_step_cache_replaces_the_presets(tmp_path, capsys):
 
 
 def test_cli_refuses_an_output_it_could_not_write_before_generating(tmp_path, capsys, monkeypatch):
-    import lora_fast.pipelines
+    import lora_fast.speed.streamed
 
-    monkeypatch.setattr(lora_fast.pipelines, "load_pipeline", lambda *a, **k: pytest.fail("work started before the output was checked"))
+    monkeypatch.setattr(lora_fast.speed.streamed, "load_for", lambda *a, **k: pytest.fail("work started before the output was checked"))
     assert "not an image format" in one_line_error(capsys, ["generate", "--prompt", "x", "--out", str(tmp_path / "image.xyz")])
     assert "is a folder" in one_line_error(capsys, ["generate", "--prompt", "x", "--out", str(tmp_path)])
     a_file = tmp_path / "notes.txt"
@@ -256,9 +256,9 @@ def test_cli_refuses_an_output_it_could_not_write_before_generating(tmp_path, ca
 def test_an_output_never_replaces_an_input_even_with_overwrite(tmp_path, capsys, monkeypatch, lora_factory):
     """--out naming the --lora file (its PNG used to replace the LoRA), a file in the --model folder, or a stored
     result: refused before any work, with --overwrite too, and the input is untouched."""
-    import lora_fast.pipelines
+    import lora_fast.speed.streamed
 
-    monkeypatch.setattr(lora_fast.pipelines, "load_pipeline", lambda *a, **k: pytest.fail("work started before the output was checked"))
+    monkeypatch.setattr(lora_fast.speed.streamed, "load_for", lambda *a, **k: pytest.fail("work started before the output was checked"))
     lora = tmp_path / "style.png"  # a LoRA file whose name PIL would write an image to
     lora.write_bytes(b"the user's LoRA")
     model = tmp_path / "model"

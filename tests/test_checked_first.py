@@ -23,9 +23,9 @@ ROOT = Path(__file__).parent.parent
 @pytest.fixture
 def no_work(monkeypatch):
     """Building a pipeline fails the test: what is checked must be checked before it."""
-    import lora_fast.pipelines
+    import lora_fast.speed.streamed
 
-    monkeypatch.setattr(lora_fast.pipelines, "load_pipeline", lambda *a, **k: pytest.fail("a pipeline was built before the input was checked"))
+    monkeypatch.setattr(lora_fast.speed.streamed, "load_for", lambda *a, **k: pytest.fail("a pipeline was built before the input was checked"))
 
 
 def test_every_lora_is_checked_before_any_pipeline_is_built(tmp_path, capsys, no_work):
@@ -52,12 +52,12 @@ def test_the_compile_cache_out_of_warm_is_checked_before_compiling(tmp_path, cap
 
 
 def test_an_interrupted_generate_says_so_in_one_line_and_saves_nothing(tmp_path, capsys, monkeypatch):
-    import lora_fast.pipelines
+    import lora_fast.speed.streamed
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(lora_fast.pipelines, "load_pipeline", interrupted)
+    monkeypatch.setattr(lora_fast.speed.streamed, "load_for", interrupted)  # what the command line loads with
     assert main(["generate", "--prompt", "x", "--out", str(tmp_path / "image.png")]) == 130
     assert capsys.readouterr().err.strip() == "interrupted: nothing was saved"
     assert not list(tmp_path.iterdir())

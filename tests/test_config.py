@@ -129,11 +129,11 @@ def test_cli_generate_prints_the_peak_from_optimize_on_not_the_loading(tmp_path,
     A stand-in for the GPU's peak counter: loading peaks at 22.2 GiB, optimize and the image at 9.5 GiB."""
     import sys
 
-    from lora_fast import pipelines
     from lora_fast.bench import memory
+    from lora_fast.speed import streamed
 
     peak = {"GiB": 0.0}
-    load = pipelines.load_pipeline
+    load = streamed.load_pipeline  # what the command line's load_for builds a pipeline with
 
     def loading_peaks(*args, **kwargs):
         peak["GiB"] = 22.17
@@ -142,7 +142,7 @@ def test_cli_generate_prints_the_peak_from_optimize_on_not_the_loading(tmp_path,
     def optimized_peaks(*args, **kwargs):
         peak["GiB"] = max(peak["GiB"], 9.5)
 
-    monkeypatch.setattr(pipelines, "load_pipeline", loading_peaks)
+    monkeypatch.setattr(streamed, "load_pipeline", loading_peaks)
     monkeypatch.setattr(memory, "reset_peak_memory", lambda: peak.update(GiB=0.0))
     monkeypatch.setattr(memory, "peak_memory_gib", lambda: peak["GiB"])
     monkeypatch.setattr(sys.modules["lora_fast.optimize"], "optimize", optimized_peaks)

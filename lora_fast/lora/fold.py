@@ -67,8 +67,7 @@ class FoldedLora:
             if name not in self.base:
                 layer = lora_layer(transformer, name)
                 self.devices[name] = layer.weight.device
-                origin = getattr(layer, "origin", None)
-                self.base[name] = origin if origin is not None else dense_weight(layer).clone() if beside else _host_copy(dense_weight(layer))
+                self.base[name] = _kept_original(layer, beside)
         self.active: frozenset[str] = frozenset()
 
     @torch.no_grad()
@@ -97,6 +96,15 @@ class FoldedLora:
         """Put every prepared layer's original weight back (all of them: a layer may have been replaced since)."""
         self.active = frozenset(self.base)
         self.apply({})
+
+
+def _kept_original(layer: torch.nn.Module, beside: bool) -> torch.Tensor | StoredWeight:
+    """What folds start `layer` from: where a streamed layer's weight lies in its files, else a copy of its weight
+    beside it (on its device) or in host memory."""
+    origin = getattr(layer, "origin", None)
+    if origin is not None:
+        return origin
+    return dense_weight(layer).clone() if beside else _host_copy(dense_weight(layer))
 
 
 def _host_copy(weight: torch.Tensor) -> torch.Tensor:
