@@ -25,8 +25,7 @@ from lora_fast.pipelines import TINY
 from lora_fast.speed.activation_scales import clipped_shares
 from lora_fast.speed.compile_cache import first_call_notice
 from lora_fast.speed.cudagraphs import recorded_graphs
-from lora_fast.speed.offload import loading_device
-from lora_fast.speed.streamed import load_streamed
+from lora_fast.speed.streamed import load_for
 
 
 @pytest.fixture
@@ -108,11 +107,9 @@ def case_pipeline(request, config: OptimizationConfig, device: str):
     """The pipeline a case optimizes: the session's, or for a `streamed_load` config one read from the session's
     pipeline saved as a folder (`saved_pipeline`), its transformer streamed onto `device` in FP8 as a user's
     checkpoint is read, and freed when the case ends."""
-    base_pipe = request.getfixturevalue("base_pipe")
     if not config.streamed_load:
-        return base_pipe
-    folder = request.getfixturevalue("saved_pipeline")
-    return load_streamed(str(folder), device, loading_device(config, device), base_pipe.transformer.dtype, config.text_stream_fp8)
+        return request.getfixturevalue("base_pipe")
+    return load_for(config, str(request.getfixturevalue("saved_pipeline")), device)
 
 
 def static_scale_saturation(pipe, loras: list, render) -> list[float]:

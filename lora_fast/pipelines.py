@@ -179,15 +179,21 @@ def load_pipeline(
     return pipe
 
 
-def _from_pretrained(source: str, dtype: torch.dtype) -> FluxPipeline:
+def local_folder(source: str) -> Path | None:
+    """The saved pipeline folder `source` names, or None when it is a hub id; PipelineError for a path that is not one."""
     path = Path(source).expanduser()
     if path.exists() and not (path / "model_index.json").is_file():
         raise PipelineError(f"{source!r} is a path without model_index.json; pass a saved Flux pipeline folder, a hub id, or 'tiny'")
     looks_like_path = path.is_absolute() or source.startswith((".", "~")) or source.count("/") > 1
     if not path.exists() and looks_like_path:
         raise PipelineError(f"pipeline folder {source!r} does not exist; pass a saved Flux pipeline folder, a hub id, or 'tiny'")
+    return path if path.exists() else None
+
+
+def _from_pretrained(source: str, dtype: torch.dtype) -> FluxPipeline:
+    folder = local_folder(source)
     try:
-        return FluxPipeline.from_pretrained(os.fspath(path) if path.exists() else source, torch_dtype=dtype)
+        return FluxPipeline.from_pretrained(source if folder is None else os.fspath(folder), torch_dtype=dtype)
     except HUB_ERRORS as error:
         raise PipelineError(
             f"could not load Flux pipeline {source!r} ({error.__class__.__name__}: {str(error).splitlines()[0]}); "

@@ -18,7 +18,7 @@ from safetensors import SafetensorError, safe_open
 
 from ..config import OptimizationConfig
 from ..hub import HUB_ERRORS
-from ..pipelines import BUILT_SHAPES, PipelineError, load_pipeline, model_dtype
+from ..pipelines import BUILT_SHAPES, PipelineError, load_pipeline, local_folder, model_dtype
 from .offload import loading_device
 from .quantize import Fp8Linear, base_linears
 
@@ -107,14 +107,12 @@ def load_streamed(source: str, device: str | torch.device, host_device: str | to
     """The pipeline saved in folder `source` (or a hub id's, fetched into the hub cache): its transformer streamed to
     `device` (`stream_transformer`), the other components loaded by diffusers onto `host_device` (host memory when a
     config offloads them)."""
-    folder = Path(source).expanduser()
-    if not folder.exists() and source not in BUILT_SHAPES and source.count("/") == 1 and not source.startswith((".", "~", "/")):
-        folder = _fetched(source)
-    if not (folder / "model_index.json").is_file():
+    if source in BUILT_SHAPES:
         raise PipelineError(
             f"a streamed load reads a saved pipeline folder, and {source!r} is not one (no model_index.json); pass a folder saved with "
             f"save_pretrained, or save this one first: lora-fast save --model {source} --out FOLDER"
         )
+    folder = local_folder(source) or _fetched(source)
     transformer = stream_transformer(folder / "transformer", torch.device(device), dtype, text_stream)
     pipe = FluxPipeline.from_pretrained(folder, transformer=transformer, torch_dtype=dtype)
     for name in HOST_COMPONENTS:
