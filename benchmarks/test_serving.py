@@ -9,6 +9,7 @@ import json
 import random
 import statistics
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -75,8 +76,11 @@ def test_served_stream(benchmark, request, serving_case, base_pipe, device, lora
         def post(body: dict) -> float:
             start = time.perf_counter()
             call = urllib.request.Request(url + "/v1/images/generations", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(call, timeout=600) as response:
-                assert response.status == 200 and response.read()
+            try:
+                with urllib.request.urlopen(call, timeout=600) as response:
+                    assert response.status == 200 and response.read()
+            except urllib.error.HTTPError as refused:  # the server's own words (it names the replica's error), not urllib's
+                pytest.fail(f"HTTP {refused.code} at {body['loras']}: {refused.read().decode(errors='replace')}", pytrace=False)
             return time.perf_counter() - start
 
         one_body_per_set = list({made.lora_set: body for made, body in zip(requests, bodies)}.values())

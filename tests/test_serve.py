@@ -10,6 +10,7 @@ import base64
 import io
 import json
 import random
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -273,6 +274,31 @@ def test_a_replica_takes_the_waiting_requests_for_its_loaded_set_first(replica):
             replica.turns.notify_all()
         answers = [future.result() for future in futures]
     assert replica.swaps - swaps == 1 and [swapped for _, swapped in answers] == [False, True, False, False]
+
+
+def test_a_replica_runs_its_pipeline_on_the_thread_that_built_it_whatever_thread_asks(replica):
+    """The CPU twin of a GPU replica's CUDA graphs, which torch keeps per thread: requests arriving together on
+    several threads are all swapped and rendered on the one thread the pipeline was built on."""
+    builder = replica.pipeline_thread.submit(threading.get_ident).result()
+    ran_on: set[int] = set()
+    replica.pipe.transformer.register_forward_pre_hook(lambda module, args: ran_on.add(threading.get_ident()))
+    swapped_on: set[int] = set()
+    load = replica.pipe.lora_fast.lora.load
+    replica.pipe.lora_fast.lora.load = lambda parts: (swapped_on.add(threading.get_ident()), load(parts))[1]
+    limits = replica.settings.limits()
+    requests = [parse_request(body_of([(f"lora{index % 2}", 1.0)], index), limits) for index in range(4)]
+    sets = {made.lora_set: read_set(made.lora_set, replica.settings.loras) for made in requests}
+    together = threading.Barrier(len(requests))
+
+    def ask(made) -> int:
+        together.wait()  # every request on a thread of its own
+        replica.render(made, sets[made.lora_set])
+        return threading.get_ident()
+
+    with ThreadPoolExecutor(len(requests)) as pool:
+        callers = list(pool.map(ask, requests))
+    assert len(set(callers)) == len(requests) and builder not in callers
+    assert ran_on == {builder} and swapped_on == {builder}
 
 
 def test_a_set_that_fails_to_load_raises_the_librarys_error_and_keeps_the_loaded_set(replica):
