@@ -106,6 +106,11 @@ class StepCache:
         return self.method is not CacheMethod.NONE
 
     @property
+    def adaptive(self) -> bool:
+        """Whether the blocks it runs depend on the image (the first-block cache), not on a fixed schedule."""
+        return self.method is CacheMethod.FIRST_BLOCK
+
+    @property
     def label(self) -> str:
         """A short name for the settings that matter to its method, e.g. `fbcache0.1`, `taylorseer3`."""
         if self.method is CacheMethod.FIRST_BLOCK:

@@ -226,6 +226,14 @@ def series_of_runs(tmp_path, medians: list[float], spread: float = 0.003) -> lis
     return paths
 
 
+def test_report_flags_a_case_whose_own_check_failed(tmp_path):
+    """A case timed while it recompiled or re-recorded CUDA graphs failed its test; its stored row says why, never clean."""
+    rerecorded = case("fbcache", 0.5)
+    rerecorded["extra_info"]["cuda_graph_rerecords"] = 56
+    rows = report.read_rows([stored_run(tmp_path, 1, [case("baseline", 5.6), case("recompiled", 3.0, recompiles=2), rerecorded])])
+    assert [row.flags for row in rows] == [(), ("2 recompiles while timing",), ("56 CUDA graphs re-recorded while timing",)]
+
+
 def test_history_flags_a_planted_step_at_its_commit(tmp_path):
     generator = random.Random(1)
     medians = [2.5 * (1 + 0.002 * generator.gauss(0, 1)) for _ in range(12)]

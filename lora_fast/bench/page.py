@@ -144,6 +144,11 @@ def cache_curves(rows: list[Row]) -> list[list[Row]]:
     return [sorted(curve, key=lambda row: row.median_s) for curve in curves.values() if len(curve) > 1]
 
 
+def chart_group(found: list[Group]) -> Group:
+    """The group whose time-against-LoRA-error chart says most: the most step-cache curves, then the most rows."""
+    return max(found, key=lambda group: (len(cache_curves(group.rows)), len(group.rows)))
+
+
 def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str:
     """Each configuration as a point: seconds per image across, LoRA error up, the calibrated limits (exact, and FP8's
     where quantized cases ran) as dashed lines.
@@ -162,7 +167,13 @@ def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str
     def at(x: float, y: float) -> tuple[float, float]:
         return pad + (x - x_low) / (x_high - x_low) * (width - 2 * pad), height - pad - y / y_high * (height - 2 * pad)
 
-    legend = 330
+    def label(index: int, row: Row) -> str:
+        skipped = "" if row.skipped_fraction is None else f", skips {100 * row.skipped_fraction:.0f}% of blocks"
+        flagged = f" ⚠ {'; '.join(row.flags)}" if row.flags else ""
+        return f"{index + 1} {row.name}: {row.median_s:.3f} s, LoRA error {row.lora_error:.3f}{skipped}{flagged}"
+
+    labels = [label(index, row) for index, row in enumerate(points)]
+    legend = max(330, 20 + round(6.5 * max(map(len, labels))))  # about 6.5 px a character at 12 px
     parts = [f"<svg class='chart tradeoff' xmlns='http://www.w3.org/2000/svg' width='{width + legend}' height='{max(height, pad + 15 * len(points))}' role='img'>",
              f"<title>{html.escape(title)}</title>", "<style>text{font:12px sans-serif}</style>",
              f"<rect width='{width + legend}' height='{max(height, pad + 15 * len(points))}' fill='white'/>",
@@ -187,11 +198,9 @@ def tradeoff_svg(rows: list[Row], title: str = "Time against LoRA error") -> str
         color = COLORS[index % len(COLORS)]
         lossy = row.lora_error > (limit or 0)
         marker = f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' fill='{color}'>" if lossy else f"<circle cx='{x:.1f}' cy='{y:.1f}' r='6' fill='{color}'>"
-        skipped = "" if row.skipped_fraction is None else f", skips {100 * row.skipped_fraction:.0f}% of blocks"
-        label = f"{index + 1} {row.name}: {row.median_s:.3f} s, LoRA error {row.lora_error:.3f}{skipped}"
-        parts += [f"{marker}<title>{html.escape(label)}</title>{'</rect>' if lossy else '</circle>'}",
+        parts += [f"{marker}<title>{html.escape(labels[index])}</title>{'</rect>' if lossy else '</circle>'}",
                   f"<text x='{x:.1f}' y='{y - 8:.1f}' text-anchor='middle' font-size='10'>{index + 1}</text>",
-                  f"<text x='{width + 10}' y='{pad + 15 * index}' fill='{color}'>{html.escape(label)}</text>"]
+                  f"<text x='{width + 10}' y='{pad + 15 * index}' fill='{color}'>{html.escape(labels[index])}</text>"]
     parts += [f"<text x='{width / 2}' y='{height - 16}' text-anchor='middle'>median seconds per image</text>",
               f"<text x='16' y='{height / 2}' transform='rotate(-90 16 {height / 2})' text-anchor='middle'>LoRA error (share of the LoRA's effect)</text>",
               "</svg>"]
@@ -413,11 +422,11 @@ def page(paths: list[Path]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the page (and, with --svg, the first group's time-against-LoRA-error chart alone); exit 2 on unusable files."""
+    """Write the page (and, with --svg, one group's time-against-LoRA-error chart alone: `chart_group`); exit 2 on unusable files."""
     parser = argparse.ArgumentParser(prog="python -m lora_fast.bench.page", description=__doc__)
     parser.add_argument("files", nargs="+", type=Path, help="stored pytest-benchmark JSON files (any GPUs and workloads)")
     parser.add_argument("--out", type=Path, required=True, help="the HTML file to write")
-    parser.add_argument("--svg", type=Path, help="also write the largest group's time-against-LoRA-error chart here")
+    parser.add_argument("--svg", type=Path, help="also write the time-against-LoRA-error chart of the group with the most step-cache curves here")
     args = parser.parse_args(argv)
     try:
         read = [*args.files, STORED_RESULTS]
@@ -431,7 +440,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     write_atomically(args.out, text.encode())
     if args.svg and found:
-        write_atomically(args.svg, tradeoff_svg(found[0].rows, found[0].title).encode())
+        shown = chart_group(found)
+        write_atomically(args.svg, tradeoff_svg(shown.rows, shown.title).encode())
     print(f"wrote {args.out} from {len(args.files)} stored runs ({len(found)} GPU and workload groups)")
     return 0
 

@@ -85,6 +85,12 @@ def _flags(cv: float, rounds: int, agreement: float | None, planted: float) -> t
     return tuple(flags)
 
 
+def _failed_checks(info: dict) -> tuple[str, ...]:
+    """The case's own stored checks that said no (its test failed on them): a figure timed while compiling or recording."""
+    counts = {"recompiles": "recompiles while timing", "cuda_graph_rerecords": "CUDA graphs re-recorded while timing"}
+    return tuple(f"{info[key]} {label}" for key, label in counts.items() if isinstance(info.get(key), int) and info[key] > 0)
+
+
 def read_json(path: Path) -> dict:
     """A stored run, once its outline is a pytest-benchmark file's: an object whose `benchmarks` is a list of
     objects, each with `stats` and `extra_info` objects. Anything else is a ReportError naming the file and field."""
@@ -198,7 +204,7 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
             lora_error_limit=numbers["lora_error_limit"], within_limits=within, recompiles=recompiles, planted_slowdown=planted, gpu=gpu,
             source=str(path), revision=info.get("revision"), gpu_memory_cap_GiB=numbers["gpu_memory_cap_GiB"], not_finite=not_finite,
             skipped_fraction=_skipped_fraction(path, bench, info), held_to=_held_to(path, bench, info), quantized_limit=numbers["quantized_limit"],
-            flags=_flags(cv, rounds_done, agreement, planted) + tuple(f"{field} = {numbers[field]}" for field in not_finite),
+            flags=_flags(cv, rounds_done, agreement, planted) + tuple(f"{field} = {numbers[field]}" for field in not_finite) + _failed_checks(info),
         ))
     return rows
 
