@@ -110,7 +110,7 @@ class Replica:
 
     The pipeline is built, swapped and run on one thread of its own (`pipeline_thread`), whichever thread a request
     comes in on: torch.compile keeps its CUDA graphs per thread, so a request on a new thread would record every
-    graph again in a memory pool of its own (on an 80 GB H100, concurrency 4 ended in 500s)."""
+    graph again in a memory pool of its own (the likely cause of 500s at concurrency 4 on an 80 GB H100)."""
 
     def __init__(self, settings: ServeSettings, max_passes: int = 8) -> None:
         self.settings, self.max_passes = settings, max_passes
