@@ -86,7 +86,7 @@ for job in "$@"; do
         "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]";;
     determinism) bench determinism 330 --rounds 10 $(cases test_preset optimized) $(cases test_variant optimized-deterministic)
       bench determinism_warm $((570 - SECONDS)) --rounds 10 $(cases test_preset optimized);;
-    serving_stream) bench serving_stream 590 "benchmarks/test_serving.py::test_served_stream[no_fa3]";;
+    serving_stream) bench serving_stream 595 "benchmarks/test_serving.py::test_served_stream[no_fa3]";;
     cache) bench cache 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized optimized_taylorseer optimized_fbcache no_fp8 no_fp8_taylorseer) \
       "$P::test_hotswap_sequence[optimized_taylorseer]";;
     cache_sweep) bench cache_sweep 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
