@@ -234,6 +234,15 @@ def test_report_flags_a_case_whose_own_check_failed(tmp_path):
     assert [row.flags for row in rows] == [(), ("2 recompiles while timing",), ("56 CUDA graphs re-recorded while timing",)]
 
 
+def test_the_table_shows_what_a_step_cache_skipped_and_only_then_the_column(tmp_path):
+    cached = case("optimized_taylorseer", 0.9)
+    cached["extra_info"]["step_cache_runs"] = {"skipped_fraction": 0.714}
+    plain = report.markdown(report.read_rows([stored_run(tmp_path, 1, [case("optimized", 2.7)])]), baseline="optimized")
+    table = report.markdown(report.read_rows([stored_run(tmp_path, 2, [case("optimized", 2.7), cached])]), baseline="optimized")
+    assert "Blocks skipped" not in plain and "| Blocks skipped | Recompiles |" in table
+    assert "| – | 0 |" in table and "| 71% | 0 |" in table
+
+
 def test_history_flags_a_planted_step_at_its_commit(tmp_path):
     generator = random.Random(1)
     medians = [2.5 * (1 + 0.002 * generator.gauss(0, 1)) for _ in range(12)]

@@ -163,3 +163,10 @@ def test_readme_tables_are_the_stored_runs():
         lever_rows = report.read_rows(files)
         assert report.markdown(lever_rows, baseline=baseline, missing=report.missing_cases(files, lever_rows)) in readme
     assert by_name["rtx4090_optimized"].peak_mem_GiB <= 22 and all(row.peak_host_rss_GiB for row in capped_rows)  # issue 14's goal
+    h100 = folder.parent.parent / "NVIDIA-H100-80GB-HBM3/Linux-CPython-3.12-64bit"  # the step caches, timed on the H100 the device lent
+    for run in ("0049_step_cache_presets_and_swap.json", "0050_step_cache_sweep.json"):
+        files = [h100 / run]
+        cache_rows = report.read_rows(files)
+        assert report.markdown(cache_rows, baseline="optimized", missing=report.missing_cases(files, cache_rows)) in readme
+    cached = {row.name: row for row in report.read_rows([h100 / "0049_step_cache_presets_and_swap.json"])}
+    assert cached["optimized"].median_s / cached["optimized_taylorseer"].median_s >= 1.6 and cached["optimized_taylorseer"].skipped_fraction > 0.5  # issue 28's goal

@@ -261,19 +261,22 @@ def markdown(rows: list[Row], baseline: str = "baseline", missing: dict[str, str
         reference = next((row for row in file_rows(Path(path)) if row.name == baseline), None)
         if reference is not None:
             references[path] = reference.median_s
+    cached = any(row.skipped_fraction is not None for row in rows)  # step caches: the share of blocks they skipped
     lines = [
-        "| Option | Median (s) | CV | Clocks | Speedup | First call (s) | Peak GiB | Host GiB | SSIM | LoRA error (limit) | Recompiles | Notes |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Option | Median (s) | CV | Clocks | Speedup | First call (s) | Peak GiB | Host GiB | SSIM | LoRA error (limit) | "
+        + ("Blocks skipped | " if cached else "") + "Recompiles | Notes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if cached else ""),
     ]
     for row in rows:
         speedup = f"{references[row.source] / row.median_s:.2f}×" if row.source in references else "–"
         clocks = "–" if row.clock_agreement is None else f"{100 * row.clock_agreement:+.2f}%"
         first = _number(row.first_call_s, 1) + (f" ({row.first_call_cache})" if row.first_call_cache not in (None, "none") else "")
         lora_error = _number(row.lora_error, 3) + (f" ({row.held_limit:.3f})" if row.held_limit is not None else "")
+        skipped = ("–" if row.skipped_fraction is None else f"{100 * row.skipped_fraction:.0f}%") + " | " if cached else ""
         notes = "; ".join(f"⚠ {flag}" for flag in row.flags) or row.config.get("notes", "")
         lines.append(
             f"| {row.name} | {row.median_s:.3f} | {100 * row.cv:.2f}% | {clocks} | {speedup} | {first} | {_number(row.peak_mem_GiB, 1)} | {_number(row.peak_host_rss_GiB, 1)} | "
-            f"{_number(row.ssim, 4)} | {lora_error} | {'–' if row.recompiles is None else row.recompiles} | {notes} |"
+            f"{_number(row.ssim, 4)} | {lora_error} | {skipped}{'–' if row.recompiles is None else row.recompiles} | {notes} |"
         )
     sources = sorted({row.source for row in rows})
     lines += ["", "Code: " + "; ".join(f"`{Path(path).name}` {_revision_text(next(row.revision for row in rows if row.source == path))}" for path in sources) + "."]
