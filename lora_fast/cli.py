@@ -18,7 +18,7 @@ from .config import (
 )
 from .errors import printable
 from .lora.files import LoraError, check_source
-from .outputs import STORED_RESULTS, OutputError, checked_output, not_an_input, writable_folder
+from .outputs import STORED_RESULTS, OutputError, checked_output, checked_output_folder
 from .pipelines import DEFAULT_PROMPT, TINY, PipelineError
 from .serve.requests import MAX_SEED, ServeError
 from .speed.compile_cache import CompileCacheError, first_call_notice, load_compile_cache
@@ -222,11 +222,7 @@ def _save(args: argparse.Namespace) -> int:
     """Save --model as a pipeline folder (safetensors shards), as a user's checkpoint is stored: what a streamed load reads."""
     from .pipelines import load_pipeline, model_dtype
 
-    out = Path(args.out)
-    not_an_input(out, "--out", read_by(args))
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise OutputError(f"--out {out} already exists; give a new or empty folder (nothing is overwritten)")
-    writable_folder(out, f"--out {out}")
+    out = checked_output_folder(Path(args.out), "--out", inputs=read_by(args))
     device = checked_device(args.device)
     pipe = load_pipeline(args.model, device="cpu", dtype=model_dtype(device), seed=args.seed, draw_on=device)
     pipe.save_pretrained(out, safe_serialization=True, max_shard_size="5GB")

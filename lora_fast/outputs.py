@@ -34,6 +34,17 @@ def checked_output(
     return path
 
 
+def checked_output_folder(folder: Path, option: str, *, inputs: Iterable[Path] = ()) -> Path:
+    """`folder` once files can be written into it: not one of `inputs` or inside one, new or empty (nothing in it is
+    written over), and writable by this user (the nearest existing folder, for one still to be made)."""
+    folder = Path(folder)
+    not_an_input(folder, option, inputs)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise OutputError(f"{option} {folder} already exists; give a new or empty folder (nothing is written over)")
+    writable_folder(folder, f"{option} {folder}")
+    return folder
+
+
 def writable_folder(folder: Path, what: str) -> None:
     """OutputError unless `folder`, or the nearest folder above it that exists, can be written by this user."""
     folder = Path(folder).absolute()

@@ -158,6 +158,9 @@ def test_the_suite_checks_its_output_paths_before_any_work(tmp_path):
     for folder in (a_file / "images",):
         with pytest.raises(pytest.UsageError, match="cannot write into"):
             suite.check_options(Options(**{"--image-dir": folder}))
+    for taken in (a_file, tmp_path):  # a file, a folder with a file in it: images are never written over
+        with pytest.raises(pytest.UsageError, match="already exists; give a new or empty folder"):
+            suite.check_options(Options(**{"--image-dir": taken}))
     options = Options()
     options.option.benchmark_storage, options.option.benchmark_autosave = f"file://{a_file}/runs", True
     with pytest.raises(pytest.UsageError, match="--benchmark-storage .* cannot write into"):

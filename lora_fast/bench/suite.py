@@ -18,7 +18,7 @@ from pytest_benchmark.utils import safe_dumps
 from ..atomic import write_atomically
 from ..config import CACHE_SWEEP, PRESETS, VARIANTS, Attention, OptimizationConfig, attention_variant, job_ranks, requirements, unmet_requirements
 from ..lora.files import LoraError, check_source
-from ..outputs import OutputError, checked_output, writable_folder
+from ..outputs import OutputError, checked_output, checked_output_folder, writable_folder
 from ..pipelines import TINY
 from ..speed.compile_cache import CompileCacheError, load_compile_cache
 from ..speed.parallel import init_distributed
@@ -94,9 +94,7 @@ def check_options(config: pytest.Config) -> None:
                 raise pytest.UsageError(f"--benchmark-json {json_path} already exists; stored results are never overwritten, pick a new name")
         image_dir = config.getoption("--image-dir")
         if image_dir is not None:
-            if image_dir.is_file() or (image_dir.is_dir() and any(image_dir.iterdir())):
-                raise pytest.UsageError(f"--image-dir {image_dir} is a file or a folder with files in it; images are never written over, pick a new folder")
-            writable_folder(image_dir, f"--image-dir {image_dir}")
+            checked_output_folder(image_dir, "--image-dir")
         storage = str(getattr(config.option, "benchmark_storage", "") or "")
         if storage.startswith("file://") and (config.option.benchmark_autosave or config.option.benchmark_save):
             writable_folder(Path(storage.removeprefix("file://")), f"--benchmark-storage {storage}")

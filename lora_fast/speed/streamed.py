@@ -84,7 +84,7 @@ def stream_transformer(folder: Path, device: torch.device, dtype: torch.dtype, t
         )
     for name in base_linears(transformer, text_stream):
         layer = transformer.get_submodule(name)
-        quantized = Fp8Linear(layer.in_features, layer.out_features, None if layer.bias is None else stored[f"{name}.bias"].read(device), device)
+        quantized = Fp8Linear(layer.in_features, layer.out_features, None if layer.bias is None else stored[f"{name}.bias"].read(), device)
         quantized.origin = stored[f"{name}.weight"]
         quantized.set_weight(quantized.origin.read(device))
         transformer.set_submodule(name, quantized)
