@@ -99,8 +99,9 @@ def report(session: nox.Session) -> None:
     for run, baseline, section in (("0032_fused_qkv", "optimized", "fused"), ("0035_unscaled_attention", "optimized", "unscaled"), ("0037_autotune_gemm_bf16", "no_fp8", "autotune")):
         session.run("python", "-m", "lora_fast.bench.report", f"{stored}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
     h100 = ".benchmarks/NVIDIA-H100-80GB-HBM3/Linux-CPython-3.12-64bit"
-    for run, section in (("0049_step_cache_presets_and_swap", "step_cache"), ("0050_step_cache_sweep", "step_cache_sweep")):
-        session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--baseline", "optimized", "--readme", "README.md", "--section", section)
+    for run, baseline, section in (("0049_step_cache_presets_and_swap", "optimized", "step_cache"), ("0050_step_cache_sweep", "optimized", "step_cache_sweep"),
+                                   ("0052_rtx4090_streamed_from_folder_capped_24gb", "rtx4090_baseline", "rtx4090_streamed")):
+        session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
     every_run = sorted(str(path) for path in Path(".benchmarks").glob("*/*/*.json"))
     session.run("python", "-m", "lora_fast.bench.page", *every_run, "--out", "docs/results.html", "--svg", "docs/tradeoff.svg")
 

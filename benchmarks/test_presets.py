@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lora_fast.bench.memory import (
-    GpuMemoryError, clean_slate, gpu_memory_cap, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory, reset_peak_memory,
+    GpuMemoryError, clean_slate, gpu_memory_cap, host_memory_gib, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory, reset_peak_memory,
 )
 from lora_fast.bench.pictures import case_pictures, save_png
 from lora_fast.bench.profiling import profile_call
@@ -18,7 +18,7 @@ from lora_fast.bench.provenance import compile_cache_probe
 from lora_fast.bench.report import kernel_summary
 from lora_fast.bench.similarity import distances, max_abs_difference, similarity
 from lora_fast.bench.suite import say
-from lora_fast.bench.timing import RoundClock, slowed_down, synced_timer
+from lora_fast.bench.timing import PhaseClock, RoundClock, slowed_down, synced_timer
 from lora_fast.config import CACHE_SWEEP, PRESETS, VARIANTS, Arithmetic, Attention, OptimizationConfig, attention_variant
 from lora_fast.optimize import compiled_graphs, optimized, recompile_guard
 from lora_fast.pipelines import TINY
@@ -35,10 +35,10 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
     def run(config: OptimizationConfig) -> None:
         config = dataclasses.replace(config, max_rank=max_rank)
         cap, planted = request.config.getoption("--gpu-memory-gb"), request.config.getoption("--plant-slowdown")
-        clock = RoundClock()
+        clock, phases = RoundClock(), PhaseClock()
         timed = clock.wrap(slowed_down(render, planted) if planted else render)
         clean_slate()
-        host_window = reset_peak_host_memory()
+        host_window, host_at_start = reset_peak_host_memory(), host_memory_gib()
         try:
             with gpu_memory_cap(cap, config.name):
                 reset_peak_memory()
@@ -60,7 +60,7 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
                     block_runs = pipe.lora_fast.block_runs
                     if block_runs is not None:
                         block_runs.clear()  # the timed images' own
-                    with recompile_guard(config):
+                    with recompile_guard(config), phases.watching(pipe):
                         output = benchmark.pedantic(timed, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
                     recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
                     peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
@@ -87,10 +87,10 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
             save_png(output.image, request.config.getoption("--image-dir") / f"{config.name}.png")
         benchmark.extra_info.update(
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, planted_slowdown=planted,
-            rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
+            rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []), phases=phases.to_dict(),
             first_call_s=first_call_s, first_call_cache=cache, first_call_vs_last_image=first_vs_last, gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, peak_mem_to_first_call_GiB=peak_to_first_call,
             recompiles=recompiles, warmup_images=warmup_images,
-            peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far",
+            peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far", host_rss_at_start_GiB=host_at_start,
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
             **similarity(output.image, reference.image), **measured, within_limits=within, held_to=config.arithmetic.value, calibration=held.to_dict(),
             pictures=case_pictures(output.image, reference.image, without_lora.image),

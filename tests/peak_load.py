@@ -12,7 +12,7 @@ import torch
 from diffusers import FluxTransformer2DModel
 from safetensors.torch import save_file
 
-from lora_fast.bench.memory import peak_host_memory_gib, reset_peak_host_memory
+from lora_fast.bench.memory import host_memory_gib, peak_host_memory_gib, reset_peak_host_memory
 from lora_fast.lora.slot import LoraSlot
 from lora_fast.lora.targets import ALL_TARGETS, target_modules
 from lora_fast.pipelines import TINY, load_pipeline
@@ -30,17 +30,11 @@ def write_lora(transformer: torch.nn.Module, seed: int, path: Path) -> int:
     return sum(tensor.numel() * tensor.element_size() for tensor in state.values())
 
 
-def resident_bytes() -> int:
-    """The process's resident memory now (its peak is `peak_host_memory_gib`)."""
-    line = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmRSS:"))
-    return int(line.split()[1]) * 1024
-
-
 def peak_above_now(action) -> int:
     """Bytes of resident memory `action` took at its peak above what was in use before it (Linux: the peak is reset first)."""
     gc.collect()
     assert reset_peak_host_memory(), "this check needs Linux's /proc/self/clear_refs"
-    in_use = resident_bytes()
+    in_use = int(host_memory_gib() * 2**30)
     action()
     return int(peak_host_memory_gib() * 2**30) - in_use
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lora_fast.bench import provenance, report
-from lora_fast.bench.timing import RoundClock, cpu_steal_s, slowed_down
+from lora_fast.bench.timing import PhaseClock, RoundClock, cpu_steal_s, slowed_down
 
 WORKLOAD = {"model": "flux-dev-random", "height": 1024, "width": 1024, "steps": 28, "lora_rank": 128}
 CALIBRATION = {"exact": {}, "broken": {}, "limits": {"lora_error_latents": 0.147}, "margins": {}, "lora_effect": 0.126}
@@ -167,6 +167,38 @@ def test_round_clock_records_every_call():
     assert clock.cuda_event_s == [] or torch.cuda.is_available()
     clock.cuda_event_s = [1.0, 2.0, 3.0]  # as on a GPU: the two clocks' medians compared
     assert clock.to_dict([1.01, 2.02, 3.03])["clock_agreement"] == pytest.approx(0.01)
+
+
+def test_phase_clock_splits_each_image_into_text_denoise_and_decode(pipe, generate):
+    """Each phase gets the time its own part took (sleeps of 30, 60 and 20 ms around the real tiny pipeline's), and
+    the pipeline's own methods come back when the watch ends."""
+    import time
+
+    def slower(function, seconds):
+        def slow(*args, **kwargs):
+            time.sleep(seconds)
+            return function(*args, **kwargs)
+        return slow
+
+    pipe.encode_prompt, pipe.vae.decode = slower(pipe.encode_prompt, 0.03), slower(pipe.vae.decode, 0.02)
+    on_step = {"callback_on_step_end": lambda *_: (time.sleep(0.06 / 2), {})[1]}  # 2 steps
+    try:
+        clock, wall = PhaseClock(), []
+        with clock.watching(pipe):
+            for seed in (0, 1):
+                start = time.perf_counter()
+                generate(pipe, seed=seed, output_type="pt", num_inference_steps=2, **on_step)
+                wall.append(time.perf_counter() - start)
+        phases = clock.to_dict()
+        assert all(len(seconds) == 2 for seconds in phases.values())
+        assert all(seconds >= 0.03 for seconds in phases["text_s"]) and all(seconds >= 0.06 for seconds in phases["denoise_s"])
+        assert all(seconds >= 0.02 for seconds in phases["decode_s"])
+        assert all(sum(parts) <= whole for *parts, whole in zip(*phases.values(), wall))  # no time counted twice
+    finally:
+        del pipe.encode_prompt, pipe.vae.decode
+    with PhaseClock().watching(pipe):
+        pass
+    assert "encode_prompt" not in vars(pipe) and "decode" not in vars(pipe.vae)
 
 
 def test_planted_slowdown_slows_by_its_fraction():

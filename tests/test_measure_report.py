@@ -157,7 +157,7 @@ def test_readme_tables_are_the_stored_runs():
     capped_rows = report.read_rows(capped)
     assert report.markdown(capped_rows, baseline="rtx4090_baseline", missing=report.missing_cases(capped, capped_rows)) in readme
     by_name = {row.name: row for row in capped_rows}
-    assert set(by_name) == {name for name in PRESETS if name.startswith("rtx4090_")} - {"rtx4090_streamed"}  # not run on the H200 yet
+    assert set(by_name) == {name for name in PRESETS if name.startswith("rtx4090_")} - {"rtx4090_streamed"}  # run on the H100 (below)
     for lever, baseline in (("0032_fused_qkv.json", "optimized"), ("0035_unscaled_attention.json", "optimized"), ("0037_autotune_gemm_bf16.json", "no_fp8")):
         files = [folder / lever]  # one lever against its preset in one process
         lever_rows = report.read_rows(files)
@@ -168,5 +168,11 @@ def test_readme_tables_are_the_stored_runs():
         files = [h100 / run]
         cache_rows = report.read_rows(files)
         assert report.markdown(cache_rows, baseline="optimized", missing=report.missing_cases(files, cache_rows)) in readme
+    streamed = [h100 / "0052_rtx4090_streamed_from_folder_capped_24gb.json"]
+    streamed_rows = report.read_rows(streamed)
+    assert report.markdown(streamed_rows, baseline="rtx4090_baseline", missing=report.missing_cases(streamed, streamed_rows)) in readme
+    assert [row.name for row in streamed_rows] == ["rtx4090_streamed"] and streamed_rows[0].peak_mem_GiB <= 22  # issue 29's GPU memory goal
+    served = report.read_json(h100 / "0051_served_stream_against_generate.json")["benchmarks"][0]["extra_info"]
+    assert served["overhead_pct_c1"] <= 3 and f"`overhead_pct_c1` is {served['overhead_pct_c1']:+.2f}%" in readme  # issue 33's goal
     cached = {row.name: row for row in report.read_rows([h100 / "0049_step_cache_presets_and_swap.json"])}
     assert cached["optimized"].median_s / cached["optimized_taylorseer"].median_s >= 1.6 and cached["optimized_taylorseer"].skipped_fraction > 0.5  # issue 28's goal

@@ -56,11 +56,20 @@ def reset_peak_host_memory() -> bool:
 
 def peak_host_memory_gib() -> float | None:
     """This process's peak resident memory (VmHWM) since the last reset, in GiB; None where /proc cannot say."""
+    return _process_status_gib("VmHWM")
+
+
+def host_memory_gib() -> float | None:
+    """This process's resident memory now (VmRSS), in GiB; None where /proc cannot say."""
+    return _process_status_gib("VmRSS")
+
+
+def _process_status_gib(field: str) -> float | None:
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:
         return None
-    line = next((line for line in status.splitlines() if line.startswith("VmHWM:")), None)
+    line = next((line for line in status.splitlines() if line.startswith(f"{field}:")), None)
     return int(line.split()[1]) / 2**20 if line else None
 
 

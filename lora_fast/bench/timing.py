@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +94,68 @@ class RoundClock:
         return {
             "wall_s": list(wall_s), "cuda_event_s": self.cuda_event_s, "process_cpu_s": self.process_cpu_s, "gc_s": self.gc_s,
             "steal_s": self.steal_s, "clock_agreement": agreement,
+        }
+
+
+@dataclass
+class PhaseClock:
+    """Where each image's time goes: text encoding (the pipeline's `encode_prompt`), denoising (from there to the
+    VAE) and the VAE decode, from marks recorded as each phase starts and ends: CUDA events (recording one does
+    not wait on the GPU, so the watched images run as they would unwatched), or the host clock without CUDA."""
+
+    images: list[dict[str, list]] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def watching(self, pipe) -> Iterator[PhaseClock]:
+        """Mark the phases of every image `pipe` makes inside the with-block."""
+        patched = [(pipe, "encode_prompt", "text"), (pipe.vae, "decode", "decode")]
+        own = [(owner, name, vars(owner).get(name)) for owner, name, _ in patched]
+        for owner, name, phase in patched:
+            setattr(owner, name, self._marked(getattr(owner, name), phase))
+        try:
+            yield self
+        finally:
+            for owner, name, before in own:
+                if before is None:
+                    delattr(owner, name)
+                else:
+                    setattr(owner, name, before)
+
+    def _marked(self, function: Callable, phase: str) -> Callable:
+        @functools.wraps(function)
+        def marked(*args, **kwargs):
+            if phase == "text" and (not self.images or "decode" in self.images[-1]):
+                self.images.append({})
+            start = self._mark()
+            result = function(*args, **kwargs)
+            marks = self.images[-1].setdefault(phase, [start, None])
+            marks[1] = self._mark()  # a second text encoding (true CFG) extends the phase
+            return result
+
+        return marked
+
+    @staticmethod
+    def _mark():
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            event = torch.cuda.Event(enable_timing=True)
+            event.record()
+            return event
+        return time.perf_counter()
+
+    @staticmethod
+    def _seconds(start, end) -> float:
+        if isinstance(start, float):
+            return end - start
+        end.synchronize()
+        return start.elapsed_time(end) / 1e3
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """Per image: seconds of text encoding, denoising and VAE decode (images that reached their decode)."""
+        whole = [marks for marks in self.images if "text" in marks and "decode" in marks]
+        return {
+            "text_s": [self._seconds(*marks["text"]) for marks in whole],
+            "denoise_s": [self._seconds(marks["text"][1], marks["decode"][0]) for marks in whole],
+            "decode_s": [self._seconds(*marks["decode"]) for marks in whole],
         }
 
 
