@@ -25,6 +25,7 @@
 #                    the cap in a fresh process: peak host memory with the transformer read into FP8 layer by layer (issue 29)
 #   rtx4090_streamed_suite   the suite's rtx4090_streamed case (its pipeline read from the session's, saved as a folder) and
 #                    rtx4090_baseline after it, one process: the 24 GB ratio (a 3-round run took 393 s alone, 0052)
+#   rtx4090_streamed_swap   rtx4090_streamed's hot-swap sequence under the cap: each fold re-reads its exact weights from the folder
 #   rtx4090_levers   rtx4090_optimized beside its single-lever variants under a 24 GB cap, one process (issue 29): T5 in FP8
 #                    and resident (+t5_fp8), the LoRA folded into the FP8 weights (+folded)
 #   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
@@ -117,6 +118,7 @@ for job in "$@"; do
     rtx4090_levers) bench rtx4090_levers 570 --rounds 3 --gpu-memory-gb 24 --timeout 150 -o timeout_func_only=true $(cases test_preset rtx4090_optimized) \
       $(cases test_variant rtx4090_optimized+t5_fp8 rtx4090_optimized+folded);;
     rtx4090_swap) bench rtx4090_swap 420 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
+    rtx4090_streamed_swap) bench rtx4090_streamed_swap 560 --gpu-memory-gb 24 --timeout 330 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_streamed]";;
     rtx4090_cli) with_peak_rss 400 python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \
       --height 1024 --width 1024 --steps 28 --prompt "a lighthouse on a cliff at dusk" --out "$OUT/rtx4090_optimized.png" >"$OUT/rtx4090_cli.log" 2>&1
       echo "rtx4090_cli: exit $?";;

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from lora_fast.bench.memory import (
-    GpuMemoryError, clean_slate, gpu_memory_cap, host_memory_gib, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory, reset_peak_memory,
+    GpuMemoryError, allocator_retries, clean_slate, gpu_memory_cap, host_memory_gib, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory,
+    reset_peak_memory,
 )
 from lora_fast.bench.pictures import case_pictures, save_png
 from lora_fast.bench.profiling import profile_call
@@ -60,9 +61,11 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
                     block_runs = pipe.lora_fast.block_runs
                     if block_runs is not None:
                         block_runs.clear()  # the timed images' own
+                    retries = allocator_retries()
                     with recompile_guard(config), phases.watching(pipe):
                         output = benchmark.pedantic(timed, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
                     recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
+                    retries = None if retries is None else allocator_retries() - retries
                     peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
                     cache_runs = {} if block_runs is None else {"step_cache_runs": block_runs.to_dict()}
                     if config.static_activation_scales:  # one more image per LoRA, eager over the compiled code: what saturated
@@ -89,7 +92,7 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
             config=config.to_dict(), workload=workload.to_dict(), revision=revision, planted_slowdown=planted,
             rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []), phases=phases.to_dict(),
             first_call_s=first_call_s, first_call_cache=cache, first_call_vs_last_image=first_vs_last, gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, peak_mem_to_first_call_GiB=peak_to_first_call,
-            recompiles=recompiles, warmup_images=warmup_images,
+            recompiles=recompiles, warmup_images=warmup_images, cuda_alloc_retries=retries,
             peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far", host_rss_at_start_GiB=host_at_start,
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
             **similarity(output.image, reference.image), **measured, within_limits=within, held_to=config.arithmetic.value, calibration=held.to_dict(),

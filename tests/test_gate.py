@@ -264,6 +264,9 @@ def test_report_flags_a_case_whose_own_check_failed(tmp_path):
     rerecorded["extra_info"]["cuda_graph_rerecords"] = 56
     rows = report.read_rows([stored_run(tmp_path, 1, [case("baseline", 5.6), case("recompiled", 3.0, recompiles=2), rerecorded])])
     assert [row.flags for row in rows] == [(), ("2 recompiles while timing",), ("56 CUDA graphs re-recorded while timing",)]
+    squeezed = case("capped", 11.0)
+    squeezed["extra_info"]["cuda_alloc_retries"] = 84  # the allocator freed its cache and retried while timing
+    assert [row.flags for row in report.read_rows([stored_run(tmp_path, 2, [squeezed])])] == [("84 allocator retries while timing",)]
 
 
 def test_the_table_shows_what_a_step_cache_skipped_and_only_then_the_column(tmp_path):

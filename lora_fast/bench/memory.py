@@ -73,6 +73,12 @@ def _process_status_gib(field: str) -> float | None:
     return int(line.split()[1]) / 2**20 if line else None
 
 
+def allocator_retries() -> int | None:
+    """How often CUDA's caching allocator has freed its cache and retried an allocation that did not fit (each a
+    device-wide synchronize): a run squeezed by its memory cap shows it here. None without CUDA."""
+    return torch.cuda.memory_stats().get("num_alloc_retries", 0) if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+
+
 def peak_memory_gib() -> float | None:
     """Peak GPU memory allocated since the last reset, in GiB; None without CUDA."""
     return torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None

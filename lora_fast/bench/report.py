@@ -91,6 +91,13 @@ def _failed_checks(info: dict) -> tuple[str, ...]:
     return tuple(f"{info[key]} {label}" for key, label in counts.items() if isinstance(info.get(key), int) and info[key] > 0)
 
 
+def _squeezed(info: dict) -> tuple[str, ...]:
+    """A case whose images did not fit the allocator's cache while timed: each retry freed the cache, synchronized the
+    GPU and allocated again, so its time holds memory management (a cap standing in for a smaller card shows it)."""
+    retries = info.get("cuda_alloc_retries")
+    return (f"{retries} allocator retries while timing",) if isinstance(retries, int) and not isinstance(retries, bool) and retries > 0 else ()
+
+
 def read_json(path: Path) -> dict:
     """A stored run, once its outline is a pytest-benchmark file's: an object whose `benchmarks` is a list of
     objects, each with `stats` and `extra_info` objects. Anything else is a ReportError naming the file and field."""
@@ -204,7 +211,7 @@ def file_rows(path: Path, data: dict | None = None) -> list[Row]:
             lora_error_limit=numbers["lora_error_limit"], within_limits=within, recompiles=recompiles, planted_slowdown=planted, gpu=gpu,
             source=str(path), revision=info.get("revision"), gpu_memory_cap_GiB=numbers["gpu_memory_cap_GiB"], not_finite=not_finite,
             skipped_fraction=_skipped_fraction(path, bench, info), held_to=_held_to(path, bench, info), quantized_limit=numbers["quantized_limit"],
-            flags=_flags(cv, rounds_done, agreement, planted) + tuple(f"{field} = {numbers[field]}" for field in not_finite) + _failed_checks(info),
+            flags=_flags(cv, rounds_done, agreement, planted) + tuple(f"{field} = {numbers[field]}" for field in not_finite) + _failed_checks(info) + _squeezed(info),
         ))
     return rows
 
