@@ -21,7 +21,9 @@ from lora_fast.lora.targets import target_modules
 from lora_fast.optimize import compiled_graphs, optimize, optimized, recompile_guard, restore
 from lora_fast.speed.cudagraphs import recorded_graphs
 
-SERVING_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items() if config.fold_lora and config.compiled and config.context_parallel == 1}
+# Each case optimizes the session's pipeline; a streamed config's own load and swaps are test_presets' (case_source).
+SERVING_CASES = {name: config for name, config in {**PRESETS, **VARIANTS}.items()
+                 if config.fold_lora and config.compiled and config.context_parallel == 1 and not config.streamed_load}
 
 
 def lora_sets(loras: list) -> list:

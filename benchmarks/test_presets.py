@@ -4,15 +4,19 @@ timed apart and never mixed in; what the compile caches held for it is stored be
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Callable, Iterator
 
 import pytest
 import torch
+from diffusers import DiffusionPipeline
 
 from lora_fast.bench.memory import (
     GpuMemoryError, allocator_retries, clean_slate, gpu_memory_cap, host_memory_gib, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory,
     reset_peak_memory,
 )
+from lora_fast.bench.parking import parked
 from lora_fast.bench.pictures import case_pictures, save_png
 from lora_fast.bench.profiling import profile_call
 from lora_fast.bench.provenance import compile_cache_probe
@@ -38,12 +42,12 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
         cap, planted = request.config.getoption("--gpu-memory-gb"), request.config.getoption("--plant-slowdown")
         clock, phases = RoundClock(), PhaseClock()
         timed = clock.wrap(slowed_down(render, planted) if planted else render)
-        clean_slate()
-        host_window, host_at_start = reset_peak_host_memory(), host_memory_gib()
         try:
-            with gpu_memory_cap(cap, config.name):
+            with case_source(request, config, device) as source, gpu_memory_cap(cap, config.name):
+                clean_slate()
+                host_window, host_at_start = reset_peak_host_memory(), host_memory_gib()
                 reset_peak_memory()
-                with optimized(case_pipeline(request, config, device), config, loras[0], device=device) as pipe:
+                with optimized(source(), config, loras[0], device=device) as pipe:
                     notice = first_call_notice(config, tiny=request.config.getoption("--model") == TINY)
                     if notice:
                         say(request.config, f"\n{notice}")
@@ -110,13 +114,20 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
     return run
 
 
-def case_pipeline(request, config: OptimizationConfig, device: str):
-    """The pipeline a case optimizes: the session's, or for a `streamed_load` config one read from the session's
-    pipeline saved as a folder (`saved_pipeline`), its transformer streamed onto `device` in FP8 as a user's
-    checkpoint is read, and freed when the case ends."""
+@contextlib.contextmanager
+def case_source(request, config: OptimizationConfig, device: str) -> Iterator[Callable[[], DiffusionPipeline]]:
+    """What a case optimizes, as a function its memory windows call: the session's pipeline, or for a `streamed_load`
+    config one read from the session's pipeline saved as a folder (`saved_pipeline`), its transformer streamed onto
+    `device` in FP8 as a user's checkpoint is read, and freed when the case ends. Meanwhile the session's pipeline is
+    parked on disk (read back from that folder after), so the case's host and GPU peaks are its own."""
+    base = request.getfixturevalue("base_pipe")
     if not config.streamed_load:
-        return request.getfixturevalue("base_pipe")
-    return load_for(config, str(request.getfixturevalue("saved_pipeline")), device)
+        yield lambda: base
+        return
+    folder = request.getfixturevalue("saved_pipeline")
+    with parked(base, folder):
+        clean_slate()
+        yield lambda: load_for(config, str(folder), device)
 
 
 def static_scale_saturation(pipe, loras: list, render) -> list[float]:
@@ -177,27 +188,28 @@ def test_hotswap_sequence(benchmark, request, hotswap_case, device, loras, max_r
     sequence from optimize on (under --gpu-memory-gb when given). The benchmark's rounds are the images after the swaps."""
     config = dataclasses.replace(HOTSWAP_CASES[hotswap_case], max_rank=max_rank)
     cap = request.config.getoption("--gpu-memory-gb")
-    clean_slate()
-    reset_peak_memory()
-    with gpu_memory_cap(cap, config.name), optimized(case_pipeline(request, config, device), config, loras[0], device=device) as pipe:
-        render(pipe)  # compile
-        graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
-        swap_s: list[float] = []
-        order = iter(loras[1:] + loras[:1])
+    with case_source(request, config, device) as source, gpu_memory_cap(cap, config.name):
+        clean_slate()
+        reset_peak_memory()
+        with optimized(source(), config, loras[0], device=device) as pipe:
+            render(pipe)  # compile
+            graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
+            swap_s: list[float] = []
+            order = iter(loras[1:] + loras[:1])
 
-        def swap():
-            start = synced_timer()
-            pipe.lora_fast.lora.load(next(order))
-            swap_s.append(synced_timer() - start)
-            return (pipe,), {}
+            def swap():
+                start = synced_timer()
+                pipe.lora_fast.lora.load(next(order))
+                swap_s.append(synced_timer() - start)
+                return (pipe,), {}
 
-        with recompile_guard(config):
-            benchmark.pedantic(render, setup=swap, rounds=len(loras), warmup_rounds=0, iterations=1)
-        recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
-        benchmark.extra_info.update(
-            config=config.to_dict(), workload=workload.to_dict(), revision=revision, swap_s=swap_s,
-            image_s_after_each_swap=list(benchmark.stats.stats.data) if benchmark.stats else [],  # None when disabled
-            recompiles=recompiles, cuda_graph_rerecords=rerecords, loras=len(loras), gpu_memory_cap_GiB=cap, peak_mem_GiB=peak_memory_gib(),
-        )
-        assert recompiles == 0 and rerecords == 0, f"{hotswap_case}: {recompiles} recompiles, {rerecords} CUDA-graph re-records over the swaps"
+            with recompile_guard(config):
+                benchmark.pedantic(render, setup=swap, rounds=len(loras), warmup_rounds=0, iterations=1)
+            recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
+            benchmark.extra_info.update(
+                config=config.to_dict(), workload=workload.to_dict(), revision=revision, swap_s=swap_s,
+                image_s_after_each_swap=list(benchmark.stats.stats.data) if benchmark.stats else [],  # None when disabled
+                recompiles=recompiles, cuda_graph_rerecords=rerecords, loras=len(loras), gpu_memory_cap_GiB=cap, peak_mem_GiB=peak_memory_gib(),
+            )
+            assert recompiles == 0 and rerecords == 0, f"{hotswap_case}: {recompiles} recompiles, {rerecords} CUDA-graph re-records over the swaps"
     clean_slate()

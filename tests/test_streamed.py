@@ -10,6 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
+from lora_fast.bench.parking import parked
 from lora_fast.cli import main
 from lora_fast.config import PRESETS, VARIANTS, OptimizationConfig
 from lora_fast.optimize import optimize, restore
@@ -107,3 +108,15 @@ def test_save_writes_a_folder_once_and_never_over_one(tmp_path, capsys):
     assert {path: path.stat().st_mtime_ns for path in out.rglob("*")} == written
     streamed = load_streamed(str(out), "cpu", "cpu", torch.float32)
     assert streamed.transformer.proj_out.weight.dtype is torch.float8_e4m3fn
+
+
+def test_a_pipeline_parked_on_disk_frees_every_stored_weight_and_reads_it_back_bit_for_bit(tiny_pipe, saved, generate):
+    """What the suite does to its own pipeline while a streamed case runs, so that the case's memory is its own."""
+    models = {name: model for name, model in tiny_pipe.components.items() if isinstance(model, torch.nn.Module)}
+    weights = {name: {key: value.clone() for key, value in model.state_dict().items()} for name, model in models.items()}
+    image = generate(tiny_pipe)
+    unique = {value.data_ptr(): value.nbytes for model in models.values() for value in model.state_dict().values()}
+    with parked(tiny_pipe, saved) as freed:
+        assert freed == sum(unique.values()) and all(value.numel() == 0 for model in models.values() for value in model.state_dict().values())
+    assert all(torch.equal(value, models[name].state_dict()[key]) for name, stored in weights.items() for key, value in stored.items())
+    assert torch.equal(generate(tiny_pipe), image)
