@@ -11,7 +11,7 @@ from lora_fast.bench.similarity import relative_error
 from lora_fast.config import Offload, OptimizationConfig
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import optimized
-from lora_fast.speed.offload import placements
+from lora_fast.speed.offload import _group_offload, placements
 
 PLACEMENTS = {
     "all model-offloaded": dict(offload="model", text_encoder_offload="model"),
@@ -54,3 +54,23 @@ def test_each_placement_gives_the_resident_image_and_undoes(case, start):
         else:  # on the CPU between uses (sequential: on the meta device, its weights in CPU memory)
             assert "cuda" not in where[name], (name, where[name])
     assert all(parameter.device.type == start for name in placements(config) for parameter in getattr(pipe, name).parameters())
+
+
+def test_group_offloading_moves_each_block_of_every_model_on_its_own(tiny_pipe):
+    """T5 keeps its blocks in `encoder.block` and CLIP in `encoder.layers`: diffusers groups only a module's own
+    children, so each text encoder moved whole unless told where its blocks are (`block_parents`)."""
+    from diffusers.hooks.group_offloading import _GROUP_OFFLOADING
+
+    for name in ("text_encoder", "text_encoder_2", "transformer"):
+        model = getattr(tiny_pipe, name)
+        undo = _group_offload(model, torch.device("cpu"))  # the grouping is the same on any device; streams need CUDA
+        try:
+            def group(module):
+                hook = module._diffusers_hook.get_hook(_GROUP_OFFLOADING) if hasattr(module, "_diffusers_hook") else None
+                return None if hook is None else hook.group
+            lists = [child for module in model.modules() for child in module.children() if isinstance(child, torch.nn.ModuleList)]
+            blocks = [block for blocks in lists if group(blocks[0]) is not None for block in blocks]
+            assert len(blocks) >= 2 and len({id(group(block)) for block in blocks}) == len(blocks), name
+        finally:
+            undo()
+        assert not any(hasattr(module, "_diffusers_hook") and module._diffusers_hook.get_hook(_GROUP_OFFLOADING) for module in model.modules())
