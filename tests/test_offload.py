@@ -56,21 +56,28 @@ def test_each_placement_gives_the_resident_image_and_undoes(case, start):
     assert all(parameter.device.type == start for name in placements(config) for parameter in getattr(pipe, name).parameters())
 
 
-def test_group_offloading_moves_each_block_of_every_model_on_its_own(tiny_pipe):
-    """T5 keeps its blocks in `encoder.block` and CLIP in `encoder.layers`: diffusers groups only a module's own
-    children, so each text encoder moved whole unless told where its blocks are (`block_parents`)."""
+
+def test_group_offloading_moves_no_more_than_one_block_of_any_model_at_a_time(tiny_pipe):
+    """T5 keeps its blocks in `encoder.block` and CLIP in `encoder.layers`: diffusers' block-level grouping sees a
+    module's own lists only, and moved each text encoder whole; no offloading group may hold two blocks."""
     from diffusers.hooks.group_offloading import _GROUP_OFFLOADING
+
+    def block_lists(module):  # the outermost lists of blocks
+        for child in module.children():
+            yield from [child] if isinstance(child, torch.nn.ModuleList) else block_lists(child)
 
     for name in ("text_encoder", "text_encoder_2", "transformer"):
         model = getattr(tiny_pipe, name)
+        blocks = [block for blocks in block_lists(model) for block in blocks]
         undo = _group_offload(model, torch.device("cpu"))  # the grouping is the same on any device; streams need CUDA
         try:
-            def group(module):
-                hook = module._diffusers_hook.get_hook(_GROUP_OFFLOADING) if hasattr(module, "_diffusers_hook") else None
-                return None if hook is None else hook.group
-            lists = [child for module in model.modules() for child in module.children() if isinstance(child, torch.nn.ModuleList)]
-            blocks = [block for blocks in lists if group(blocks[0]) is not None for block in blocks]
-            assert len(blocks) >= 2 and len({id(group(block)) for block in blocks}) == len(blocks), name
+            hooks = [module._diffusers_hook.get_hook(_GROUP_OFFLOADING) for module in model.modules() if hasattr(module, "_diffusers_hook")]
+            groups = list({id(hook.group): hook.group for hook in hooks if hook is not None}.values())
+            def overlaps(module, block):  # one inside the other
+                return any(module is part for part in block.modules()) or any(block is part for part in module.modules())
+
+            held = [{index for index, block in enumerate(blocks) for module in group.modules if overlaps(module, block)} for group in groups]
+            assert len(blocks) >= 2 and len(groups) > len(blocks) and all(len(indices) <= 1 for indices in held), (name, held)
         finally:
             undo()
         assert not any(hasattr(module, "_diffusers_hook") and module._diffusers_hook.get_hook(_GROUP_OFFLOADING) for module in model.modules())

@@ -106,8 +106,10 @@ def _group_offload(module: torch.nn.Module, device: torch.device) -> Undo:
     from diffusers.hooks.group_offloading import _GROUP_OFFLOADING, _LAZY_PREFETCH_GROUP_OFFLOADING
     from diffusers.hooks.hooks import HookRegistry
 
-    apply_group_offloading(module, onload_device=device, offload_type="block_level", num_blocks_per_group=1, use_stream=device.type == "cuda",
-                           block_modules=block_parents(module))
+    if blocks_below_children(module):  # layer by layer: diffusers' nested block groups (block_modules) clash on CUDA streams
+        apply_group_offloading(module, onload_device=device, offload_type="leaf_level", use_stream=device.type == "cuda")
+    else:
+        apply_group_offloading(module, onload_device=device, offload_type="block_level", num_blocks_per_group=1, use_stream=device.type == "cuda")
 
     def undo() -> None:
         registry = HookRegistry.check_if_exists_or_initialize(module)
@@ -117,22 +119,13 @@ def _group_offload(module: torch.nn.Module, device: torch.device) -> Undo:
     return undo
 
 
-def block_parents(module: torch.nn.Module) -> list[str] | None:
-    """Names of the modules between `module` and its lists of blocks, for diffusers' block-level offloading, which
-    looks for blocks among a module's own children and moves everything else whole: transformers' T5 keeps its
-    blocks in `encoder.block` and CLIP in `encoder.layers`, so without these names each text encoder crossed to the
-    GPU in one piece (T5: 9.5 GB). A model's own `_group_offload_block_modules` wins; None where the blocks are children."""
-    own = getattr(module, "_group_offload_block_modules", None)
-    if own is not None:
-        return list(own)
-    names: set[str] = set()
 
-    def walk(parent: torch.nn.Module, path: list[str]) -> None:
-        for name, child in parent.named_children():
-            if isinstance(child, (torch.nn.ModuleList, torch.nn.Sequential)):
-                names.update(path)
-            else:
-                walk(child, [*path, name])
-
-    walk(module, [])
-    return sorted(names) or None
+def blocks_below_children(module: torch.nn.Module) -> bool:
+    """Whether `module` keeps its lists of blocks below its own children (transformers' T5 in `encoder.block`, CLIP in
+    `encoder.layers`): diffusers' block-level offloading groups a module's own lists and moves everything else whole,
+    so it would move such a model to the GPU in one piece (T5: 9.5 GB). A model that names its blocks itself
+    (`_group_offload_block_modules`) is grouped by diffusers as it says."""
+    lists = (torch.nn.ModuleList, torch.nn.Sequential)
+    if getattr(module, "_group_offload_block_modules", None) or any(isinstance(child, lists) for child in module.children()):
+        return False
+    return any(isinstance(inner, lists) for inner in module.modules())
