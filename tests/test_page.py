@@ -177,3 +177,13 @@ def test_a_served_stream_gets_its_table_with_the_overhead_red_past_the_goal(tmp_
     assert len(rows) == 2 and "+1.25%" in rows[0] and "+4.50%" in rows[1]
     assert "class=flagged" not in rows[0] and "class=flagged" in rows[1]
     assert "0.600 / 7.000 / 7.500" in rows[0]  # concurrency 4: images/s, p50, p95
+
+
+def test_a_case_that_timed_its_phases_gets_them_in_a_table_with_the_rest_of_its_image(tmp_path):
+    info = {"phases": {"text_s": [0.9, 1.1, 1.0], "denoise_s": [3.0, 3.2, 3.1], "decode_s": [0.2, 0.4, 0.3]},
+            "workload": {"model": "flux-dev-random", "height": 1024, "width": 1024, "steps": 28}}
+    path = tmp_path / "0001_phased.json"
+    path.write_text(json.dumps({"machine_info": {"gpu": "NVIDIA H100 80GB HBM3"}, "benchmarks": [{"name": "test_preset[rtx4090_streamed]", "stats": {"median": 4.6}, "extra_info": info}]}))
+    made = page.page([path])
+    row = next(line for line in made.splitlines() if "test_preset[rtx4090_streamed]" in line and "<td>" in line)
+    assert "id='phases'" in made and "<td>1.000</td><td>3.100</td><td>0.300</td><td>0.200</td><td>4.600</td>" in row

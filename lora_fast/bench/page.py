@@ -9,6 +9,7 @@ import argparse
 import functools
 import html
 import json
+import statistics
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -342,6 +343,22 @@ def serving_table(paths: list[Path]) -> str:
     return _table("serving", head, lines)
 
 
+def phases_table(paths: list[Path]) -> str:
+    """Every stored case that timed its images' phases (`phases`): the median seconds of text encoding, denoising and
+    VAE decode, and what is left of the median image outside them (preparing latents, moving the image off the GPU)."""
+    lines = []
+    for path, data, bench, info in _cases_storing(paths, "phases"):
+        phases, image = info["phases"], bench.get("stats", {}).get("median")
+        medians = [_median_value(phases.get(key, [])) for key in ("text_s", "denoise_s", "decode_s")]
+        rest = image - sum(medians) if isinstance(image, (int, float)) and None not in medians else None
+        lines.append(_table_row([*_case_cells(path, data, bench, info), *(_number(value, 3) for value in (*medians, rest, image))], flagged=False))
+    return _table("phases", ["Run", "Case", "GPU", "Workload", "Text encoding (s)", "Denoising (s)", "VAE decode (s)", "Rest (s)", "Image (s)"], lines)
+
+
+def _median_value(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
 def _cases_storing(paths: list[Path], key: str) -> Iterator[tuple[Path, dict, dict, dict]]:
     """(file, its data, case, extra_info) of every stored case whose extra_info holds `key`."""
     for path in paths:
@@ -369,7 +386,7 @@ def _table(kind: str, head: list[str], lines: list[str]) -> str:
 
 
 def _median(values: list[float]) -> str:
-    return _number(sorted(values)[len(values) // 2] if values else None, 3)
+    return _number(_median_value(values), 3)
 
 
 STYLE = """
@@ -403,6 +420,10 @@ def page(paths: list[Path]) -> str:
     if costs:
         body += ["<h2 id='sizes'>Requests of any size</h2><p>A pipeline prepared for a range of sizes, given a shuffled sequence of sizes "
                  "and batches: time per image against megapixels beside the floor of the same work, and what batching pays.</p>", costs]
+    phased = phases_table(paths)
+    if phased:
+        body += ["<h2 id='phases'>Where an image's time goes</h2><p>Each timed image's text encoding, denoising and VAE decode, from "
+                 "CUDA events recorded as each starts and ends (medians over the rounds).</p>", phased]
     served = serving_table(paths)
     if served:
         body += [f"<h2 id='serving'>Served over HTTP</h2><p>A stream of requests over several LoRA sets made directly through "
