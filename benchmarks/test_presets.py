@@ -126,7 +126,6 @@ def case_source(request, config: OptimizationConfig, device: str) -> Iterator[Ca
         return
     folder = request.getfixturevalue("saved_pipeline")
     with parked(base, folder):
-        clean_slate()
         yield lambda: load_for(config, str(folder), device)
 
 

@@ -106,10 +106,9 @@ def _group_offload(module: torch.nn.Module, device: torch.device) -> Undo:
     from diffusers.hooks.group_offloading import _GROUP_OFFLOADING, _LAZY_PREFETCH_GROUP_OFFLOADING
     from diffusers.hooks.hooks import HookRegistry
 
-    if blocks_below_children(module):  # layer by layer: diffusers' nested block groups (block_modules) clash on CUDA streams
-        apply_group_offloading(module, onload_device=device, offload_type="leaf_level", use_stream=device.type == "cuda")
-    else:
-        apply_group_offloading(module, onload_device=device, offload_type="block_level", num_blocks_per_group=1, use_stream=device.type == "cuda")
+    # layer by layer where the blocks sit lower: diffusers' nested block groups (block_modules) clash on CUDA streams
+    level = {"offload_type": "leaf_level"} if blocks_below_children(module) else {"offload_type": "block_level", "num_blocks_per_group": 1}
+    apply_group_offloading(module, onload_device=device, use_stream=device.type == "cuda", **level)
 
     def undo() -> None:
         registry = HookRegistry.check_if_exists_or_initialize(module)
@@ -117,7 +116,6 @@ def _group_offload(module: torch.nn.Module, device: torch.device) -> Undo:
             registry.remove_hook(name, recurse=True)
 
     return undo
-
 
 
 def blocks_below_children(module: torch.nn.Module) -> bool:
