@@ -56,7 +56,6 @@ def test_each_placement_gives_the_resident_image_and_undoes(case, start):
     assert all(parameter.device.type == start for name in placements(config) for parameter in getattr(pipe, name).parameters())
 
 
-
 def test_group_offloading_moves_no_more_than_one_block_of_any_model_at_a_time(tiny_pipe):
     """T5 keeps its blocks in `encoder.block` and CLIP in `encoder.layers`: diffusers' block-level grouping sees a
     module's own lists only, and moved each text encoder whole; no offloading group may hold two blocks."""
@@ -66,6 +65,9 @@ def test_group_offloading_moves_no_more_than_one_block_of_any_model_at_a_time(ti
         for child in module.children():
             yield from [child] if isinstance(child, torch.nn.ModuleList) else block_lists(child)
 
+    def overlaps(module, block):  # one inside the other
+        return any(module is part for part in block.modules()) or any(block is part for part in module.modules())
+
     for name in ("text_encoder", "text_encoder_2", "transformer"):
         model = getattr(tiny_pipe, name)
         blocks = [block for blocks in block_lists(model) for block in blocks]
@@ -73,9 +75,6 @@ def test_group_offloading_moves_no_more_than_one_block_of_any_model_at_a_time(ti
         try:
             hooks = [module._diffusers_hook.get_hook(_GROUP_OFFLOADING) for module in model.modules() if hasattr(module, "_diffusers_hook")]
             groups = list({id(hook.group): hook.group for hook in hooks if hook is not None}.values())
-            def overlaps(module, block):  # one inside the other
-                return any(module is part for part in block.modules()) or any(block is part for part in module.modules())
-
             held = [{index for index, block in enumerate(blocks) for module in group.modules if overlaps(module, block)} for group in groups]
             assert len(blocks) >= 2 and len(groups) > len(blocks) and all(len(indices) <= 1 for indices in held), (name, held)
         finally:
