@@ -115,7 +115,7 @@ for job in "$@"; do
     rtx4090_group) bench rtx4090_group 450 --rounds 3 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true $(cases test_preset rtx4090_group_offload);;
     rtx4090_offload) bench rtx4090_offload 570 --rounds 3 --gpu-memory-gb 24 --timeout 250 -o timeout_func_only=true $(cases test_preset rtx4090_offload) \
       "$P::test_hotswap_sequence[rtx4090_offload]";;
-    rtx4090_levers) bench rtx4090_levers 570 --rounds 3 --gpu-memory-gb 24 --timeout 150 -o timeout_func_only=true $(cases test_preset rtx4090_optimized) \
+    rtx4090_levers) bench rtx4090_levers 575 --rounds 3 --gpu-memory-gb 24 --timeout 240 -o timeout_func_only=true $(cases test_preset rtx4090_optimized) \
       $(cases test_variant rtx4090_optimized+t5_fp8 rtx4090_optimized+folded);;
     rtx4090_swap) bench rtx4090_swap 420 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
     rtx4090_streamed_swap) bench rtx4090_streamed_swap 560 --gpu-memory-gb 24 --timeout 330 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_streamed]";;
