@@ -6,6 +6,8 @@ Run: `pytest benchmarks` (tiny pipeline, CPU presets), `pytest benchmarks -m h10
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -69,12 +71,14 @@ def base_pipe(request, model, device):
 
 
 @pytest.fixture(scope="session")
-def saved_pipeline(base_pipe, tmp_path_factory) -> Path:
+def saved_pipeline(base_pipe, tmp_path_factory) -> Iterator[Path]:
     """The session's pipeline saved as a folder with safetensors shards, as a user's checkpoint is stored: what the
-    streamed cases read (`streamed_load`)."""
+    streamed cases read (`streamed_load`). Removed when the session ends: pytest keeps its last three temporary
+    folders, and three copies of Flux's (33 GB each) fill a 64 GiB disk."""
     folder = tmp_path_factory.mktemp("saved_pipeline")
     base_pipe.save_pretrained(folder, safe_serialization=True, max_shard_size="5GB")
-    return folder
+    yield folder
+    shutil.rmtree(folder)
 
 
 @pytest.fixture(scope="session")

@@ -161,18 +161,20 @@ def test_a_taken_number_moves_a_save_to_the_next_free_one(tmp_path, monkeypatch)
     assert second.name == "0006_run.json" and json.loads(first.read_text()) == {"benchmarks": [1]}
 
 
-def test_a_quantized_case_past_fp8s_own_limit_fails():
+def test_a_quantized_case_past_fp8s_own_limit_fails(tmp_path):
     """The CPU twin of the FP8 limit: with our FP8 layer broken on purpose (tests/plant_fp8_error.py), the tiny
-    pipeline's FP8 case fails naming the limit (unbroken, the same case passes in every benchmark run)."""
+    pipeline's FP8 cases fail naming the limit, read whole or streamed from a saved folder (unbroken, the same cases
+    pass in every benchmark run). The session removes the folder it saved for the streamed case."""
     import subprocess
 
-    root = Path(__file__).parent.parent
+    root, cases = Path(__file__).parent.parent, ("no_fa3-graphs", "no_fa3-graphs+streamed")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "benchmarks/test_presets.py::test_variant[no_fa3-graphs]", "-p", "tests.plant_fp8_error", "--benchmark-disable", "-q",
-         "-p", "no:warnings", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", *(f"benchmarks/test_presets.py::test_variant[{case}]" for case in cases), "-p", "tests.plant_fp8_error", "--benchmark-disable",
+         "-q", "-p", "no:warnings", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "session")],
         cwd=root, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(root)},
     )
-    assert result.returncode == 1 and "no_fa3-graphs errs more than FP8 arithmetic allows" in result.stdout, result.stdout[-3000:]
+    assert result.returncode == 1 and all(f"{case} errs more than FP8 arithmetic allows" in result.stdout for case in cases), result.stdout[-3000:]
+    assert "2 failed" in result.stdout and not list((tmp_path / "session").glob("saved_pipeline*/*")), result.stdout[-3000:]
 
 
 def test_a_run_stopped_by_its_time_limit_keeps_the_cases_it_finished(tmp_path):

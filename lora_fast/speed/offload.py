@@ -103,16 +103,16 @@ def _group_offload(module: torch.nn.Module, device: torch.device) -> Undo:
     """Group offloading (one block at a time, the next one's transfer on a CUDA stream); the undo removes its
     hooks and leaves the module on the CPU."""
     from diffusers.hooks import apply_group_offloading
-    from diffusers.hooks.group_offloading import _GROUP_OFFLOADING, _LAZY_PREFETCH_GROUP_OFFLOADING
+    from diffusers.hooks.group_offloading import _GROUP_OFFLOADING, _LAYER_EXECUTION_TRACKER, _LAZY_PREFETCH_GROUP_OFFLOADING
     from diffusers.hooks.hooks import HookRegistry
 
     # layer by layer where the blocks sit lower: diffusers' nested block groups (block_modules) clash on CUDA streams
     level = {"offload_type": "leaf_level"} if blocks_below_children(module) else {"offload_type": "block_level", "num_blocks_per_group": 1}
     apply_group_offloading(module, onload_device=device, use_stream=device.type == "cuda", **level)
 
-    def undo() -> None:
+    def undo() -> None:  # a layer the first streamed pass never ran keeps its execution tracker: a second offload would clash with it
         registry = HookRegistry.check_if_exists_or_initialize(module)
-        for name in (_LAZY_PREFETCH_GROUP_OFFLOADING, _GROUP_OFFLOADING):
+        for name in (_LAYER_EXECUTION_TRACKER, _LAZY_PREFETCH_GROUP_OFFLOADING, _GROUP_OFFLOADING):
             registry.remove_hook(name, recurse=True)
 
     return undo
