@@ -83,3 +83,25 @@ def test_group_offloading_moves_no_more_than_one_block_of_any_model_at_a_time(ti
         finally:
             undo()
         assert not any(hasattr(module, "_diffusers_hook") and module._diffusers_hook.hooks for module in model.modules()), name  # nothing left to clash with the next offload
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="page-locked host memory needs a CUDA GPU")
+def test_group_offloading_on_streams_keeps_one_host_copy_of_each_weight():
+    """Streamed group offloading transfers from page-locked memory; each weight is pinned where it lies, so the
+    tensors diffusers transfers from are the model's own, not a second copy of the model in host memory."""
+    from diffusers.hooks.group_offloading import _GROUP_OFFLOADING
+
+    from lora_fast.pipelines import load_pipeline
+
+    pipe = load_pipeline("tiny", device="cpu", dtype=torch.bfloat16)
+    for name in ("text_encoder_2", "transformer"):
+        model = getattr(pipe, name)
+        undo = _group_offload(model, torch.device("cuda"))
+        try:
+            own = {tensor.data_ptr() for tensor in model.state_dict().values()}
+            hooks = [module._diffusers_hook.get_hook(_GROUP_OFFLOADING) for module in model.modules() if hasattr(module, "_diffusers_hook")]
+            sources = [tensor for hook in hooks if hook is not None for tensor in hook.group.cpu_param_dict.values()]
+            assert sources and all(tensor.is_pinned() and tensor.data_ptr() in own for tensor in sources), name
+        finally:
+            undo()
