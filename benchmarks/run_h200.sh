@@ -24,8 +24,10 @@
 #   rtx4090_streamed `lora-fast save` of flux-dev-random as a folder, then `lora-fast generate` of rtx4090_streamed from it under
 #                    the cap in a fresh process: peak host memory with the transformer read into FP8 layer by layer (issue 29)
 #   rtx4090_streamed_suite   the suite's rtx4090_streamed case (its pipeline read from the session's, saved as a folder) and
-#                    rtx4090_baseline after it, one process: the 24 GB ratio (a 3-round run took 393 s alone, 0052)
+#                    rtx4090_baseline after it, one process: the 24 GB ratio (568 s for both, 0054)
 #   rtx4090_streamed_swap   rtx4090_streamed's hot-swap sequence under the cap: each fold re-reads its exact weights from the folder
+#   rtx4090_streamed_levers rtx4090_streamed beside rtx4090_streamed+t5_fp8 (T5 in FP8, every text encoder resident) under the
+#                    cap, one process: time, GPU and host peaks, LoRA error with T5 in FP8 (issue 29)
 #   rtx4090_levers   rtx4090_optimized beside its single-lever variants under a 24 GB cap, one process (issue 29): T5 in FP8
 #                    and resident (+t5_fp8), the LoRA folded into the FP8 weights (+folded)
 #   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
@@ -64,6 +66,7 @@ with_peak_rss() {  # with_peak_rss LIMIT_S COMMAND...: run it under a time limit
 }
 bench() {  # bench JOB LIMIT_S ARGS...
   local job=$1 limit=$2; shift 2
+  rm -rf /tmp/pytest-of-*/pytest-*/saved_pipeline*  # a process stopped by its limit leaves its saved pipeline (33 GB at full size)
   timeout "$limit" python3 -m pytest "${FULL[@]}" "$@" --benchmark-json "$OUT/$job.json" >"$OUT/$job.log" 2>&1
   echo "$job: exit $? after ${SECONDS}s"
   if [ -f "$OUT/$job.partial.json" ]; then echo "$job: stopped early; its finished cases are in $job.partial.json"; fi
@@ -129,6 +132,8 @@ for job in "$@"; do
       echo "rtx4090_streamed: exit $? after ${SECONDS}s"
       rm -rf /tmp/flux-dev-random;;  # 33 GB: the suite's own copy does not fit beside it on a 64 GiB disk
     rtx4090_streamed_suite) bench rtx4090_streamed_suite 575 --rounds 3 --gpu-memory-gb 24 --timeout 300 -o timeout_func_only=true $(cases test_preset rtx4090_streamed rtx4090_baseline);;
+    rtx4090_streamed_levers) bench rtx4090_streamed_levers 575 --rounds 3 --gpu-memory-gb 24 --timeout 300 -o timeout_func_only=true $(cases test_preset rtx4090_streamed) \
+      $(cases test_variant rtx4090_streamed+t5_fp8);;
     warm_versus) for preset in optimized reference_recipe; do
         timeout 540 python3 -m lora_fast warm --model flux-dev-random --preset $preset --lora-rank 128 --height 1024 --width 1024 \
           --steps 2 --out "/tmp/warm_$preset.bin" --overwrite >"$OUT/warm_$preset.log" 2>&1 &

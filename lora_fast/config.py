@@ -452,6 +452,10 @@ VARIANTS: dict[str, OptimizationConfig] = {
             PRESETS["rtx4090_optimized"], name="rtx4090_optimized+folded", fold_lora=True,
             notes="rtx4090_optimized with the LoRA folded into the FP8 weights (the exact base copies in host memory) instead of peft's unfused layers",
         ),
+        dataclasses.replace(
+            PRESETS["rtx4090_streamed"], name="rtx4090_streamed+t5_fp8", text_encoder_fp8=True, text_encoder_offload=Offload.NONE,
+            notes="rtx4090_streamed with T5 in FP8 and every text encoder resident: no text encoder in host memory crosses the bus per image",
+        ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+streamed", cuda_graphs=False, streamed_load=True,
                             notes="no_fa3-graphs read from a checkpoint folder layer by layer into FP8 (runs on a CPU)"),
         dataclasses.replace(PRESETS["context_parallel"], name="context_parallel-4", ulysses_degree=4, notes="context_parallel with Ulysses over 4 ranks"),

@@ -183,11 +183,14 @@ def test_offloading_without_cuda_is_refused_and_none_is_a_no_op(pipe):
 
 
 def test_an_offloading_config_loads_in_host_memory():
+    """And so does one that puts T5 in FP8: its bf16 weights would sit on a 24 GB card beside the FP8 transformer."""
     from lora_fast.speed.offload import loading_device
 
     offloading = [config for config in PRESETS.values() if config.offloaded]
     assert {config.name for config in offloading} >= {"rtx4090_baseline", "rtx4090_optimized", "rtx4090_group_offload", "rtx4090_offload"}
-    assert all(loading_device(config, "cuda") == torch.device("cpu") for config in offloading)
+    t5_fp8 = [config for config in VARIANTS.values() if config.text_encoder_fp8 and not config.offloaded]
+    assert {config.name for config in t5_fp8} == {"rtx4090_optimized+t5_fp8", "rtx4090_streamed+t5_fp8"}
+    assert all(loading_device(config, "cuda") == torch.device("cpu") for config in offloading + t5_fp8)
     assert loading_device(PRESETS["optimized"], "cuda") == torch.device("cuda")
 
 

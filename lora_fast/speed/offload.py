@@ -30,9 +30,10 @@ def placements(config: OptimizationConfig) -> dict[str, Offload]:
 
 def loading_device(config: OptimizationConfig, device: str | torch.device) -> torch.device:
     """Where to load a pipeline that will run `config` on `device`: host memory when the config offloads any
-    component (the card it is meant for may not hold the whole bf16 pipeline; `optimize(..., device=device)`
-    moves there what stays resident), `device` otherwise."""
-    return torch.device("cpu") if config.offloaded else torch.device(device)
+    component or puts T5 in FP8 (the card it is meant for may not hold the whole bf16 pipeline, nor T5's bf16
+    weights beside the FP8 transformer; `optimize(..., device=device)` moves there what stays resident, T5's FP8
+    layers built there one at a time), `device` otherwise."""
+    return torch.device("cpu") if config.offloaded or config.text_encoder_fp8 else torch.device(device)
 
 
 def enable_offload(pipe: FluxPipeline, config: OptimizationConfig, device: str | torch.device | None = None) -> Undo:
