@@ -13,8 +13,8 @@ import torch
 from diffusers import DiffusionPipeline
 
 from lora_fast.bench.memory import (
-    GpuMemoryError, allocator_retries, clean_slate, gpu_memory_cap, host_memory_gib, peak_host_memory_gib, peak_memory_gib, reset_peak_host_memory,
-    reset_peak_memory,
+    GpuMemoryError, allocator_retries, clean_slate, gpu_memory_cap, host_memory_gib, peak_host_memory_gib, peak_memory_gib, pinned_host_memory_gib,
+    reset_peak_host_memory, reset_peak_memory,
 )
 from lora_fast.bench.parking import parked
 from lora_fast.bench.pictures import case_pictures, save_png
@@ -45,7 +45,7 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
         try:
             with case_source(request, config, device) as source, gpu_memory_cap(cap, config.name):
                 clean_slate()
-                host_window, host_at_start = reset_peak_host_memory(), host_memory_gib()
+                host_window, host_at_start, pinned_at_start = reset_peak_host_memory(), host_memory_gib(), pinned_host_memory_gib()
                 reset_peak_memory()
                 with optimized(source(), config, loras[0], device=device) as pipe:
                     notice = first_call_notice(config, tiny=request.config.getoption("--model") == TINY)
@@ -70,7 +70,7 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
                         output = benchmark.pedantic(timed, args=(pipe,), rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1).cpu()
                     recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
                     retries = None if retries is None else allocator_retries() - retries
-                    peak, host_peak = peak_memory_gib(), peak_host_memory_gib()
+                    peak, host_peak, pinned = peak_memory_gib(), peak_host_memory_gib(), pinned_host_memory_gib()
                     cache_runs = {} if block_runs is None else {"step_cache_runs": block_runs.to_dict()}
                     if config.static_activation_scales:  # one more image per LoRA, eager over the compiled code: what saturated
                         by_lora = static_scale_saturation(pipe, loras, render)
@@ -98,6 +98,7 @@ def run_case(benchmark, request, device, loras, max_rank, render, reference, wit
             first_call_s=first_call_s, first_call_cache=cache, first_call_vs_last_image=first_vs_last, gpu_memory_cap_GiB=cap, peak_mem_GiB=peak, peak_mem_to_first_call_GiB=peak_to_first_call,
             recompiles=recompiles, warmup_images=warmup_images, cuda_alloc_retries=retries,
             peak_host_rss_GiB=host_peak, peak_host_rss_window="this case" if host_window else "the process so far", host_rss_at_start_GiB=host_at_start,
+            pinned_host_GiB=pinned, pinned_host_at_start_GiB=pinned_at_start,
             cuda_graphs_recorded=cuda_graphs, cuda_graph_rerecords=rerecords,
             **similarity(output.image, reference.image), **measured, within_limits=within, held_to=config.arithmetic.value, calibration=held.to_dict(),
             pictures=case_pictures(output.image, reference.image, without_lora.image),

@@ -319,6 +319,22 @@ def test_peak_host_memory_window():
     assert peak_host_memory_gib() < before + 0.45
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="page-locked host memory needs a CUDA GPU")
+def test_pinned_host_memory_counts_blocks_rounded_up_and_kept():
+    """What `pinned_host_GiB` stores: pinned tensors take blocks rounded up to a power of two (1.25 GiB takes 2 GiB;
+    T5's 80 MiB feed-forward weights take 128 MiB each), and a block stays with the allocator after its tensor is
+    freed. The size is one no earlier test leaves a free block of."""
+    from lora_fast.bench.memory import pinned_host_memory_gib
+
+    torch.cuda.init()
+    before = pinned_host_memory_gib()
+    tensor = torch.empty(1280 * 2**20, dtype=torch.uint8).pin_memory()
+    assert pinned_host_memory_gib() - before == pytest.approx(2.0)
+    del tensor
+    assert pinned_host_memory_gib() - before == pytest.approx(2.0)
+
+
 BROKEN_VALUES = [float("nan"), float("inf"), -float("inf"), 0.0, -1.0, "2.5", None, True, [], {}]
 BROKEN_FIELDS = [
     ("stats", "median"), ("stats", "mean"), ("stats", "stddev"), ("stats", "rounds"), ("extra_info", "config"), ("extra_info", "calibration"),

@@ -79,6 +79,14 @@ def allocator_retries() -> int | None:
     return torch.cuda.memory_stats().get("num_alloc_retries", 0) if torch.cuda.is_available() and torch.cuda.is_initialized() else None
 
 
+def pinned_host_memory_gib() -> float | None:
+    """Page-locked host memory that torch's pinned allocator owns now, in GiB: blocks in use and cached, each rounded
+    up to a power of two, all of it resident and kept until the process ends. None before CUDA is in use."""
+    if not (torch.cuda.is_available() and torch.cuda.is_initialized()):
+        return None
+    return torch.cuda.host_memory_stats().get("allocated_bytes.current", 0) / 2**30
+
+
 def peak_memory_gib() -> float | None:
     """Peak GPU memory allocated since the last reset, in GiB; None without CUDA."""
     return torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None
