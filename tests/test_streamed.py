@@ -4,6 +4,7 @@ same images as the pipeline loaded whole and quantized, LoRAs folded from the ex
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -30,12 +31,15 @@ def saved(tiny_pipe, tmp_path_factory):
     return folder
 
 
-def test_a_streamed_pipeline_makes_the_images_of_one_loaded_whole_through_every_swap(saved, generate, lora_factory):
+@pytest.mark.parametrize("t5_fp8", [False, True], ids=["t5_exact", "t5_fp8"])
+def test_a_streamed_pipeline_makes_the_images_of_one_loaded_whole_through_every_swap(saved, generate, lora_factory, t5_fp8):
+    """With T5 in FP8 too (`rtx4090_streamed+t5_fp8`'s CPU twin)."""
     assert (saved / "transformer" / f"{WEIGHTS}.index.json").is_file()  # shards
     first, second = lora_factory(rank=4, seed=1), lora_factory(rank=8, seed=2)
     whole, streamed = load_pipeline(str(saved)), load_streamed(str(saved), "cpu", "cpu", torch.float32)
-    optimize(whole, FOLDED_FP8, first)
-    optimize(streamed, STREAMED, first)
+    optimize(whole, dataclasses.replace(FOLDED_FP8, text_encoder_fp8=t5_fp8), first)
+    optimize(streamed, dataclasses.replace(STREAMED, text_encoder_fp8=t5_fp8), first)
+    assert any(isinstance(module, Fp8Linear) for module in streamed.text_encoder_2.modules()) == t5_fp8
     try:
         images = [(generate(whole), generate(streamed))]
         for lora in (second, first):  # a swap, and back to the LoRA given to optimize
