@@ -9,6 +9,8 @@ from pathlib import Path
 
 import torch
 
+from .timing import cuda_in_use
+
 
 class GpuMemoryError(RuntimeError):
     """A run that does not fit under the GPU memory cap it was given."""
@@ -76,15 +78,13 @@ def _process_status_gib(field: str) -> float | None:
 def allocator_retries() -> int | None:
     """How often CUDA's caching allocator has freed its cache and retried an allocation that did not fit (each a
     device-wide synchronize): a run squeezed by its memory cap shows it here. None without CUDA."""
-    return torch.cuda.memory_stats().get("num_alloc_retries", 0) if torch.cuda.is_available() and torch.cuda.is_initialized() else None
+    return torch.cuda.memory_stats().get("num_alloc_retries", 0) if cuda_in_use() else None
 
 
 def pinned_host_memory_gib() -> float | None:
     """Page-locked host memory that torch's pinned allocator owns now, in GiB: blocks in use and cached, each rounded
     up to a power of two, all of it resident and kept until the process ends. None before CUDA is in use."""
-    if not (torch.cuda.is_available() and torch.cuda.is_initialized()):
-        return None
-    return torch.cuda.host_memory_stats().get("allocated_bytes.current", 0) / 2**30
+    return torch.cuda.host_memory_stats().get("allocated_bytes.current", 0) / 2**30 if cuda_in_use() else None
 
 
 def peak_memory_gib() -> float | None:

@@ -15,9 +15,14 @@ from pathlib import Path
 import torch
 
 
+def cuda_in_use() -> bool:
+    """Whether this process has started CUDA (asking a GPU about its queue or memory before then would start it)."""
+    return torch.cuda.is_available() and torch.cuda.is_initialized()
+
+
 def synced_timer() -> float:
     """time.perf_counter() after all queued CUDA work has finished (pytest-benchmark's default timer does not wait)."""
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
+    if cuda_in_use():
         torch.cuda.synchronize()
     return time.perf_counter()
 
@@ -68,7 +73,7 @@ class RoundClock:
 
         @functools.wraps(function)
         def timed(*args, **kwargs):
-            cuda = torch.cuda.is_available() and torch.cuda.is_initialized()
+            cuda = cuda_in_use()
             events = [torch.cuda.Event(enable_timing=True) for _ in range(2)] if cuda else []
             steal, cpu = cpu_steal_s(), time.process_time()
             with GcClock() as collector:
@@ -136,7 +141,7 @@ class PhaseClock:
 
     @staticmethod
     def _mark():
-        if torch.cuda.is_available() and torch.cuda.is_initialized():
+        if cuda_in_use():
             event = torch.cuda.Event(enable_timing=True)
             event.record()
             return event
