@@ -150,8 +150,9 @@ class OptimizationConfig:
     compile_vae: bool = False  # torch.compile the VAE decoder too (one image size per run: it compiles once)
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fuse_qkv: bool = False  # one matmul for each attention's q, k and v (diffusers' fused projections); needs fold_lora
-    # the transformer read from its checkpoint folder one tensor at a time, each FP8 layer quantized on the GPU as it
-    # arrives; a fold re-reads the exact originals from the files instead of keeping copies (lora_fast.speed.streamed)
+    # the transformer (and T5, with text_encoder_fp8) read from its checkpoint folder one tensor at a time, each FP8 layer
+    # quantized on the GPU as it arrives; a fold re-reads the exact originals from the files instead of keeping copies
+    # (lora_fast.speed.streamed)
     streamed_load: bool = False
     fullgraph: bool = True
     recompile_is_error: bool = True

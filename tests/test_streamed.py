@@ -1,6 +1,6 @@
-"""A transformer streamed from a saved pipeline folder into FP8 (`streamed_load`, issue 29's 24 GB host budget): the
-same images as the pipeline loaded whole and quantized, LoRAs folded from the exact weights re-read from the files
-(no copy kept), sharded folders, and folders that cannot work refused by name."""
+"""A transformer (and T5) streamed from a saved pipeline folder into FP8 (`streamed_load`, issue 29's 24 GB host
+budget): the same images as the pipeline loaded whole and quantized, LoRAs folded from the exact weights re-read from
+the files (no copy kept), sharded folders, and folders that cannot work refused by name."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ import json
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
+from transformers import T5EncoderModel
 
 from lora_fast.bench.parking import parked
 from lora_fast.cli import main
 from lora_fast.config import PRESETS, VARIANTS, OptimizationConfig
 from lora_fast.optimize import optimize, restore
 from lora_fast.pipelines import PipelineError, load_pipeline
-from lora_fast.speed.quantize import Fp8Linear
-from lora_fast.speed.streamed import WEIGHTS, StoredTensor, load_for, load_streamed, stream_transformer
+from lora_fast.speed.quantize import Fp8Linear, base_linears
+from lora_fast.speed.streamed import T5_WEIGHTS, WEIGHTS, StoredTensor, load_for, load_streamed, stream_t5, stream_transformer
 
 FOLDED_FP8 = OptimizationConfig(name="folded_fp8", quantization="fp8_rowwise", hotswap=True, fold_lora=True)
 STREAMED = OptimizationConfig(name="streamed", quantization="fp8_rowwise", hotswap=True, fold_lora=True, streamed_load=True)
@@ -36,10 +37,11 @@ def test_a_streamed_pipeline_makes_the_images_of_one_loaded_whole_through_every_
     """With T5 in FP8 too (`rtx4090_streamed+t5_fp8`'s CPU twin)."""
     assert (saved / "transformer" / f"{WEIGHTS}.index.json").is_file()  # shards
     first, second = lora_factory(rank=4, seed=1), lora_factory(rank=8, seed=2)
-    whole, streamed = load_pipeline(str(saved)), load_streamed(str(saved), "cpu", "cpu", torch.float32)
+    whole, streamed = load_pipeline(str(saved)), load_for(dataclasses.replace(STREAMED, text_encoder_fp8=t5_fp8), str(saved), "cpu")
+    t5_layers = [module for module in streamed.text_encoder_2.modules() if isinstance(module, Fp8Linear)]
+    assert bool(t5_layers) == t5_fp8 and all(isinstance(layer.origin, StoredTensor) for layer in t5_layers)  # T5 in FP8 is read so too
     optimize(whole, dataclasses.replace(FOLDED_FP8, text_encoder_fp8=t5_fp8), first)
     optimize(streamed, dataclasses.replace(STREAMED, text_encoder_fp8=t5_fp8), first)
-    assert any(isinstance(module, Fp8Linear) for module in streamed.text_encoder_2.modules()) == t5_fp8
     try:
         images = [(generate(whole), generate(streamed))]
         for lora in (second, first):  # a swap, and back to the LoRA given to optimize
@@ -67,6 +69,20 @@ def test_a_streamed_transformer_is_fp8_as_it_arrives_and_the_fold_keeps_no_copy(
         restore(streamed)
 
 
+def test_t5_read_into_fp8_has_the_dtypes_and_shared_embedding_of_t5_loaded_whole(saved):
+    """In bf16 as on a GPU: transformers reads every tensor of a bf16 T5 in bf16, and T5's token embedding is one
+    parameter under two names, read once from the files."""
+    whole = T5EncoderModel.from_pretrained(saved / "text_encoder_2", dtype=torch.bfloat16)
+    streamed = stream_t5(saved / "text_encoder_2", torch.device("cpu"), torch.bfloat16)
+    layers = {name for name, module in streamed.named_modules() if isinstance(module, Fp8Linear)}
+    assert layers == set(base_linears(whole)) and layers
+    kept = {name: tensor for name, tensor in whole.state_dict().items() if name.rpartition(".")[0] not in layers}
+    assert {name: (tensor.dtype, tensor.shape) for name, tensor in streamed.state_dict().items() if name in kept} == {
+        name: (tensor.dtype, tensor.shape) for name, tensor in kept.items()}
+    assert all(torch.equal(streamed.state_dict()[name], tensor) for name, tensor in kept.items())
+    assert streamed.encoder.embed_tokens.weight is streamed.shared.weight
+
+
 def test_what_the_command_line_and_server_load_is_streamed_when_the_config_asks(saved):
     streamed, whole = load_for(VARIANTS["no_fa3-graphs+streamed"], str(saved), "cpu"), load_for(PRESETS["no_fa3"], str(saved), "cpu")
     assert isinstance(streamed.transformer.proj_out, Fp8Linear) and type(whole.transformer.proj_out) is torch.nn.Linear
@@ -87,6 +103,13 @@ def test_folders_a_streamed_load_cannot_read_are_refused_by_name(saved, tmp_path
     save_file(state, broken / shard)
     with pytest.raises(PipelineError, match=r"do not fit its config.json \(\d+ missing, first \['"):
         stream_transformer(broken, torch.device("cpu"), torch.float32)
+    t5 = tmp_path / "t5"
+    t5.mkdir()
+    (t5 / "config.json").write_text((saved / "text_encoder_2" / "config.json").read_text())
+    state = {key: value for shard in (saved / "text_encoder_2").glob("*.safetensors") for key, value in load_file(shard).items()}
+    save_file({key: value for key, value in state.items() if not key.endswith("SelfAttention.q.weight")}, t5 / T5_WEIGHTS)
+    with pytest.raises(PipelineError, match=r"t5's weights do not fit its config.json \(2 missing, first \['encoder.block.0.layer.0.SelfAttention.q"):
+        stream_t5(t5, torch.device("cpu"), torch.float32)
 
 
 def test_a_hub_id_out_of_reach_is_a_clear_error(monkeypatch):
