@@ -24,6 +24,8 @@ from lora_fast.optimize import optimized
 from lora_fast.serve.replica import ServeSettings, direct_images, read_set
 from lora_fast.serve.requests import catalog, parse_request
 
+pytestmark = pytest.mark.xdist_group("ray")  # one local Ray at a time: its tests share a worker under -n 2 --dist loadgroup
+
 SERVING_CASES = {name: {**PRESETS, **VARIANTS}[name] for name in ("optimized", "no_fa3", "no_fa3_fp8-graphs")}
 REQUESTS = 16
 CONCURRENCY = (1, 4, 16)

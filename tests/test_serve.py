@@ -31,6 +31,8 @@ from lora_fast.pipelines import load_pipeline
 from lora_fast.serve.replica import ServeSettings, build_pipeline, direct_images, read_set
 from lora_fast.serve.requests import Limits, RequestError, ServeError, catalog, lora_table, parse_request, set_loras
 
+pytestmark = pytest.mark.xdist_group("ray")  # one local Ray at a time: its tests share a worker under -n 2 --dist loadgroup
+
 FOLDED = OptimizationConfig(name="folded", hotswap=True, fold_lora=True)
 SIZES = RequestSizes(min_side=32, max_side=128, max_batch=2, static=(), text_tokens=64)
 LIMITS = Limits(loras={"style": "style.safetensors", "subject": "subject.safetensors"}, sizes=SIZES, deadline_s=300, default_size=(64, 64), default_steps=2)
