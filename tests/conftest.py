@@ -27,15 +27,6 @@ def user_data_folder(tmp_path_factory):
         os.environ["LORA_FAST_DATA_DIR"] = previous
 
 
-@pytest.fixture(scope="session", autouse=True)
-def children_are_not_xdist_workers():
-    """The pytest runs tests start are sessions of their own: they must not inherit the variables that tell a
-    pytest-xdist worker what it is (pytest-benchmark stops storing results when it sees them)."""
-    worker = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith("PYTEST_XDIST_")}
-    yield
-    os.environ.update(worker)
-
-
 @pytest.fixture(scope="session")
 def tiny_pipe():
     return load_pipeline(TINY)
