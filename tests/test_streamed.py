@@ -76,10 +76,9 @@ def test_t5_read_into_fp8_has_the_dtypes_and_shared_embedding_of_t5_loaded_whole
     streamed = stream_t5(saved / "text_encoder_2", torch.device("cpu"), torch.bfloat16)
     layers = {name for name, module in streamed.named_modules() if isinstance(module, Fp8Linear)}
     assert layers == set(base_linears(whole)) and layers
-    kept = {name: tensor for name, tensor in whole.state_dict().items() if name.rpartition(".")[0] not in layers}
-    assert {name: (tensor.dtype, tensor.shape) for name, tensor in streamed.state_dict().items() if name in kept} == {
-        name: (tensor.dtype, tensor.shape) for name, tensor in kept.items()}
-    assert all(torch.equal(streamed.state_dict()[name], tensor) for name, tensor in kept.items())
+    kept, read = {name: tensor for name, tensor in whole.state_dict().items() if name.rpartition(".")[0] not in layers}, streamed.state_dict()
+    assert {name: (tensor.dtype, tensor.shape) for name, tensor in read.items() if name in kept} == {name: (tensor.dtype, tensor.shape) for name, tensor in kept.items()}
+    assert all(torch.equal(read[name], tensor) for name, tensor in kept.items())
     assert streamed.encoder.embed_tokens.weight is streamed.shared.weight
 
 

@@ -125,7 +125,9 @@ def load_for(config: OptimizationConfig, source: str, device: str | torch.device
     (`offload.loading_device`), its random weights drawn on `device`."""
     host_device, dtype = loading_device(config, device), model_dtype(device)
     if config.streamed_load:
-        t5_device = (device if config.text_encoder_offload is Offload.NONE else host_device) if config.text_encoder_fp8 else None
+        t5_device = None
+        if config.text_encoder_fp8:  # T5 read into FP8 too: onto the GPU when it stays there
+            t5_device = device if config.text_encoder_offload is Offload.NONE else host_device
         return load_streamed(source, device, host_device, dtype, config.text_stream_fp8, t5_device)
     return load_pipeline(source, device=host_device, dtype=dtype, seed=seed, draw_on=device)
 
