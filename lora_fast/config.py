@@ -140,7 +140,6 @@ class OptimizationConfig:
     text_stream_fp8: bool = True  # False keeps the joint blocks' text-stream attention projections (512 tokens) in the model's dtype
     text_encoder_fp8: bool = False  # T5's linear layers as our FP8 ones too: 4.7 GB instead of 9.5 GB, so it can stay on a 24 GB card
     static_activation_scales: bool = False  # our FP8 layers' activations at one calibrated scale per layer, not per row on each call
-    fp8_scales_outside: bool = False  # our FP8 matmul with unit scales (the per-tensor kernel), the row scales applied to its output
     fits_gpu_memory_gib: float | None = None  # the card memory this configuration is made for (None: any)
     cuda_graphs: bool = False  # compile with mode="reduce-overhead": each compiled block replays as one CUDA graph
     inductor_options: tuple[tuple[str, bool | int], ...] = ()  # torch.compile's inductor options for the transformer, as (name, value) pairs
@@ -209,11 +208,6 @@ class OptimizationConfig:
             raise ConfigError(
                 f"static_activation_scales=True with quantization={self.quantization.value}: the scales are our FP8 layers'; "
                 "set quantization=fp8_rowwise or drop static_activation_scales"
-            )
-        if self.fp8_scales_outside and self.quantization is not Quantization.FP8_ROWWISE:
-            raise ConfigError(
-                f"fp8_scales_outside=True with quantization={self.quantization.value}: the scales are our FP8 layers'; "
-                "set quantization=fp8_rowwise or drop fp8_scales_outside"
             )
         if self.fold_lora and self.quantization is Quantization.TORCHAO_FP8_ROWWISE:
             raise ConfigError(
@@ -438,18 +432,8 @@ VARIANTS: dict[str, OptimizationConfig] = {
             PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
             notes="optimized with one calibrated activation scale per FP8 layer: no amax pass, the producer writes e4m3",
         ),
-        dataclasses.replace(
-            PRESETS["optimized"], name="optimized+scales_outside", fp8_scales_outside=True,
-            notes="optimized with each FP8 matmul at unit scales (the per-tensor kernel), its row scales applied to the product with the bias",
-        ),
-        dataclasses.replace(
-            PRESETS["optimized"], name="optimized+static_scales+scales_outside", static_activation_scales=True, fp8_scales_outside=True,
-            notes="optimized+static_scales with each FP8 matmul at unit scales, its scales applied to the product with the bias",
-        ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),
-        dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+scales_outside", cuda_graphs=False, fp8_scales_outside=True,
-                            notes="no_fa3-graphs with the FP8 scales applied outside the matmul (runs on a CPU)"),
         dataclasses.replace(
             PRESETS["optimized"], name="optimized-deterministic", deterministic_kernels=False,
             notes="optimized with inductor's default kernel choice: reduction kernels timed on the GPU as they first run, so a fresh process's first image may differ from the later ones",

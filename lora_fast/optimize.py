@@ -21,7 +21,7 @@ from .speed.cudagraphs import mark_step_per_call
 from .speed.fuse import fuse_qkv
 from .speed.offload import enable_offload
 from .speed.parallel import enable_context_parallel
-from .speed.quantize import quantize, scale_outside_matmul
+from .speed.quantize import quantize
 from .speed.shapes import BLOCK_DIMS, block_key, check_requests, compile_for_sizes, decoder_key, static_block_shapes, static_decoder_shapes, warm_up
 from .speed.step_cache import BlockRuns, enable_step_cache, reset_step_cache
 from .undo import Undo
@@ -127,9 +127,9 @@ def optimize(
     allow_pickle: bool = False, keep_originals: bool = True, device: str | torch.device | None = None, sizes: RequestSizes | None = None,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
-    bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked; the transformer's scales
-    outside the matmul, when asked), attention kernel, GELU as a sigmoid, context parallelism over the job's ranks,
-    offloading, static activation scales (calibrated on one image), compile (with CUDA graphs), the step cache, the VAE decoder's compile.
+    bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU as a sigmoid,
+    context parallelism over the job's ranks, offloading, static activation scales (calibrated on one image),
+    compile (with CUDA graphs), the step cache, the VAE decoder's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
@@ -159,8 +159,6 @@ def optimize(
             optimized.add_quantization(quantize(pipe.transformer, config.quantization, config.text_stream_fp8, keep_originals, device))
         if config.text_encoder_fp8:
             optimized.add_quantization(quantize(pipe.text_encoder_2, Quantization.FP8_ROWWISE, keep_originals=keep_originals, device=device))
-        if config.fp8_scales_outside:
-            optimized.undo.append(scale_outside_matmul(pipe.transformer))
         if config.fuse_qkv or config.quantization is not Quantization.NONE:
             slot.refold()  # a LoRA folded above goes into the final weights the way every later swap writes it
         if config.attention is not Attention.SDPA:

@@ -26,7 +26,7 @@ def test_reference_presets_mean_what_their_rows_say():
 
 def test_variants_change_one_lever():
     for variant in VARIANTS.values():
-        before_plus = variant.name.rpartition("+")[0] or variant.name
+        before_plus = variant.name.split("+")[0]
         of_variant = before_plus != variant.name and before_plus in VARIANTS  # a variant of a variant names it
         base = VARIANTS[before_plus] if of_variant else PRESETS[before_plus.split("-")[0]]
         changed = {key for key, value in variant.to_dict().items() if base.to_dict()[key] != value} - {"name", "notes"}

@@ -174,6 +174,12 @@ def test_readme_tables_are_the_stored_runs():
     by_name = {row.name: row for row in streamed_rows}
     assert set(by_name) == {"rtx4090_streamed", "rtx4090_baseline"} and by_name["rtx4090_streamed"].peak_mem_GiB <= 22  # issue 29's GPU memory goal
     assert by_name["rtx4090_baseline"].median_s / by_name["rtx4090_streamed"].median_s >= 5  # and its speed goal
+    resident = [h100 / "0055_rtx4090_streamed_and_t5_fp8_capped_24gb.json"]  # pinned in place; T5 read into FP8 and resident
+    resident_rows = report.read_rows(resident)
+    assert report.markdown(resident_rows, baseline="rtx4090_streamed", missing=report.missing_cases(resident, resident_rows)) in readme
+    by_name = {row.name: row for row in resident_rows}
+    assert set(by_name) == {"rtx4090_streamed", "rtx4090_streamed+t5_fp8"}
+    assert all(row.peak_host_rss_GiB <= 24 and row.peak_mem_GiB <= 22 and row.recompiles == 0 for row in resident_rows)  # issue 29's host and GPU goals
     levers = [h100 / "0053_rtx4090_levers_capped_24gb.json"]
     lever_rows = report.read_rows(levers)
     assert report.markdown(lever_rows, baseline="rtx4090_optimized", missing=report.missing_cases(levers, lever_rows)) in readme

@@ -1,6 +1,7 @@
 """FP8 matmul kernels at FLUX.1-dev's shapes (1024x1024: 4096 image and 512 text tokens, 19 joint and 38 single blocks):
-torch._scaled_mm with one scale per row (what `Fp8Linear` calls) against the same product at unit scales (the
-per-tensor kernel, the scales applied after: `fp8_scales_outside`), and bf16, each shape timed with CUDA events.
+torch._scaled_mm with one scale per row (what `Fp8Linear` calls) against the same product at unit scales (cuBLAS's
+per-tensor kernel, the row scales then applied to the product, a lever it measured and dropped), and bf16, each shape
+timed with CUDA events.
 Prints one JSON line per shape and one for a step's sum over every FP8 layer of `optimized` (the joint blocks' text
 stream included).
 

@@ -17,10 +17,14 @@ from collections.abc import Callable, Iterator
 import torch
 
 from ..undo import Undo
-from .quantize import E4M3_MAX, Fp8Linear, fp8_layers
+from .quantize import E4M3_MAX, Fp8Linear
 
 HEADROOM = 4.0  # two binades above the calibration's largest activation
 CLIPPED_SHARE_LIMIT = 1e-4  # more values of a layer saturating than this share asks for a new calibration
+
+
+def fp8_layers(module: torch.nn.Module) -> dict[str, Fp8Linear]:
+    return {name: layer for name, layer in module.named_modules() if isinstance(layer, Fp8Linear)}
 
 
 @contextlib.contextmanager

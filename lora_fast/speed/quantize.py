@@ -43,9 +43,7 @@ class Fp8Linear(torch.nn.Module):
         self.register_buffer("bias", None if bias is None else bias.detach().to(device, copy=True))
         # One calibrated descale for every activation row (`lora_fast.speed.activation_scales`); used once `static_input`.
         self.register_buffer("input_descale", torch.ones(1, 1, dtype=torch.float32, device=device))
-        self.register_buffer("unit_scale", torch.ones((), dtype=torch.float32, device=device), persistent=False)
         self.static_input = False
-        self.scales_outside = False  # the matmul with unit scales (the per-tensor kernel), the row scales applied to its output
         self.origin: StoredWeight | None = None  # where the exact weight lies (a streamed layer): a fold reads it from there
 
     @classmethod
@@ -70,44 +68,20 @@ class Fp8Linear(torch.nn.Module):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         flat = input.reshape(-1, self.in_features)
         if self.static_input:  # no amax pass: the producer can write e4m3 at once (values past the scale saturate)
-            rows, descale = (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn), self.input_descale
+            rows = (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+            descale = self.input_descale.expand(flat.shape[0], 1).contiguous()  # _scaled_mm's rowwise form takes one per row
         else:
             rows, descale = quantize_rows(flat)
-        if self.scales_outside:  # both scales in the pointwise op that adds the bias, which compiled code fuses
-            output = self._product(rows, self.unit_scale, self.unit_scale, input.dtype).float() * descale * self.weight_scale.t()
-        else:  # _scaled_mm's rowwise form takes one scale per row
-            output = self._product(rows, descale.expand(flat.shape[0], 1).contiguous(), self.weight_scale.t(), input.dtype)
+        if input.device.type == "cpu":  # the same arithmetic in float32: torch's CPU _scaled_mm takes per-row scales only from 2.13
+            output = ((rows.float() * descale) @ self.dense_weight().t()).to(input.dtype)
+        else:
+            output = torch._scaled_mm(rows, self.weight.t(), scale_a=descale, scale_b=self.weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
         if self.bias is not None:  # added outside the matmul: not every _scaled_mm kernel takes a bias with rowwise scales
-            output = output + self.bias.to(output.dtype)
-        return output.to(input.dtype).reshape(*input.shape[:-1], self.out_features)
-
-    def _product(self, rows: torch.Tensor, scale_a: torch.Tensor, scale_b: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-        """rows x weight^T with the activation scales `scale_a` and weight scales `scale_b`, rounded to `dtype`."""
-        if rows.device.type == "cpu":  # the same arithmetic in float32: torch's CPU _scaled_mm takes per-row scales only from 2.13
-            return ((rows.float() * scale_a) @ (self.weight.float().t() * scale_b)).to(dtype)
-        return torch._scaled_mm(rows, self.weight.t(), scale_a=scale_a, scale_b=scale_b, out_dtype=dtype, use_fast_accum=True)
+            output = output + self.bias.to(input.dtype)
+        return output.reshape(*input.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, e4m3 rowwise"
-
-
-def fp8_layers(module: torch.nn.Module) -> dict[str, Fp8Linear]:
-    return {name: layer for name, layer in module.named_modules() if isinstance(layer, Fp8Linear)}
-
-
-def scale_outside_matmul(module: torch.nn.Module) -> Undo:
-    """Every FP8 layer of `module` multiplies with unit scales, so the GPU runs the per-tensor FP8 kernel (cuBLAS's)
-    instead of the rowwise one, and applies its row scales to the product in the pointwise op that adds its bias.
-    The undo puts the scales back into the matmul."""
-    layers = fp8_layers(module).values()
-    for layer in layers:
-        layer.scales_outside = True
-
-    def undo() -> None:
-        for layer in layers:
-            layer.scales_outside = False
-
-    return undo
 
 
 def lora_layer(root: torch.nn.Module, name: str) -> torch.nn.Module | None:
