@@ -37,11 +37,12 @@ def test_a_streamed_pipeline_makes_the_images_of_one_loaded_whole_through_every_
     """With T5 in FP8 too (`rtx4090_streamed+t5_fp8`'s CPU twin)."""
     assert (saved / "transformer" / f"{WEIGHTS}.index.json").is_file()  # shards
     first, second = lora_factory(rank=4, seed=1), lora_factory(rank=8, seed=2)
-    whole, streamed = load_pipeline(str(saved)), load_for(dataclasses.replace(STREAMED, text_encoder_fp8=t5_fp8), str(saved), "cpu")
+    config = dataclasses.replace(STREAMED, text_encoder_fp8=t5_fp8)
+    whole, streamed = load_pipeline(str(saved)), load_for(config, str(saved), "cpu")
     t5_layers = [module for module in streamed.text_encoder_2.modules() if isinstance(module, Fp8Linear)]
     assert bool(t5_layers) == t5_fp8 and all(isinstance(layer.origin, StoredTensor) for layer in t5_layers)  # T5 in FP8 is read so too
     optimize(whole, dataclasses.replace(FOLDED_FP8, text_encoder_fp8=t5_fp8), first)
-    optimize(streamed, dataclasses.replace(STREAMED, text_encoder_fp8=t5_fp8), first)
+    optimize(streamed, config, first)
     try:
         images = [(generate(whole), generate(streamed))]
         for lora in (second, first):  # a swap, and back to the LoRA given to optimize

@@ -20,7 +20,7 @@ from transformers import T5Config, T5EncoderModel
 from ..config import Offload, OptimizationConfig
 from ..hub import HUB_ERRORS
 from ..pipelines import BUILT_SHAPES, PipelineError, load_pipeline, local_folder, model_dtype
-from .offload import loading_device
+from .offload import loading_device, placements
 from .quantize import Fp8Linear, base_linears
 
 WEIGHTS = "diffusion_pytorch_model.safetensors"  # a diffusers model's (the transformer's)
@@ -127,7 +127,7 @@ def load_for(config: OptimizationConfig, source: str, device: str | torch.device
     if config.streamed_load:
         t5_device = None
         if config.text_encoder_fp8:  # T5 read into FP8 too: onto the GPU when it stays there
-            t5_device = device if config.text_encoder_offload is Offload.NONE else host_device
+            t5_device = device if placements(config)["text_encoder_2"] is Offload.NONE else host_device
         return load_streamed(source, device, host_device, dtype, config.text_stream_fp8, t5_device)
     return load_pipeline(source, device=host_device, dtype=dtype, seed=seed, draw_on=device)
 
