@@ -1,8 +1,7 @@
 """FP8 matmul kernels at FLUX.1-dev's shapes (1024x1024: 4096 image and 512 text tokens, 19 joint and 38 single blocks):
 torch._scaled_mm with one scale per row (what `Fp8Linear` calls) against the same product at unit scales (cuBLAS's
 per-tensor kernel, the row scales then applied to the product, a lever it measured and dropped), and bf16, each shape
-timed with CUDA events. `rowwise_cold` cycles through copies of the weight (512 MB in all, ten times the L2
-cache) so that each call reads its weight from memory, as each layer of the pipeline does.
+timed with CUDA events.
 Prints one JSON line per shape and one for a step's sum over every FP8 layer of `optimized` (the joint blocks' text
 stream included).
 
@@ -11,7 +10,6 @@ stream included).
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import torch
@@ -23,7 +21,6 @@ SHAPES = [
     (TEXT, DIM, DIM, 19 * 4), (TEXT, DIM, MLP, 19), (TEXT, MLP, DIM, 19),
     (IMAGE + TEXT, DIM, DIM, 38 * 3), (IMAGE + TEXT, DIM, MLP, 38), (IMAGE + TEXT, DIM + MLP, DIM, 38),
 ]
-COLD_BYTES = 512 * 2**20  # weight copies cycled through for a cold read (an H100's or H200's L2 is 50 MB)
 
 
 def milliseconds(run, repeats: int = 50) -> float:
@@ -39,7 +36,7 @@ def milliseconds(run, repeats: int = 50) -> float:
 
 
 def main() -> None:
-    totals = {"rowwise": 0.0, "rowwise_cold": 0.0, "unit_scales": 0.0, "bf16": 0.0}
+    totals = {"rowwise": 0.0, "unit_scales": 0.0, "bf16": 0.0}
     for tokens, inputs, outputs, count in SHAPES:
         a = torch.randn(tokens, inputs, device="cuda", dtype=torch.bfloat16)
         w = torch.randn(outputs, inputs, device="cuda", dtype=torch.bfloat16)
@@ -47,10 +44,8 @@ def main() -> None:
         row_a = torch.rand(tokens, 1, device="cuda") + 0.5
         row_w = torch.rand(1, outputs, device="cuda") + 0.5
         unit = torch.ones((), device="cuda")
-        copies = itertools.cycle([w8.clone() for _ in range(max(2, -(-COLD_BYTES // w8.numel())))])
         times = {
             "rowwise": milliseconds(lambda: torch._scaled_mm(a8, w8.t(), scale_a=row_a, scale_b=row_w, out_dtype=torch.bfloat16, use_fast_accum=True)),
-            "rowwise_cold": milliseconds(lambda: torch._scaled_mm(a8, next(copies).t(), scale_a=row_a, scale_b=row_w, out_dtype=torch.bfloat16, use_fast_accum=True)),
             "unit_scales": milliseconds(lambda: torch._scaled_mm(a8, w8.t(), scale_a=unit, scale_b=unit, out_dtype=torch.bfloat16, use_fast_accum=True)),
             "bf16": milliseconds(lambda: a @ w.t()),
         }
