@@ -95,7 +95,8 @@ def test_kernel_summary_groups_gpu_time_by_family():
         profiling.KernelTime("sm90_xmma_gemm_e4m3bf16_rowwise", 4, 0.040),
         profiling.KernelTime("void flash::FlashAttnFwdSm90<...>", 2, 0.020),
         profiling.KernelTime("_attn_fwd", 1, 0.005),  # SageAttention's Triton kernel: attention, not inductor's
-        profiling.KernelTime("triton_red_fused_amax_mul_0", 8, 0.010),
+        profiling.KernelTime("triton_red_fused_amax_mul_0", 8, 0.006),
+        profiling.KernelTime("triton_poi_fused__scaled_mm__to_copy_add_sigmoid_1", 8, 0.004),  # a matmul's epilogue: inductor's
         profiling.KernelTime("void at::native::vectorized_elementwise_kernel<...>", 3, 0.001),
     ]
     summary = report.kernel_summary(profiling.CallProfile(kernels, cpu_ops=[], wall_s=0.1), top=2)

@@ -470,11 +470,13 @@ def history_chart(series: dict[tuple[str, str, str], list[HistoryPoint]], path: 
     return _save_png(figure, path)
 
 
-# Kernel families, first match wins: attention before "triton" (SageAttention's kernels are Triton kernels too).
+# Kernel families, first match wins: attention before "triton" (SageAttention's kernels are Triton kernels too), and
+# inductor's kernels before matmul: inductor names a kernel after the ops it fuses, and the pointwise epilogue of an
+# FP8 matmul (bias, row scales, the next layer's quantization) is named "..._scaled_mm_...".
 KERNEL_FAMILIES = (
     ("attention", ("flash", "fmha", "sdpa", "attn", "attention")),
-    ("matmul", ("gemm", "scaled_mm", "cutlass", "nvjet", "xmma", "cublas")),
     ("fused by inductor", ("triton_",)),
+    ("matmul", ("gemm", "cutlass", "nvjet", "xmma", "cublas")),
     ("copies", ("copy", "memcpy", "memset", "cat")),
 )
 
