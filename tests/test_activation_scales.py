@@ -4,6 +4,7 @@ per-row arithmetic, saturation counted without recompiling, and measured again w
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -13,7 +14,7 @@ from lora_fast.config import PRESETS, VARIANTS, ConfigError, OptimizationConfig
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
 from lora_fast.speed.activation_scales import HEADROOM, calibrate, clipped_shares, fp8_layers, recalibrate_if_clipping
-from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear
+from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, unit_column
 
 STATIC = VARIANTS["no_fa3-graphs+static_scales"]
 
@@ -33,6 +34,40 @@ def test_one_scale_keeps_rows_far_apart_close_to_exact():
     assert not layer.static_input
 
 
+def test_a_weight_written_after_calibration_computes_with_its_own_scales():
+    """The calibrated descale lives inside the weight's row scales: a swap's new weight must carry it too."""
+    generator = torch.Generator().manual_seed(0)
+    linear = torch.nn.Linear(64, 32, bias=False)
+    layer = Fp8Linear.from_linear(linear)
+    inputs = torch.randn(6, 64, generator=generator)
+    calibrate(layer, lambda: layer(inputs))
+    layer.set_weight(linear.weight[:16] * 10, rows=slice(0, 16))  # half the rows, ten times larger
+    exact = inputs @ torch.cat([linear.weight[:16] * 10, linear.weight[16:]]).t()
+    assert relative_error(layer(inputs), exact) < 0.08
+
+
+def test_static_scales_hand_the_matmul_one_shared_column_not_one_made_per_call():
+    """Each layer made an (rows, 1) column of its descale on every call, one more kernel per layer; the descale now
+    sits in the weight's scales and every layer slices the same column of ones."""
+    layers = [Fp8Linear.from_linear(torch.nn.Linear(64, 32)) for _ in range(2)]
+    inputs = torch.randn(6, 64, generator=torch.Generator().manual_seed(0))
+    for layer in layers:
+        calibrate(layer, lambda layer=layer: layer(inputs))
+    assert layers[0].unit_rows is layers[1].unit_rows is unit_column(torch.device("cpu"))
+    graphs = []
+
+    def capture(graph: torch.fx.GraphModule, example_inputs) -> Callable:
+        graphs.append(graph)
+        return graph.forward
+
+    torch.compile(layers[0], backend=capture, fullgraph=True)(inputs)
+    calls = [str(node.target) for node in graphs[0].graph.nodes if node.op in ("call_function", "call_method")]
+    assert calls and not [call for call in calls if "expand" in call or "contiguous" in call or "clone" in call], calls
+    layers[1].unit_rows = torch.ones(4, 1)  # fewer rows than the call has
+    with pytest.raises(ValueError, match="split the batch"):
+        layers[1](inputs)
+
+
 def test_saturation_is_counted_and_recalibrated(pipe, generate):
     optimize(pipe, OptimizationConfig(name="fp8", quantization="fp8_rowwise", static_activation_scales=True))
     try:
@@ -40,7 +75,7 @@ def test_saturation_is_counted_and_recalibrated(pipe, generate):
         assert max(clipped_shares(pipe.transformer, run).values()) == 0
         layers = fp8_layers(pipe.transformer)
         for layer in layers.values():
-            layer.input_descale.div_(HEADROOM * 50)  # scales far too small: many values past them
+            layer.use_static_input(layer.input_descale / (HEADROOM * 50))  # scales far too small: many values past them
         assert max(clipped_shares(pipe.transformer, run).values()) > 0.01
         assert recalibrate_if_clipping(pipe.transformer, run)
         assert max(clipped_shares(pipe.transformer, run).values()) == 0 and all(layer.static_input for layer in layers.values())

@@ -1,8 +1,10 @@
 """FLUX.1-dev's two kinds of block at full width (one joint and one single block, random weights), built as `optimized`
 builds them (our FP8 linears, FA3 FP8, GELU as a sigmoid, each block compiled with CUDA graphs), timed one block
 call at a time at 1024x1024 (4096 image and 512 text tokens) under several ways of scaling activations and inductor
-options. Issue 29: inductor's fused kernels run at two to five times their memory bound; this says which way moves
-them, per block and per image (28 steps x (19 joint + 38 single)), without compiling a whole pipeline.
+options (static: the descale inside the weight's scales, the matmul handed a shared column of ones; static_expanded:
+a column made by each layer on each call, as before). Issue 29: inductor's fused kernels run at two to five times
+their memory bound; this says which way moves them, per block and per image (28 steps x (19 joint + 38 single)),
+without compiling a whole pipeline.
 
 Prints one JSON line per way: milliseconds per joint and single block call (CUDA events), the image's block time,
 the first call (compile) seconds, and each kernel's microseconds per call (torch.profiler). With --code, the code
@@ -33,50 +35,39 @@ from torch._inductor.cudagraph_trees import reset_cudagraph_trees  # noqa: E402
 from lora_fast.bench.profiling import profile_call  # noqa: E402
 from lora_fast.config import Attention, Quantization  # noqa: E402
 from lora_fast.pipelines import FLUX_DEV_SHAPES  # noqa: E402
-from lora_fast.speed.activation_scales import calibrate, fp8_layers  # noqa: E402
+from lora_fast.speed.activation_scales import calibrate  # noqa: E402
 from lora_fast.speed.activations import use_sigmoid_gelu  # noqa: E402
 from lora_fast.speed.attention import set_attention  # noqa: E402
 from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize  # noqa: E402
 
 IMAGE_SIDE, TEXT_TOKENS, STEPS, JOINT_BLOCKS, SINGLE_BLOCKS = 1024, 512, 28, 19, 38
-MAX_ROWS = 8192  # the unit-rows way's shared column of ones: enough for one 1024x1024 image's 4608 tokens
-
-
-def unit_rows_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
-    """Static scales with the activation's descale folded into the weight's row scales: the rowwise matmul then takes a
-    column of ones (a view of one shared buffer), where the layer now makes one by expanding its descale each call."""
+def expanded_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
+    """Static scales as the layer had them before (at 02273af): each call expands its descale into a column of its own."""
     flat = input.reshape(-1, self.in_features)
     rows = (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    output = torch._scaled_mm(rows, self.weight.t(), scale_a=self.unit_rows[: flat.shape[0]], scale_b=self.folded_scale, out_dtype=input.dtype, use_fast_accum=True)
+    descale = self.input_descale.expand(flat.shape[0], 1).contiguous()
+    output = torch._scaled_mm(rows, self.weight.t(), scale_a=descale, scale_b=self.weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
     if self.bias is not None:
         output = output + self.bias.to(input.dtype)
     return output.reshape(*input.shape[:-1], self.out_features)
 
 
-def fold_descales(transformer: torch.nn.Module) -> None:
-    """For `unit_rows_forward`: each FP8 layer's weight scale times its calibrated activation descale, and one shared column of ones."""
-    ones = torch.ones(MAX_ROWS, 1, device="cuda")
-    for layer in fp8_layers(transformer).values():
-        layer.register_buffer("folded_scale", (layer.weight_scale * layer.input_descale).reshape(1, -1).contiguous())
-        layer.register_buffer("unit_rows", ones)
-
-
-# way: (static activation scales, the unit-rows layer, inductor options beside triton.cudagraphs)
+# way: (static activation scales, the layer's forward as it was before, inductor options beside triton.cudagraphs)
 DETERMINISTIC = {"deterministic": True}  # what `optimized` compiles with
 WAYS = {
     "rowwise": (False, False, DETERMINISTIC),
+    "static_expanded": (True, True, DETERMINISTIC),
     "static": (True, False, DETERMINISTIC),
-    "static_unit_rows": (True, True, DETERMINISTIC),
-    "static_unit_rows_autotune_pointwise": (True, True, {"max_autotune_pointwise": True}),
-    "static_unit_rows_descent": (True, True, {"coordinate_descent_tuning": True}),
+    "static_autotune_pointwise": (True, False, {"max_autotune_pointwise": True}),
+    "static_descent": (True, False, {"coordinate_descent_tuning": True}),
 }
 
 
 @contextlib.contextmanager
-def layer_forward(unit_rows: bool) -> Iterator[None]:
+def layer_forward(expanded: bool) -> Iterator[None]:
     original = Fp8Linear.forward
-    if unit_rows:
-        Fp8Linear.forward = unit_rows_forward
+    if expanded:
+        Fp8Linear.forward = expanded_forward
     try:
         yield
     finally:
@@ -139,7 +130,7 @@ def output_code(cache: Path, since: float) -> list[Path]:
 
 
 def probe(way: str, code_dir: Path | None) -> dict:
-    static, unit_rows, options = WAYS[way]
+    static, expanded, options = WAYS[way]
     torch._dynamo.reset()
     reset_cudagraph_trees()
     transformer = build()
@@ -149,11 +140,9 @@ def probe(way: str, code_dir: Path | None) -> dict:
     inputs = model_inputs()
     if static:
         calibrate(transformer, lambda: transformer(**inputs))
-    if unit_rows:
-        fold_descales(transformer)
     started = time.time()
     result: dict = {"way": way, "inductor_options": options}
-    with layer_forward(unit_rows):
+    with layer_forward(expanded):
         calls = block_inputs(transformer, inputs)  # eager: the arguments each block gets
         transformer.compile_repeated_blocks(fullgraph=True, options={"triton.cudagraphs": True, **options})
         for kind, (block, args, kwargs) in calls.items():

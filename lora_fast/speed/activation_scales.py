@@ -54,8 +54,7 @@ def calibrate(transformer: torch.nn.Module, run: Callable[[], object], headroom:
     for name, layer in layers.items():
         if name not in largest:
             raise RuntimeError(f"FP8 layer {name} did not run in the calibration image; static activation scales need every layer to run once")
-        layer.input_descale.copy_((largest[name].clamp(min=1e-12) * headroom / E4M3_MAX).reshape(1, 1))  # on the layer's device: no read-back
-        layer.static_input = True
+        layer.use_static_input(largest[name].clamp(min=1e-12) * headroom / E4M3_MAX)  # on the layer's device: no read-back
 
     def undo() -> None:
         for layer in layers.values():

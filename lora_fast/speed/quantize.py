@@ -7,6 +7,7 @@ because a folded LoRA must rewrite the weight in place, which a subclass does no
 
 from __future__ import annotations
 
+import functools
 from typing import Protocol
 
 import torch
@@ -16,6 +17,7 @@ from ..undo import Undo
 from .fuse import fused_rows
 
 E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
+UNIT_ROWS = 1 << 20  # rows of the column of ones that static-scaled layers share (4 MiB a device): batch x tokens at most
 
 
 class StoredWeight(Protocol):
@@ -31,6 +33,17 @@ def quantize_rows(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return (tensor.float() / descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn), descale
 
 
+@functools.cache
+def unit_column(device: torch.device) -> torch.Tensor:
+    """A column of ones that every static-scaled layer on `device` hands the rowwise matmul as its activation scales
+    (their descale moved into the weight's row scales), so that no layer makes a column of its own on each call:
+    that was one more kernel per layer, 418 a step. Its address is static: CUDA graphs read it where it is."""
+    column = torch.ones(UNIT_ROWS, 1, dtype=torch.float32, device=device)
+    if device.type == "cuda":
+        torch._dynamo.mark_static_address(column)
+    return column
+
+
 class Fp8Linear(torch.nn.Module):
     """A linear layer with an e4m3 weight and per-row scales; activations are quantized per row on each call, or
     with one calibrated scale (`static_input`)."""
@@ -41,9 +54,12 @@ class Fp8Linear(torch.nn.Module):
         self.register_buffer("weight", torch.empty(out_features, in_features, dtype=torch.float8_e4m3fn, device=device))
         self.register_buffer("weight_scale", torch.empty(out_features, 1, dtype=torch.float32, device=device))
         self.register_buffer("bias", None if bias is None else bias.detach().to(device, copy=True))
-        # One calibrated descale for every activation row (`lora_fast.speed.activation_scales`); used once `static_input`.
+        # One calibrated descale for every activation row (`lora_fast.speed.activation_scales`), used once `static_input`:
+        # the matmul then takes it inside the weight's row scales (`static_weight_scale`) and a shared column of ones.
         self.register_buffer("input_descale", torch.ones(1, 1, dtype=torch.float32, device=device))
+        self.register_buffer("static_weight_scale", torch.empty(out_features, 1, dtype=torch.float32, device=device), persistent=False)
         self.static_input = False
+        self.unit_rows: torch.Tensor | None = None  # `unit_column` of the layer's device, once static
         self.origin: StoredWeight | None = None  # where the exact weight lies (a streamed layer): a fold reads it from there
 
     @classmethod
@@ -60,6 +76,15 @@ class Fp8Linear(torch.nn.Module):
         quantized, descale = quantize_rows(weight.to(self.weight.device))
         self.weight[rows].copy_(quantized)
         self.weight_scale[rows].copy_(descale)
+        self.static_weight_scale[rows].copy_(descale * self.input_descale)
+
+    @torch.no_grad()
+    def use_static_input(self, descale: torch.Tensor) -> None:
+        """Quantize every activation row with one `descale` (a tensor of one value, on any device) from now on, in place."""
+        self.input_descale.copy_(descale.reshape(1, 1))
+        self.static_weight_scale.copy_(self.weight_scale * self.input_descale)
+        self.unit_rows = unit_column(self.weight.device)
+        self.static_input = True
 
     def dense_weight(self) -> torch.Tensor:
         """The weight this layer computes with, dequantized to float32."""
@@ -69,13 +94,15 @@ class Fp8Linear(torch.nn.Module):
         flat = input.reshape(-1, self.in_features)
         if self.static_input:  # no amax pass: the producer can write e4m3 at once (values past the scale saturate)
             rows = (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-            descale = self.input_descale.expand(flat.shape[0], 1).contiguous()  # _scaled_mm's rowwise form takes one per row
+            if flat.shape[0] > self.unit_rows.shape[0]:
+                raise ValueError(f"{flat.shape[0]} activation rows (batch x tokens) is more than the {UNIT_ROWS} static FP8 scales take; split the batch")
+            row_descale, weight_descale = self.unit_rows[: flat.shape[0]], self.static_weight_scale
         else:
-            rows, descale = quantize_rows(flat)
+            (rows, row_descale), weight_descale = quantize_rows(flat), self.weight_scale
         if input.device.type == "cpu":  # the same arithmetic in float32: torch's CPU _scaled_mm takes per-row scales only from 2.13
-            output = ((rows.float() * descale) @ self.dense_weight().t()).to(input.dtype)
+            output = ((rows.float() * row_descale) @ (self.weight.float() * weight_descale).t()).to(input.dtype)
         else:
-            output = torch._scaled_mm(rows, self.weight.t(), scale_a=descale, scale_b=self.weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
+            output = torch._scaled_mm(rows, self.weight.t(), scale_a=row_descale, scale_b=weight_descale.t(), out_dtype=input.dtype, use_fast_accum=True)
         if self.bias is not None:  # added outside the matmul: not every _scaled_mm kernel takes a bias with rowwise scales
             output = output + self.bias.to(input.dtype)
         return output.reshape(*input.shape[:-1], self.out_features)
