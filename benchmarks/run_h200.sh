@@ -52,7 +52,7 @@
 #                    one process (issue 29: the amax passes' time, the share that saturated, the FP8 limit)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
-#                    and inductor options, with their kernels and the code inductor wrote (issue 29)
+#                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
 #   cache_gpu_tests  tests/test_step_cache.py on the GPU: a cache under CUDA graphs, swapped (issue 28)
 #   mixed            test_mixed_shapes[optimized] alone at 4 steps, in under 5 minutes (sizes' second case)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
@@ -100,7 +100,7 @@ for job in "$@"; do
     cache_sweep) bench cache_sweep 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
       $(cases test_cache_sweep optimized+taylorseer2 optimized+taylorseer3 optimized+taylorseer4 optimized+taylorseer7 optimized+fbcache0.1 optimized+fbcache0.3 optimized+fbcache1);;
     fp8_gemm_probe) timeout 90 python3 tools/fp8_gemm_probe.py >"$OUT/fp8_gemm_probe.jsonl" 2>&1; echo "fp8_gemm_probe: exit $?";;
-    block_probe) timeout 540 python3 tools/block_probe.py --code "$OUT/block_code" >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"; echo "block_probe: exit $? after ${SECONDS}s";;
+    block_probe) timeout $((585 - SECONDS)) python3 tools/block_probe.py --code "$OUT/block_code" >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"; echo "block_probe: exit $? after ${SECONDS}s";;
     static_scales) bench static_scales 450 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+static_scales);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
