@@ -209,6 +209,11 @@ class OptimizationConfig:
                 f"static_activation_scales=True with quantization={self.quantization.value}: the scales are our FP8 layers'; "
                 "set quantization=fp8_rowwise or drop static_activation_scales"
             )
+        if self.static_activation_scales and self.fuse_qkv and self.attention is Attention.FA3_FP8:
+            raise ConfigError(
+                "static_activation_scales=True with fuse_qkv=True and attention=fa3_fp8: attention's value scales are "
+                "calibrated on the separate value projection, which the fused one replaces; drop fuse_qkv or static_activation_scales"
+            )
         if self.fold_lora and self.quantization is Quantization.TORCHAO_FP8_ROWWISE:
             raise ConfigError(
                 "fold_lora=True with torchao FP8: torchao's weights are tensor subclasses that cannot be rewritten in "

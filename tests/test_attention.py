@@ -3,6 +3,8 @@ compile without graph breaks on a GPU."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -18,9 +20,10 @@ from lora_fast.bench.similarity import relative_error
 from lora_fast.config import PRESETS, Attention, ConfigError, OptimizationConfig, unmet_requirements
 from lora_fast.optimize import optimize
 from lora_fast.speed import attention as attention_module
+from lora_fast.speed.activation_scales import calibrate, clipped_shares
 from lora_fast.speed.attention import (
     DIFFUSERS_BACKENDS, E4M3_MAX, FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention,
-    quantize_per_head, quantize_within, rms_norm_bound, set_attention,
+    fix_fp8_scales, fp8_attentions, quantize_per_head, quantize_within, rms_norm_bound, set_attention,
 )
 
 # Relative L2 error allowed against fp32 math: bf16 kernels round once per output; FP8 and SageAttention's int8
@@ -116,6 +119,53 @@ def test_fp8_processor_matches_sdpa_compiled_without_graph_breaks(pipe, generate
         torch._dynamo.reset()
         undo()
     assert torch.equal(generate(pipe, num_images_per_prompt=2), expected)
+
+
+def test_fixed_fp8_scales_compute_none_per_call_and_stay_close(pipe, generate, monkeypatch):
+    """Static activation scales fix FP8 attention's too: query and key from the norms, value per head from one
+    calibration image. Each call then slices its descales (views of the layer's buffers), the compiled graph takes
+    no amax, the image stays close to per-call scales, saturation is counted per head, and the undo goes back."""
+    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+    descales = []
+    monkeypatch.setattr(attention_module, "fa3_fp8", lambda *args: descales.append(args[3:]) or dequantized_sdpa_nhd(*args))
+    undo_attention = set_attention(pipe.transformer, Attention.FA3_FP8)
+    try:
+        per_call = generate(pipe, num_images_per_prompt=2)
+        undo = calibrate(pipe.transformer, lambda: generate(pipe))
+        attentions = fp8_attentions(pipe.transformer)
+        assert attentions and all(attn.fp8_scales.shape == (3, attn.heads) for attn in attentions.values())
+        value_scales = next(iter(attentions.values())).fp8_scales[2]
+        assert not (value_scales == value_scales[0]).all()  # per head, from the calibration
+        descales.clear()
+        fixed = generate(pipe, num_images_per_prompt=2)
+        first = next(iter(attentions.values())).fp8_descales
+        assert all(descale.data_ptr() == first[index].data_ptr() and descale.shape == (2, first.shape[2]) for index, descale in enumerate(descales[0]))
+        assert 0 < relative_error(fixed, per_call) < 0.05
+        assert {name.removesuffix(".value") for name, share in clipped_shares(pipe.transformer, lambda: generate(pipe)).items() if share == 0} == set(attentions)
+        graphs = []
+
+        def capture(graph: torch.fx.GraphModule, example_inputs) -> Callable:
+            graphs.append(graph)
+            return graph.forward
+
+        torch._dynamo.reset()
+        compiled = torch.compile(pipe.transformer.forward, backend=capture, fullgraph=True)
+        monkeypatch.setattr(pipe.transformer, "forward", compiled)
+        assert relative_error(generate(pipe, num_images_per_prompt=2), fixed) < 0.02
+        assert graphs and not [node for graph in graphs for node in graph.graph.nodes if "amax" in str(node.target)]
+        monkeypatch.undo()
+        monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+        monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
+        for attn in attentions.values():
+            fix_fp8_scales(attn, torch.full((attn.heads,), 1e-3), headroom=1.0)  # far too small: values saturate
+        shares = clipped_shares(pipe.transformer, lambda: generate(pipe))
+        assert min(shares[f"{name}.value"] for name in attentions) > 0.1
+        undo()
+        assert not any(hasattr(attn, "fp8_scales") for attn in attentions.values())
+        assert torch.equal(generate(pipe, num_images_per_prompt=2), per_call)
+    finally:
+        torch._dynamo.reset()
+        undo_attention()
 
 
 @settings(max_examples=examples(quick=10, deep=25), deadline=None)

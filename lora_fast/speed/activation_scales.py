@@ -7,7 +7,8 @@ bits for every value within its 14 binades below the scale, so rows up to about 
 is the calibration's largest value times HEADROOM; a value past it saturates. `clipped_shares` counts that, run
 eagerly over compiled code (`torch.compiler.set_stance("force_eager")`: nothing recompiles), and
 `recalibrate_if_clipping` measures again when a share passes its threshold (after a swap, say). The scales are
-buffers written in place: compiled code and CUDA graphs stay valid."""
+buffers written in place: compiled code and CUDA graphs stay valid. FP8 attention's value gets one calibrated scale per
+head the same way (`lora_fast.speed.attention.fix_fp8_scales`), so no call looks for its largest value either."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from collections.abc import Callable, Iterator
 import torch
 
 from ..undo import Undo
+from .attention import fix_fp8_scales, fp8_attentions, free_fp8_scales, head_amax, value_projections
 from .quantize import E4M3_MAX, Fp8Linear
 
 HEADROOM = 4.0  # two binades above the calibration's largest activation
@@ -28,9 +30,17 @@ def fp8_layers(module: torch.nn.Module) -> dict[str, Fp8Linear]:
 
 
 @contextlib.contextmanager
-def _watching(layers: dict[str, Fp8Linear], seen: Callable[[str, Fp8Linear, torch.Tensor], None]) -> Iterator[None]:
-    """Each layer's input handed to `seen` for the length of the block, compiled code run eagerly meanwhile."""
+def _watching(
+    layers: dict[str, Fp8Linear], seen: Callable[[str, Fp8Linear, torch.Tensor], None],
+    attentions: dict[str, torch.nn.Module] | None = None, seen_value: Callable[[str, torch.nn.Module, torch.Tensor], None] | None = None,
+) -> Iterator[None]:
+    """Each layer's input handed to `seen`, and each of `attentions`' value projections' outputs to `seen_value`, for
+    the length of the block, compiled code run eagerly meanwhile."""
     handles = [layer.register_forward_pre_hook(lambda module, args, name=name: seen(name, module, args[0])) for name, layer in layers.items()]
+    handles += [
+        projection.register_forward_hook(lambda module, args, output, name=name, attn=attn: seen_value(name, attn, output))
+        for name, attn in (attentions or {}).items() for projection in value_projections(attn)
+    ]
     try:
         with torch.compiler.set_stance("force_eager"), torch.no_grad():
             yield
@@ -41,40 +51,54 @@ def _watching(layers: dict[str, Fp8Linear], seen: Callable[[str, Fp8Linear, torc
 
 def calibrate(transformer: torch.nn.Module, run: Callable[[], object], headroom: float = HEADROOM) -> Undo:
     """Run `run` (one image) with every FP8 layer quantizing per row as before and its largest input recorded, then
-    switch each layer to one scale of largest x `headroom`. The undo goes back to per-row scales."""
-    layers = fp8_layers(transformer)
+    switch each layer to one scale of largest x `headroom`; FP8 attention's value likewise, per head. The undo goes
+    back to scales found on each call."""
+    layers, attentions = fp8_layers(transformer), fp8_attentions(transformer)
     largest: dict[str, torch.Tensor] = {}
 
-    def record(name: str, layer: Fp8Linear, input: torch.Tensor) -> None:
-        value = input.detach().abs().amax().float()
+    def record(name: str, layer: torch.nn.Module, input: torch.Tensor) -> None:
+        value = head_amax(layer, input) if name in attentions else input.detach().abs().amax().float()
         largest[name] = torch.maximum(largest[name], value) if name in largest else value
 
-    with _watching(layers, record):
+    with _watching(layers, record, attentions, record):
         run()
+    missing = [name for name in [*layers, *attentions] if name not in largest]
+    if missing:
+        raise RuntimeError(f"FP8 layer {missing[0]} did not run in the calibration image; static activation scales need every layer to run once")
     for name, layer in layers.items():
-        if name not in largest:
-            raise RuntimeError(f"FP8 layer {name} did not run in the calibration image; static activation scales need every layer to run once")
         layer.use_static_input(largest[name].clamp(min=1e-12) * headroom / E4M3_MAX)  # on the layer's device: no read-back
+    for name, attn in attentions.items():
+        fix_fp8_scales(attn, largest[name], headroom)
 
     def undo() -> None:
         for layer in layers.values():
             layer.static_input = False
+        for attn in attentions.values():
+            free_fp8_scales(attn)
 
     return undo
 
 
 def clipped_shares(transformer: torch.nn.Module, run: Callable[[], object]) -> dict[str, float]:
-    """Per FP8 layer with static scales: the share of its inputs over `run` (one image) past its scale's range."""
+    """Per FP8 layer with static scales (and attention value, named `<attention>.value`): the share of its inputs over
+    `run` (one image) past its scale's range."""
     layers = {name: layer for name, layer in fp8_layers(transformer).items() if layer.static_input}
+    attentions = {name: attn for name, attn in fp8_attentions(transformer).items() if getattr(attn, "fp8_scales", None) is not None}
     clipped: dict[str, torch.Tensor] = {}  # counted where the layer runs, read back once at the end (not a sync per call)
-    totals = dict.fromkeys(layers, 0)
+    totals: dict[str, int] = {}
+
+    def tally(name: str, values: torch.Tensor, bound: torch.Tensor) -> None:
+        past = (values.detach().float().abs() > bound).sum()
+        clipped[name] = clipped[name] + past if name in clipped else past
+        totals[name] = totals.get(name, 0) + values.numel()
 
     def count(name: str, layer: Fp8Linear, input: torch.Tensor) -> None:
-        past = (input.detach().float().abs() > E4M3_MAX * layer.input_descale).sum()
-        clipped[name] = clipped[name] + past if name in clipped else past
-        totals[name] += input.numel()
+        tally(name, input, E4M3_MAX * layer.input_descale)
 
-    with _watching(layers, count):
+    def count_value(name: str, attn: torch.nn.Module, projected: torch.Tensor) -> None:
+        tally(f"{name}.value", projected.unflatten(-1, (-1, attn.head_dim)), E4M3_MAX / attn.fp8_scales[2][:, None])
+
+    with _watching(layers, count, attentions, count_value):
         run()
     return {name: int(count) / totals[name] for name, count in clipped.items()}
 
@@ -85,5 +109,7 @@ def recalibrate_if_clipping(transformer: torch.nn.Module, run: Callable[[], obje
         return False
     for layer in fp8_layers(transformer).values():
         layer.static_input = False
+    for attn in fp8_attentions(transformer).values():
+        free_fp8_scales(attn)
     calibrate(transformer, run)
     return True

@@ -202,18 +202,80 @@ class KernelFluxAttnProcessor:
         return hidden_states, attn.to_add_out(context.contiguous())
 
 
+def fixed_scale_fp8_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, scales: torch.Tensor, descales: torch.Tensor) -> torch.Tensor:
+    """FP8 FlashAttention-3 with scales fixed beforehand (`fix_fp8_scales`): `scales` (3, heads) for query, key and
+    value, `descales` (3, images, heads) their inverses, a row per image, sliced here: the call computes no scale."""
+    batch = query.shape[0]
+    if batch > descales.shape[1]:
+        raise ValueError(f"{batch} images in one call is more than the {descales.shape[1]} that fixed FP8 attention scales take; split the batch")
+    quantized = [(tensor * scale.to(tensor.dtype)[:, None]).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn) for tensor, scale in zip((query, key, value), scales)]
+    return fa3_fp8(*quantized, descales[0, :batch], descales[1, :batch], descales[2, :batch])
+
+
 class Fp8FluxAttnProcessor(KernelFluxAttnProcessor):
     """FP8 FlashAttention-3 in Flux: query and key come out of RMSNorm (then rotary), so their scales come from
-    the norm weights and cost no pass over the data; value is scaled per head from its amax."""
+    the norm weights and cost no pass over the data; value is scaled per head from its amax. A layer whose scales
+    were fixed (`fix_fp8_scales`, with static activation scales) uses those and computes none."""
 
     def __init__(self) -> None:
         super().__init__(fa3_fp8_attention)
 
     def attend(self, attn, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-        joint = attn.added_kv_proj_dim is not None
-        query_bound = rms_norm_bound(attn.norm_q, *((attn.norm_added_q,) if joint else ()))
-        key_bound = rms_norm_bound(attn.norm_k, *((attn.norm_added_k,) if joint else ()))
+        if getattr(attn, "fp8_scales", None) is not None:
+            return fixed_scale_fp8_attention(query, key, value, attn.fp8_scales, attn.fp8_descales)
+        query_bound, key_bound = norm_bounds(attn)
         return self.kernel(query, key, value, query_bound, key_bound)
+
+
+def norm_bounds(attn) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """The largest |query| and |key| layer `attn`'s RMSNorms can output (None where one is not a weighted RMSNorm)."""
+    joint = attn.added_kv_proj_dim is not None
+    return rms_norm_bound(attn.norm_q, *((attn.norm_added_q,) if joint else ())), rms_norm_bound(attn.norm_k, *((attn.norm_added_k,) if joint else ()))
+
+
+FIXED_SCALE_IMAGES = 64  # images per call that fixed FP8 attention scales take: their descales hold a row per image
+
+
+def fp8_attentions(transformer: torch.nn.Module) -> dict[str, torch.nn.Module]:
+    """The attention layers of `transformer` that run FP8 FlashAttention-3 with scales, by name."""
+    return {name: module for name, module in transformer.named_modules() if isinstance(getattr(module, "processor", None), Fp8FluxAttnProcessor)}
+
+
+def value_projections(attn) -> list[torch.nn.Module]:
+    """The layers whose outputs make `attn`'s value (the text stream's too, in a joint block)."""
+    return [attn.to_v] + ([attn.add_v_proj] if attn.added_kv_proj_dim is not None else [])
+
+
+def head_amax(attn, projected: torch.Tensor) -> torch.Tensor:
+    """Largest |value| per head of a value projection's output (batch, tokens, heads x head_dim): (heads,) float32."""
+    return projected.detach().abs().unflatten(-1, (-1, attn.head_dim)).amax(dim=(0, 1, 3)).float()
+
+
+@torch.no_grad()
+def fix_fp8_scales(attn, value_amax: torch.Tensor, headroom: float) -> None:
+    """Fix layer `attn`'s FP8 scales: query and key from their norms' bounds, as each call computed them, and value
+    per head from its calibrated largest value times `headroom` (past it a value saturates). Buffers: a swap or a
+    new calibration writes them in place, so compiled code and CUDA graphs stay valid."""
+    query_bound, key_bound = norm_bounds(attn)
+    if query_bound is None or key_bound is None:
+        raise ValueError(f"fixed FP8 attention scales need weighted RMSNorms on query and key; {type(attn.norm_q).__name__} has no bound")
+    heads = value_amax.numel()
+    bounds = torch.stack([query_bound.expand(heads), key_bound.expand(heads), value_amax.to(query_bound.device) * headroom]).clamp(min=1e-6)
+    scales = (E4M3_MAX / bounds).to(torch.bfloat16).float()  # rounded to the model's dtype, as the tensors they multiply
+    descales = scales.reciprocal()[:, None, :].expand(3, FIXED_SCALE_IMAGES, heads).contiguous()
+    if getattr(attn, "fp8_scales", None) is None:
+        attn.register_buffer("fp8_scales", scales, persistent=False)
+        attn.register_buffer("fp8_descales", descales, persistent=False)
+    else:
+        attn.fp8_scales.copy_(scales)
+        attn.fp8_descales.copy_(descales)
+
+
+def free_fp8_scales(attn) -> None:
+    """Back to scales computed on each call."""
+    for name in ("fp8_scales", "fp8_descales"):
+        if hasattr(attn, name):
+            delattr(attn, name)
 
 
 def exact_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
