@@ -1,8 +1,8 @@
 """FLUX.1-dev's two kinds of block at full width (one joint and one single block, random weights), built as `optimized`
 builds them (our FP8 linears, FA3 FP8, GELU as a sigmoid, each block compiled with CUDA graphs), timed one block
 call at a time at 1024x1024 (4096 image and 512 text tokens) under several ways of scaling activations and inductor
-options (static: the descale inside the weight's scales, the matmul handed a shared column of ones; static_expanded:
-a column made by each layer on each call, as before). Issue 29: inductor's fused kernels run at two to five times
+options (static: calibrated scales, each layer's descale inside the weight's scales and the matmul handed a shared
+column of ones, attention's scales fixed; static_expanded: the same with a column made by each layer on each call). Issue 29: inductor's fused kernels run at two to five times
 their memory bound; this says which way moves them, per block and per image (28 steps x (19 joint + 38 single)),
 without compiling a whole pipeline.
 
