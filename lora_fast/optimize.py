@@ -17,7 +17,7 @@ from .pipelines import DEFAULT_PROMPT
 from .speed.activation_scales import calibrate
 from .speed.activations import use_sigmoid_gelu
 from .speed.attention import set_attention
-from .speed.cudagraphs import mark_step_per_call
+from .speed.cudagraphs import fixed_block_inputs, mark_step_per_call
 from .speed.fuse import fuse_qkv
 from .speed.offload import enable_offload
 from .speed.parallel import enable_context_parallel
@@ -79,8 +79,12 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     else:
         transformer.compile(**options)
     unmark = mark_step_per_call(transformer) if config.cuda_graphs else None
+    # not under a step cache: its hooks may keep a step's inputs, which the next step would overwrite in place
+    unfix = fixed_block_inputs(transformer) if config.cuda_graphs and not config.step_cache.enabled else None
 
     def undo() -> None:
+        if unfix is not None:
+            unfix()
         if unmark is not None:
             unmark()
             from torch._inductor.cudagraph_trees import reset_cudagraph_trees

@@ -12,7 +12,7 @@ from lora_fast.lora.slot import pinned
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.lora.targets import target_modules
 from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
-from lora_fast.speed.cudagraphs import mark_step_per_call, recorded_graphs
+from lora_fast.speed.cudagraphs import fixed_block_inputs, mark_step_per_call, recorded_graphs
 from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize, quantize_rows
 
 # Folded and unfused LoRAs differ by float32 reordering only (W + BA formed once instead of x W + (x A) B).
@@ -199,6 +199,32 @@ def test_cuda_graph_step_mark_runs_once_per_transformer_call(pipe, generate, mon
     undo()
     generate(pipe, num_inference_steps=3)
     assert len(marks) == 3
+
+
+def test_block_inputs_from_outside_the_blocks_come_from_fixed_buffers(pipe, generate):
+    """Under CUDA graphs each block's conditioning embedding and rotary cos and sin sit at one address for every step
+    and image of a shape (so no graph copies them in), hold that step's values, and leave the image as it was."""
+    expected = generate(pipe, num_inference_steps=3)
+    seen, held = [], []
+    blocks = [pipe.transformer.transformer_blocks[0], pipe.transformer.single_transformer_blocks[-1]]
+    handles = [block.register_forward_pre_hook(lambda module, args, kwargs: seen.append(kwargs), with_kwargs=True) for block in blocks]
+    handles.append(blocks[0].register_forward_pre_hook(lambda module, args, kwargs: held.append(kwargs["temb"].clone()), with_kwargs=True))
+    fresh = []
+    embedding = pipe.transformer.time_text_embed.register_forward_hook(lambda module, args, output: fresh.append(output.clone()), prepend=True)
+    undo = fixed_block_inputs(pipe.transformer)
+    try:
+        images = [generate(pipe, num_inference_steps=3) for _ in range(2)]
+    finally:
+        undo()
+        embedding.remove()
+        for handle in handles:
+            handle.remove()
+    assert all(torch.equal(image, expected) for image in images)
+    addresses = {(name, kwargs[name].data_ptr()) for kwargs in seen for name in ("temb",)}
+    addresses |= {(f"rotary{index}", kwargs["image_rotary_emb"][index].data_ptr()) for kwargs in seen for index in (0, 1)}
+    assert len(seen) == 12 and len(addresses) == 3
+    assert len(held) == len(fresh) == 6 and all(torch.equal(step, made) for step, made in zip(held, fresh)) and not torch.equal(fresh[0], fresh[1])
+    assert not pipe.transformer.time_text_embed._forward_hooks and not pipe.transformer.pos_embed._forward_hooks
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the count a machine without CUDA gives")
