@@ -435,7 +435,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
         ),
         dataclasses.replace(
             PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
-            notes="optimized with one calibrated activation scale per FP8 layer: no amax pass, the producer writes e4m3",
+            notes="optimized with one calibrated activation scale per FP8 layer and per head of attention's value: no amax pass, the producer writes e4m3",
         ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),

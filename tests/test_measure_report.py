@@ -181,6 +181,11 @@ def test_readme_tables_are_the_stored_runs():
     by_name = {row.name: row for row in resident_rows}
     assert set(by_name) == {"rtx4090_streamed", "rtx4090_streamed+t5_fp8"}
     assert all(row.peak_host_rss_GiB <= 24 and row.peak_mem_GiB <= 22 and row.recompiles == 0 for row in resident_rows)  # issue 29's host and GPU goals
+    static = [h100 / "0056_static_scales_fixed_attention_against_optimized_profiled.json"]  # issue 29's goal 1, one process
+    static_rows = report.read_rows(static)
+    assert report.markdown(static_rows, baseline="optimized", missing=report.missing_cases(static, static_rows)) in readme
+    by_name = {row.name: row for row in static_rows}
+    assert by_name["optimized+static_scales"].median_s < by_name["optimized"].median_s and all(row.recompiles == 0 for row in static_rows)
     levers = [h100 / "0053_rtx4090_levers_capped_24gb.json"]
     lever_rows = report.read_rows(levers)
     assert report.markdown(lever_rows, baseline="rtx4090_optimized", missing=report.missing_cases(levers, lever_rows)) in readme
