@@ -30,6 +30,7 @@ os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", tempfile.mkdtemp(prefix="block_
 
 import torch  # noqa: E402
 from diffusers import FluxPipeline, FluxTransformer2DModel  # noqa: E402
+from fp8_gemm_probe import milliseconds  # noqa: E402  (tools/ is on the path of a script run from it)
 from torch._inductor.cudagraph_trees import reset_cudagraph_trees  # noqa: E402
 
 from lora_fast.bench.profiling import profile_call  # noqa: E402
@@ -41,6 +42,8 @@ from lora_fast.speed.attention import set_attention  # noqa: E402
 from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize  # noqa: E402
 
 IMAGE_SIDE, TEXT_TOKENS, STEPS, JOINT_BLOCKS, SINGLE_BLOCKS = 1024, 512, 28, 19, 38
+
+
 def expanded_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
     """Static scales as the layer had them before (at 02273af): each call expands its descale into a column of its own."""
     flat = input.reshape(-1, self.in_features)
@@ -110,18 +113,6 @@ def block_inputs(transformer: FluxTransformer2DModel, inputs: dict) -> dict[str,
     for handle in handles:
         handle.remove()
     return seen
-
-
-def milliseconds(call, repeats: int = 40) -> float:
-    for _ in range(5):
-        call()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(repeats):
-        call()
-    end.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(end) / repeats
 
 
 def output_code(cache: Path, since: float) -> list[Path]:
