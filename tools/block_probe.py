@@ -2,7 +2,8 @@
 builds them (our FP8 linears, FA3 FP8, GELU as a sigmoid, each block compiled with CUDA graphs), timed one block
 call at a time at 1024x1024 (4096 image and 512 text tokens) under several ways of scaling activations and inductor
 options (static: calibrated scales, each layer's descale inside the weight's scales and the matmul handed a shared
-column of ones, attention's scales fixed; static_expanded: the same with a column made by each layer on each call). Issue 29: inductor's fused kernels run at two to five times
+column of ones, attention's scales fixed; static_expanded: the same with a column made by each layer on each call;
+*_multiplied: activations multiplied by a scale instead of divided by a descale). Issue 29: inductor's fused kernels run at two to five times
 their memory bound; this says which way moves them, per block and per image (28 steps x (19 joint + 38 single)),
 without compiling a whole pipeline.
 
@@ -23,7 +24,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", tempfile.mkdtemp(prefix="block_probe_cache_"))  # fresh: each way compiles
@@ -55,22 +56,45 @@ def expanded_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
     return output.reshape(*input.shape[:-1], self.out_features)
 
 
-# way: (static activation scales, the layer's forward as it was before, inductor options beside triton.cudagraphs)
+def static_multiplied_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
+    """Static scales, each activation multiplied by the stored reciprocal of its descale instead of divided by the descale
+    (an IEEE division per element, about ten instructions, in kernels bound by instructions)."""
+    flat = input.reshape(-1, self.in_features)
+    rows = (flat.float() * self.input_scale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+    output = torch._scaled_mm(rows, self.weight.t(), scale_a=self.unit_rows[: flat.shape[0]], scale_b=self.static_weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
+    if self.bias is not None:
+        output = output + self.bias.to(input.dtype)
+    return output.reshape(*input.shape[:-1], self.out_features)
+
+
+def rowwise_multiplied_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
+    """Per-row scales, each row multiplied by 448 / its amax (one division per row) instead of divided by amax / 448."""
+    flat = input.reshape(-1, self.in_features)
+    amax = flat.abs().amax(dim=-1, keepdim=True).float().clamp(min=1e-12)
+    rows = (flat.float() * (E4M3_MAX / amax)).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+    output = torch._scaled_mm(rows, self.weight.t(), scale_a=amax / E4M3_MAX, scale_b=self.weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
+    if self.bias is not None:
+        output = output + self.bias.to(input.dtype)
+    return output.reshape(*input.shape[:-1], self.out_features)
+
+
+# way: (static activation scales, a forward in place of the layer's, inductor options beside triton.cudagraphs)
 DETERMINISTIC = {"deterministic": True}  # what `optimized` compiles with
-WAYS = {  # in the order run: a run stopped by its time limit keeps the lines printed
-    "static": (True, False, DETERMINISTIC),
-    "static_expanded": (True, True, DETERMINISTIC),
-    "rowwise": (False, False, DETERMINISTIC),
-    "static_autotune_pointwise": (True, False, {"max_autotune_pointwise": True}),
-    "static_descent": (True, False, {"coordinate_descent_tuning": True}),
+WAYS = {  # in the order run: a run stopped by its time limit keeps the lines printed (at 4998d07 pointwise autotuning and
+    # coordinate descent were ways too: neither moved the blocks' time, logs/2026-12-06b_block_probe.jsonl)
+    "static": (True, None, DETERMINISTIC),
+    "static_multiplied": (True, static_multiplied_forward, DETERMINISTIC),
+    "rowwise": (False, None, DETERMINISTIC),
+    "rowwise_multiplied": (False, rowwise_multiplied_forward, DETERMINISTIC),
+    "static_expanded": (True, expanded_forward, DETERMINISTIC),
 }
 
 
 @contextlib.contextmanager
-def layer_forward(expanded: bool) -> Iterator[None]:
+def layer_forward(forward: Callable[[Fp8Linear, torch.Tensor], torch.Tensor] | None) -> Iterator[None]:
     original = Fp8Linear.forward
-    if expanded:
-        Fp8Linear.forward = expanded_forward
+    if forward is not None:
+        Fp8Linear.forward = forward
     try:
         yield
     finally:
@@ -121,7 +145,7 @@ def output_code(cache: Path, since: float) -> list[Path]:
 
 
 def probe(way: str, code_dir: Path | None) -> dict:
-    static, expanded, options = WAYS[way]
+    static, forward, options = WAYS[way]
     torch._dynamo.reset()
     reset_cudagraph_trees()
     transformer = build()
@@ -131,9 +155,12 @@ def probe(way: str, code_dir: Path | None) -> dict:
     inputs = model_inputs()
     if static:
         calibrate(transformer, lambda: transformer(**inputs))
+        for layer in transformer.modules():
+            if isinstance(layer, Fp8Linear):
+                layer.register_buffer("input_scale", layer.input_descale.reciprocal())
     started = time.time()
     result: dict = {"way": way, "inductor_options": options}
-    with layer_forward(expanded):
+    with layer_forward(forward):
         calls = block_inputs(transformer, inputs)  # eager: the arguments each block gets
         transformer.compile_repeated_blocks(fullgraph=True, options={"triton.cudagraphs": True, **options})
         for kind, (block, args, kwargs) in calls.items():
