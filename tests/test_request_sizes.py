@@ -4,6 +4,7 @@ working across sizes; without the preparation the same sweep compiles; a request
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -47,6 +48,18 @@ def test_a_prepared_pipeline_takes_any_declared_request_and_swap_without_compili
     optimize(pipe, COMPILED, second, sizes=SIZES)
     for size, latents in swapped.items():
         assert torch.allclose(image(pipe, *size), latents, atol=1e-5), size  # the swap, as a fresh load of that LoRA at that size
+
+
+def test_static_fp8_scales_take_every_declared_size_without_compiling(pipe, lora_factory):
+    """Static scales slice a shared column per call (rows = batch x tokens): the dynamic graphs take every size and batch."""
+    config = dataclasses.replace(COMPILED, name="folded_compiled_static_fp8", quantization="fp8_rowwise", static_activation_scales=True)
+    optimize(pipe, config, lora_factory(rank=4, seed=1), sizes=SIZES)
+    graphs = compiled_graphs()
+    with recompile_guard(config):
+        for height, width, batch in sweep(seed=3, count=4):
+            assert torch.isfinite(image(pipe, height, width, batch)).all()
+    assert compiled_graphs() == graphs
+    restore(pipe)
 
 
 def test_with_no_static_size_every_request_takes_the_dynamic_graphs(pipe, lora_factory):
