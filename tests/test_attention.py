@@ -20,7 +20,7 @@ from lora_fast.bench.similarity import relative_error
 from lora_fast.config import PRESETS, Attention, ConfigError, OptimizationConfig, unmet_requirements
 from lora_fast.optimize import optimize
 from lora_fast.speed import attention as attention_module
-from lora_fast.speed.activation_scales import calibrate, clipped_shares
+from lora_fast.speed.activation_scales import calibrate, clipped_shares, recalibrate_if_clipping
 from lora_fast.speed.attention import (
     DIFFUSERS_BACKENDS, E4M3_MAX, FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention,
     fix_fp8_scales, fp8_attentions, quantize_per_head, quantize_within, rms_norm_bound, set_attention,
@@ -160,6 +160,10 @@ def test_fixed_fp8_scales_compute_none_per_call_and_stay_close(pipe, generate, m
             fix_fp8_scales(attn, torch.full((attn.heads,), 1e-3), headroom=1.0)  # far too small: values saturate
         shares = clipped_shares(pipe.transformer, lambda: generate(pipe))
         assert min(shares[f"{name}.value"] for name in attentions) > 0.1
+        buffers = {name: (attn.fp8_scales, attn.fp8_descales) for name, attn in attentions.items()}
+        assert recalibrate_if_clipping(pipe.transformer, lambda: generate(pipe))  # in place: compiled code keeps reading the same buffers
+        assert all(attn.fp8_scales is buffers[name][0] and attn.fp8_descales is buffers[name][1] for name, attn in attentions.items())
+        assert max(clipped_shares(pipe.transformer, lambda: generate(pipe)).values()) == 0
         undo()
         assert not any(hasattr(attn, "fp8_scales") for attn in attentions.values())
         assert torch.equal(generate(pipe, num_images_per_prompt=2), per_call)

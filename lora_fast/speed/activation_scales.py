@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 import torch
 
 from ..undo import Undo
-from .attention import fix_fp8_scales, fp8_attentions, free_fp8_scales, head_amax, value_projections
+from .attention import fix_fp8_scales, fixed_fp8_scales, fp8_attentions, free_fp8_scales, head_amax, value_projections
 from .quantize import E4M3_MAX, Fp8Linear
 
 HEADROOM = 4.0  # two binades above the calibration's largest activation
@@ -83,7 +83,7 @@ def clipped_shares(transformer: torch.nn.Module, run: Callable[[], object]) -> d
     """Per FP8 layer with static scales (and attention value, named `<attention>.value`): the share of its inputs over
     `run` (one image) past its scale's range."""
     layers = {name: layer for name, layer in fp8_layers(transformer).items() if layer.static_input}
-    attentions = {name: attn for name, attn in fp8_attentions(transformer).items() if getattr(attn, "fp8_scales", None) is not None}
+    attentions = {name: attn for name, attn in fp8_attentions(transformer).items() if fixed_fp8_scales(attn)}
     clipped: dict[str, torch.Tensor] = {}  # counted where the layer runs, read back once at the end (not a sync per call)
     totals: dict[str, int] = {}
 
@@ -110,6 +110,6 @@ def recalibrate_if_clipping(transformer: torch.nn.Module, run: Callable[[], obje
     for layer in fp8_layers(transformer).values():
         layer.static_input = False
     for attn in fp8_attentions(transformer).values():
-        free_fp8_scales(attn)
+        attn.fp8_scales_fixed = False  # measured per call meanwhile; calibrate writes the same buffers again
     calibrate(transformer, run)
     return True

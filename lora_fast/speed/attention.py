@@ -221,7 +221,7 @@ class Fp8FluxAttnProcessor(KernelFluxAttnProcessor):
         super().__init__(fa3_fp8_attention)
 
     def attend(self, attn, query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-        if getattr(attn, "fp8_scales", None) is not None:
+        if fixed_fp8_scales(attn):
             return fixed_scale_fp8_attention(query, key, value, attn.fp8_scales, attn.fp8_descales)
         query_bound, key_bound = norm_bounds(attn)
         return self.kernel(query, key, value, query_bound, key_bound)
@@ -269,10 +269,17 @@ def fix_fp8_scales(attn, value_amax: torch.Tensor, headroom: float) -> None:
     else:
         attn.fp8_scales.copy_(scales)
         attn.fp8_descales.copy_(descales)
+    attn.fp8_scales_fixed = True
+
+
+def fixed_fp8_scales(attn) -> bool:
+    """Whether layer `attn` attends with its fixed FP8 scales (like `Fp8Linear.static_input`: off while they are measured again)."""
+    return getattr(attn, "fp8_scales_fixed", False)
 
 
 def free_fp8_scales(attn) -> None:
-    """Back to scales computed on each call."""
+    """Back to scales computed on each call, the fixed ones' buffers dropped."""
+    attn.fp8_scales_fixed = False
     for name in ("fp8_scales", "fp8_descales"):
         if hasattr(attn, name):
             delattr(attn, name)
