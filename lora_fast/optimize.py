@@ -79,8 +79,9 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
     else:
         transformer.compile(**options)
     unmark = mark_step_per_call(transformer) if config.cuda_graphs else None
-    # not under a step cache: its hooks may keep a step's inputs, which the next step would overwrite in place
-    unfix = fixed_block_inputs(transformer) if config.cuda_graphs and not config.step_cache.enabled else None
+    # not under a step cache: its hooks may keep a step's inputs, which the next step would overwrite in place; not with
+    # declared sizes: it keeps a buffer set per shape, and the sizes' dynamic graphs, which take most shapes, have no CUDA graphs
+    unfix = fixed_block_inputs(transformer) if config.cuda_graphs and not config.step_cache.enabled and sizes is None else None
 
     def undo() -> None:
         if unfix is not None:
