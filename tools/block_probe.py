@@ -45,15 +45,19 @@ from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize  # noqa: E402
 IMAGE_SIDE, TEXT_TOKENS, STEPS, JOINT_BLOCKS, SINGLE_BLOCKS = 1024, 512, 28, 19, 38
 
 
+def product(self: Fp8Linear, input: torch.Tensor, rows: torch.Tensor, row_descale: torch.Tensor, weight_descale: torch.Tensor) -> torch.Tensor:
+    """The layer's output from its e4m3 `rows` of `input` and the two scales, as `Fp8Linear.forward` makes it on a GPU."""
+    output = torch._scaled_mm(rows, self.weight.t(), scale_a=row_descale, scale_b=weight_descale.t(), out_dtype=input.dtype, use_fast_accum=True)
+    if self.bias is not None:
+        output = output + self.bias.to(input.dtype)
+    return output.reshape(*input.shape[:-1], self.out_features)
+
+
 def expanded_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
     """Static scales as the layer had them before (at 02273af): each call expands its descale into a column of its own."""
     flat = input.reshape(-1, self.in_features)
     rows = (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    descale = self.input_descale.expand(flat.shape[0], 1).contiguous()
-    output = torch._scaled_mm(rows, self.weight.t(), scale_a=descale, scale_b=self.weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
-    if self.bias is not None:
-        output = output + self.bias.to(input.dtype)
-    return output.reshape(*input.shape[:-1], self.out_features)
+    return product(self, input, rows, self.input_descale.expand(flat.shape[0], 1).contiguous(), self.weight_scale)
 
 
 def static_multiplied_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
@@ -61,10 +65,7 @@ def static_multiplied_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Ten
     (an IEEE division per element, about ten instructions, in kernels bound by instructions)."""
     flat = input.reshape(-1, self.in_features)
     rows = (flat.float() * self.input_scale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    output = torch._scaled_mm(rows, self.weight.t(), scale_a=self.unit_rows[: flat.shape[0]], scale_b=self.static_weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
-    if self.bias is not None:
-        output = output + self.bias.to(input.dtype)
-    return output.reshape(*input.shape[:-1], self.out_features)
+    return product(self, input, rows, self.unit_rows[: flat.shape[0]], self.static_weight_scale)
 
 
 def rowwise_multiplied_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
@@ -72,10 +73,7 @@ def rowwise_multiplied_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Te
     flat = input.reshape(-1, self.in_features)
     amax = flat.abs().amax(dim=-1, keepdim=True).float().clamp(min=1e-12)
     rows = (flat.float() * (E4M3_MAX / amax)).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    output = torch._scaled_mm(rows, self.weight.t(), scale_a=amax / E4M3_MAX, scale_b=self.weight_scale.t(), out_dtype=input.dtype, use_fast_accum=True)
-    if self.bias is not None:
-        output = output + self.bias.to(input.dtype)
-    return output.reshape(*input.shape[:-1], self.out_features)
+    return product(self, input, rows, amax / E4M3_MAX, self.weight_scale)
 
 
 # way: (static activation scales, a forward in place of the layer's, inductor options beside triton.cudagraphs)

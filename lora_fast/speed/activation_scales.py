@@ -32,14 +32,14 @@ def fp8_layers(module: torch.nn.Module) -> dict[str, Fp8Linear]:
 @contextlib.contextmanager
 def _watching(
     layers: dict[str, Fp8Linear], seen: Callable[[str, Fp8Linear, torch.Tensor], None],
-    attentions: dict[str, torch.nn.Module] | None = None, seen_value: Callable[[str, torch.nn.Module, torch.Tensor], None] | None = None,
+    attentions: dict[str, torch.nn.Module], seen_value: Callable[[str, torch.nn.Module, torch.Tensor], None],
 ) -> Iterator[None]:
     """Each layer's input handed to `seen`, and each of `attentions`' value projections' outputs to `seen_value`, for
     the length of the block, compiled code run eagerly meanwhile."""
     handles = [layer.register_forward_pre_hook(lambda module, args, name=name: seen(name, module, args[0])) for name, layer in layers.items()]
     handles += [
         projection.register_forward_hook(lambda module, args, output, name=name, attn=attn: seen_value(name, attn, output))
-        for name, attn in (attentions or {}).items() for projection in value_projections(attn)
+        for name, attn in attentions.items() for projection in value_projections(attn)
     ]
     try:
         with torch.compiler.set_stance("force_eager"), torch.no_grad():
