@@ -98,6 +98,9 @@ def report(session: nox.Session) -> None:
     session.run("python", "-m", "lora_fast.bench.report", *capped, "--baseline", "rtx4090_baseline", "--readme", "README.md", "--section", "rtx4090")
     for run, baseline, section in (("0032_fused_qkv", "optimized", "fused"), ("0035_unscaled_attention", "optimized", "unscaled"), ("0037_autotune_gemm_bf16", "no_fp8", "autotune")):
         session.run("python", "-m", "lora_fast.bench.report", f"{stored}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
+    for run, baseline, section in (("0057_multiplied_scales_static_against_optimized_profiled", "optimized", "static_scales_multiplied"),
+                                   ("0059_rtx4090_levers_folded_capped_24gb", "rtx4090_optimized", "rtx4090_levers_folded")):
+        session.run("python", "-m", "lora_fast.bench.report", f"{stored}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
     h100 = ".benchmarks/NVIDIA-H100-80GB-HBM3/Linux-CPython-3.12-64bit"
     for run, baseline, section in (("0049_step_cache_presets_and_swap", "optimized", "step_cache"), ("0050_step_cache_sweep", "optimized", "step_cache_sweep"),
                                    ("0054_rtx4090_streamed_against_baseline_capped_24gb", "rtx4090_baseline", "rtx4090_streamed"),

@@ -15,6 +15,7 @@ from lora_fast.bench.memory import clean_slate
 from lora_fast.bench.timing import RoundClock, synced_timer
 from lora_fast.config import PRESETS, VARIANTS, Quantization, RequestSizes
 from lora_fast.optimize import compiled_graphs, generate, optimized, recompile_guard
+from lora_fast.speed.cudagraphs import recorded_graphs
 
 SIZES_CASES = {name: {**PRESETS, **VARIANTS}[name] for name in ("optimized", "no_fp8", "no_fa3_fp8-graphs")}
 
@@ -42,7 +43,7 @@ def request_sequence(resolution: int, text_tokens: int, seed: int = 0) -> tuple[
 @pytest.mark.parametrize("sizes_case", list(SIZES_CASES))
 def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, settings, workload, revision):
     """optimize(..., sizes=...) prepares every size up front; then the sequence runs with 0 new graphs (a recompile
-    raises) at --sequence-steps, and the static size is timed for --rounds rounds at the workload's steps. On a GPU
+    raises) and 0 CUDA graphs recorded again at --sequence-steps, and the static size is timed for --rounds rounds at the workload's steps. On a GPU
     each size's first call must be within 2x of its warm time. Stored: each request's time, the worst first call over
     its size's warm time, peak memory reserved, per-image time of each batch at the smallest square, and at batch 1
     each size's time beside its step's work and floor (`lora_fast.bench.floors`)."""
@@ -57,7 +58,7 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
     start = synced_timer()
     with optimized(base_pipe, config, loras[0], device=device, sizes=sizes) as pipe:
         prepare_s = synced_timer() - start
-        graphs = compiled_graphs()
+        graphs, cuda_graphs = compiled_graphs(), recorded_graphs()
         timed = []
         with recompile_guard(config):
             for height, width, batch in requests:
@@ -67,7 +68,7 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
             clock = RoundClock()
             benchmark.pedantic(clock.wrap(lambda: generate(pipe, height=resolution, width=resolution, output_type="pt", generator=torch.Generator().manual_seed(0), **call)),
                                rounds=request.config.getoption("--rounds"), warmup_rounds=0, iterations=1)
-        recompiles = compiled_graphs() - graphs
+        recompiles, rerecords = compiled_graphs() - graphs, recorded_graphs() - cuda_graphs
         peak_reserved = torch.cuda.max_memory_reserved() / 2**30 if torch.cuda.is_available() else None
     clean_slate()
     by_shape: dict[tuple[int, int, int], list[float]] = {}
@@ -78,7 +79,7 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
     patch = 2 * base_pipe.vae_scale_factor  # pixels per image token a side
     benchmark.extra_info.update(
-        config=config.to_dict(), workload=workload.to_dict(), revision=revision, sizes=sizes.to_dict(), prepare_s=prepare_s, recompiles=recompiles,
+        config=config.to_dict(), workload=workload.to_dict(), revision=revision, sizes=sizes.to_dict(), prepare_s=prepare_s, recompiles=recompiles, cuda_graph_rerecords=rerecords,
         sequence_steps=sequence_call["num_inference_steps"], requests=timed, first_request_ratio=first_ratios, worst_first_request_ratio=max(first_ratios.values()), peak_reserved_gib=peak_reserved,
         per_image_s_by_batch={batch: min(by_shape[(smallest, smallest, batch)]) / batch for batch in (1, 2, 3, 4)},
         cost_by_size=[{"height": h, "width": w, "megapixels": h * w / 1e6, "s": min(times), "steps": sequence_call["num_inference_steps"],
@@ -87,5 +88,6 @@ def test_mixed_shapes(benchmark, request, sizes_case, base_pipe, device, loras, 
         rounds=clock.to_dict(list(benchmark.stats.stats.data) if benchmark.stats else []),
     )
     assert recompiles == 0, f"{sizes_case}: {recompiles} graphs compiled after the sizes were prepared"
+    assert rerecords == 0, f"{sizes_case}: {rerecords} CUDA graphs recorded after the sizes were prepared"
     if torch.cuda.is_available():  # a tiny CPU image takes milliseconds, which a first call's one-off Python and oneDNN set-up doubles
         assert benchmark.extra_info["worst_first_request_ratio"] <= 2, f"{sizes_case}: a size's first call took {first_ratios}"

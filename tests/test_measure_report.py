@@ -186,6 +186,19 @@ def test_readme_tables_are_the_stored_runs():
     assert report.markdown(static_rows, baseline="optimized", missing=report.missing_cases(static, static_rows)) in readme
     by_name = {row.name: row for row in static_rows}
     assert by_name["optimized+static_scales"].median_s < by_name["optimized"].median_s and all(row.recompiles == 0 for row in static_rows)
+    multiplied = [folder / "0057_multiplied_scales_static_against_optimized_profiled.json"]  # goal 1 on the H200, quantization multiplying
+    multiplied_rows = report.read_rows(multiplied)
+    assert report.markdown(multiplied_rows, baseline="optimized", missing=report.missing_cases(multiplied, multiplied_rows)) in readme
+    by_name = {row.name: row for row in multiplied_rows}
+    assert by_name["optimized+static_scales"].median_s < by_name["optimized"].median_s and all(row.recompiles == 0 for row in multiplied_rows)
+    folded = [folder / "0059_rtx4090_levers_folded_capped_24gb.json"]  # the folded variant measured under the cap
+    folded_rows = report.read_rows(folded)
+    assert report.markdown(folded_rows, baseline="rtx4090_optimized", missing=report.missing_cases(folded, folded_rows)) in readme
+    assert {row.name for row in folded_rows} == {"rtx4090_optimized", "rtx4090_optimized+t5_fp8", "rtx4090_optimized+folded"}
+    assert all(row.peak_mem_GiB <= 22 and row.recompiles == 0 for row in folded_rows)
+    swaps = report.read_json(folder / "0058_rtx4090_streamed_hotswap_capped_24gb.json")["benchmarks"][0]["extra_info"]  # issue 29's folded hot-swap
+    assert swaps["config"]["name"] == "rtx4090_streamed" and swaps["gpu_memory_cap_GiB"] == 24 and swaps["peak_mem_GiB"] <= 22
+    assert swaps["recompiles"] == 0 and swaps["cuda_graph_rerecords"] == 0 and len(swaps["swap_s"]) == swaps["loras"] == 5
     levers = [h100 / "0053_rtx4090_levers_capped_24gb.json"]
     lever_rows = report.read_rows(levers)
     assert report.markdown(lever_rows, baseline="rtx4090_optimized", missing=report.missing_cases(levers, lever_rows)) in readme
