@@ -150,6 +150,9 @@ class OptimizationConfig:
     compile_vae: bool = False  # torch.compile the VAE decoder too (one image size per run: it compiles once)
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fuse_qkv: bool = False  # one matmul for each attention's q, k and v (diffusers' fused projections); needs fold_lora
+    # query and key's bias, RMSNorm, rotary embedding and e4m3 scaling in one Triton kernel of ours before FP8 attention,
+    # where inductor makes two to four (lora_fast.speed.norm_rope); needs attention=fa3_fp8
+    fused_norm_rope: bool = False
     # the transformer (and T5, with text_encoder_fp8) read from its checkpoint folder one tensor at a time, each FP8 layer
     # quantized on the GPU as it arrives; a fold re-reads the exact originals from the files instead of keeping copies
     # (lora_fast.speed.streamed)
@@ -201,6 +204,11 @@ class OptimizationConfig:
             raise ConfigError(
                 "fuse_qkv=True without fold_lora: peft's LoRA layers wrap to_q, to_k and to_v, which the fused "
                 "projection bypasses, so the LoRA would be silently lost; set fold_lora=True (with hotswap=True) or fuse_qkv=False"
+            )
+        if self.fused_norm_rope and (self.attention is not Attention.FA3_FP8 or self.fuse_qkv):
+            raise ConfigError(
+                f"fused_norm_rope=True with attention={self.attention.value}{' and fuse_qkv=True' if self.fuse_qkv else ''}: the kernel makes FP8 "
+                "attention's e4m3 query and key from the separate q and k projections; set attention=fa3_fp8 without fuse_qkv, or drop fused_norm_rope"
             )
         if self.streamed_load:
             self._check_streamed_load()
@@ -409,6 +417,10 @@ PRESETS: dict[str, OptimizationConfig] = {
     )
 }
 
+_STATIC_SCALES = dataclasses.replace(
+    PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
+    notes="optimized with one calibrated activation scale per FP8 layer and per head of attention's value: no amax pass, the producer writes e4m3",
+)
 # Single-change variants of presets that the suite times beside them, to measure one lever at a time.
 VARIANTS: dict[str, OptimizationConfig] = {
     variant.name: variant
@@ -433,9 +445,14 @@ VARIANTS: dict[str, OptimizationConfig] = {
             PRESETS["optimized"], name="optimized+autotune_gemm", inductor_options=(("max_autotune_gemm", True),), deterministic_kernels=False,
             notes="optimized with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
         ),
+        _STATIC_SCALES,
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
-            notes="optimized with one calibrated activation scale per FP8 layer and per head of attention's value: no amax pass, the producer writes e4m3",
+            PRESETS["optimized"], name="optimized+norm_rope", fused_norm_rope=True,
+            notes="optimized with query and key's bias, RMSNorm, rotary embedding and FP8 scaling in one Triton kernel of ours",
+        ),
+        dataclasses.replace(
+            _STATIC_SCALES, name="optimized+static_scales+norm_rope", fused_norm_rope=True,
+            notes="optimized+static_scales with query and key's bias, RMSNorm, rotary embedding and FP8 scaling in one Triton kernel of ours",
         ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),

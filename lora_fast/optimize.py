@@ -167,7 +167,7 @@ def optimize(
         if config.fuse_qkv or config.quantization is not Quantization.NONE:
             slot.refold()  # a LoRA folded above goes into the final weights the way every later swap writes it
         if config.attention is not Attention.SDPA:
-            optimized.undo.append(set_attention(pipe.transformer, config.attention))
+            optimized.undo.append(set_attention(pipe.transformer, config.attention, config.fused_norm_rope))
         if config.sigmoid_gelu:
             optimized.undo.append(use_sigmoid_gelu(pipe.transformer))
         optimized.undo.append(enable_context_parallel(pipe.transformer, config))

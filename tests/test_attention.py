@@ -3,7 +3,13 @@ compile without graph breaks on a GPU."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
@@ -17,14 +23,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lora_fast.bench.similarity import relative_error
-from lora_fast.config import PRESETS, Attention, ConfigError, OptimizationConfig, unmet_requirements
+from lora_fast.config import PRESETS, Attention, ConfigError, OptimizationConfig, Quantization, unmet_requirements
 from lora_fast.optimize import optimize
 from lora_fast.speed import attention as attention_module
 from lora_fast.speed.activation_scales import calibrate, clipped_shares, recalibrate_if_clipping
 from lora_fast.speed.attention import (
     DIFFUSERS_BACKENDS, E4M3_MAX, FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention,
-    fix_fp8_scales, fp8_attentions, quantize_per_head, quantize_within, rms_norm_bound, set_attention,
+    fix_fp8_scales, fixed_fp8_scales, fp8_attentions, quantize_per_head, quantize_within, rms_norm_bound, set_attention,
 )
+from lora_fast.speed.norm_rope import Stream, norm_rope_fp8, reference
+from lora_fast.speed.quantize import quantize
 
 # Relative L2 error allowed against fp32 math: bf16 kernels round once per output; FP8 and SageAttention's int8
 # QK quantize their inputs (measured on the H200: FA3 bf16 0.0023, FP8 unscaled 0.054, Sage 0.0135).
@@ -291,10 +299,8 @@ def test_kernel_against_fp32_math(attention, batch):
         assert relative_error(output[1:], second.float()) < TOLERANCE[attention]
 
 
-@pytest.mark.gpu
-@pytest.mark.parametrize("attention", GPU_KERNELS)
-def test_kernel_in_compiled_transformer_has_no_graph_break(attention):
-    """A small Flux transformer with head dim 128 (what FA3 supports), compiled fullgraph with each kernel."""
+def small_cuda_transformer() -> tuple[FluxTransformer2DModel, dict]:
+    """A Flux transformer of one joint and one single block with head dim 128 (what FA3 takes), and inputs for two images."""
     with torch.device("cuda"):
         torch.manual_seed(0)
         transformer = FluxTransformer2DModel(
@@ -306,6 +312,14 @@ def test_kernel_in_compiled_transformer_has_no_graph_break(attention):
             pooled_projections=torch.randn(2, 32, dtype=torch.bfloat16), timestep=torch.tensor([0.5, 0.5]), guidance=torch.tensor([3.5, 3.5]),
             img_ids=torch.zeros(256, 3), txt_ids=torch.zeros(32, 3), return_dict=False,
         )
+    return transformer, inputs
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("attention", GPU_KERNELS)
+def test_kernel_in_compiled_transformer_has_no_graph_break(attention):
+    """A small Flux transformer with head dim 128 (what FA3 supports), compiled fullgraph with each kernel."""
+    transformer, inputs = small_cuda_transformer()
     with torch.no_grad():
         expected = transformer(**inputs)[0]
         undo = set_attention(transformer, attention)  # also sets diffusers' process-wide backend: undone below
@@ -336,3 +350,133 @@ def test_scaled_fp8_beats_the_unscaled_cast_when_heads_differ_in_magnitude():
     scaled, unscaled = worst_head_error(fa3_fp8_attention(query, key, value)), worst_head_error(fa3_fp8_unscaled_attention(query, key, value))
     assert scaled < 0.1  # one head alone, worst of 24: looser than the whole-tensor tolerance
     assert scaled < unscaled / 2, f"worst head: scaled {scaled:.4f} vs unscaled {unscaled:.4f}"
+
+
+# Our q/k kernel before FP8 attention (lora_fast.speed.norm_rope)
+
+
+def test_fused_norm_rope_makes_the_unfused_fp8_paths_query_key_and_value(pipe, generate, monkeypatch):
+    """With our FP8 linears, the processor that hands query and key to our kernel (each projection's bias left to it,
+    the text stream's tokens first, the scales from the norms' bounds or fixed by a calibration) gives FA3 the e4m3
+    query, key and value and descales of the unfused path bit for bit on a CPU, where the kernel is the same torch
+    ops; joint and single blocks, two images. Its Triton arithmetic is checked in Triton's interpreter and on a GPU."""
+    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+    handed: list[tuple] = []
+    monkeypatch.setattr(attention_module, "fa3_fp8", lambda *args: handed.append(args) or dequantized_sdpa_nhd(*args))
+    streams: list[list[bool]] = []  # per kernel call, whether each stream's bias was left to the kernel
+    timed_streams: list[list[bool]] = []  # those of the images compared (a calibration's hooks keep the bias in the layer)
+    monkeypatch.setattr(attention_module, "norm_rope_fp8", lambda given, rotary, scale: streams.append([s.bias is not None for s in given]) or norm_rope_fp8(given, rotary, scale))
+    undo_fp8 = quantize(pipe.transformer, Quantization.FP8_ROWWISE, keep_originals=True)
+
+    def run(fused: bool, fixed: bool) -> tuple[torch.Tensor, list[tuple]]:
+        undo = set_attention(pipe.transformer, Attention.FA3_FP8, fused_norm_rope=fused)
+        undo_scales = calibrate(pipe.transformer, lambda: generate(pipe)) if fixed else lambda: None
+        assert all(fixed_fp8_scales(attn) == fixed for attn in fp8_attentions(pipe.transformer).values())
+        handed.clear()
+        kernel_calls = len(streams)
+        try:
+            return generate(pipe, num_images_per_prompt=2), list(handed)
+        finally:
+            timed_streams.extend(streams[kernel_calls:])
+            undo_scales()
+            undo()
+
+    def same(first: list[tuple], second: list[tuple]) -> bool:
+        bits = lambda tensor: tensor.view(torch.uint8) if tensor.dtype == torch.float8_e4m3fn else tensor  # noqa: E731
+        return len(first) == len(second) > 0 and all(torch.equal(bits(a), bits(b)) for call, other in zip(first, second) for a, b in zip(call, other))
+
+    try:
+        for fixed in (False, True):
+            (unfused, unfused_calls), (fused, fused_calls) = run(False, fixed), run(True, fixed)
+            assert torch.equal(fused, unfused) and same(fused_calls, unfused_calls), f"fixed scales: {fixed}"
+        assert {len(flags) for flags in timed_streams} == {1, 2} and all(all(flags) for flags in timed_streams)  # both block kinds; each bias left to the kernel
+    finally:
+        undo_fp8()
+
+
+def test_fused_norm_rope_needs_fp8_attention_on_separate_projections():
+    with pytest.raises(ConfigError, match="fused_norm_rope=True with attention=sdpa"):
+        OptimizationConfig(attention=Attention.SDPA, fused_norm_rope=True)
+    with pytest.raises(ConfigError, match="and fuse_qkv=True"):
+        dataclasses.replace(PRESETS["optimized"], fuse_qkv=True, fused_norm_rope=True)
+
+
+def norm_rope_case(device: str, text_tokens: int, image_tokens: int, heads: int, dim: int) -> tuple[list[Stream], tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Two streams of two images (bf16 projections with biases, RMSNorms with random gains), rotary cos and sin, and a
+    scale per head: a joint block's query as our kernel gets it."""
+    generator = torch.Generator(device).manual_seed(0)
+    randn = lambda *shape: torch.randn(*shape, generator=generator, device=device)  # noqa: E731
+    streams = []
+    for tokens in (text_tokens, image_tokens):
+        norm = torch.nn.RMSNorm(dim, eps=1e-6, device=device)
+        norm.weight.data = 1 + randn(dim) / 4
+        streams.append(Stream(randn(2, tokens, heads * dim).bfloat16(), randn(heads * dim).bfloat16(), norm))
+    angles = randn(text_tokens + image_tokens, dim // 2).repeat_interleave(2, dim=-1) * 3
+    return streams, (angles.cos(), angles.sin()), 100 + 50 * randn(heads).abs()
+
+
+NORM_ROPE_IN_THE_INTERPRETER = """
+import torch
+from lora_fast.speed import norm_rope
+from test_attention import norm_rope_case
+
+streams, (cos, sin), scale = norm_rope_case("cpu", 37, 45, 3, 16)
+out = torch.empty(2, 82, 3, 16)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
+first = 0
+for projected, bias, norm in streams:
+    norm_rope.launch(out, projected, bias, norm.weight, 1e-6, first, cos, sin, scale)
+    first += projected.shape[1]
+normed = [norm((projected.float() + bias.float()).unflatten(-1, (3, 16))) for projected, bias, norm in streams]
+x = torch.cat(normed, dim=1)
+pairs = x.unflatten(-1, (8, 2))
+rotated = torch.stack([-pairs[..., 1], pairs[..., 0]], dim=-1).flatten(-2)
+expected = ((x * cos[None, :, None] + rotated * sin[None, :, None]) * scale[:, None]).clamp(-448, 448)
+torch.testing.assert_close(out, expected, rtol=2e-5, atol=2e-4)
+print("kernel matches float32 torch")
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); test_norm_rope_kernel_on_a_gpu checks the kernel there")
+def test_norm_rope_kernel_in_tritons_interpreter():
+    """The Triton kernel itself, run by Triton's interpreter on a CPU: bias, norm, rotary pairs, per-head scale and both
+    streams' placement, token counts that leave the last program part-empty, against float32 torch."""
+    environment = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", NORM_ROPE_IN_THE_INTERPRETER], env=environment, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "kernel matches" in done.stdout, done.stderr[-3000:]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="runs our Triton kernel on a CUDA GPU")
+def test_norm_rope_kernel_on_a_gpu():
+    """At a joint block's shapes (head dim 128, 24 heads), the op's e4m3 query equals the torch path's but for values
+    at a rounding boundary (the kernel keeps float32 where torch rounds to bf16 between steps)."""
+    streams, rotary, scale = norm_rope_case("cuda", 512, 1024, 24, 128)
+    fused, expected = norm_rope_fp8(streams, rotary, scale), reference(streams, rotary, scale)
+    assert fused.shape == expected.shape == (2, 1536, 24, 128) and fused.dtype == torch.float8_e4m3fn
+    assert (fused.view(torch.uint8) == expected.view(torch.uint8)).float().mean() > 0.95
+    assert relative_error(fused.float(), expected.float()) < 0.01
+    compiled = torch.compile(lambda: norm_rope_fp8(streams, rotary, scale), fullgraph=True, mode="reduce-overhead")
+    assert torch.equal(compiled().view(torch.uint8), fused.view(torch.uint8))
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(bool(runnable(Attention.FA3_FP8)), reason="; ".join(runnable(Attention.FA3_FP8)))
+def test_fused_norm_rope_in_a_compiled_fp8_transformer():
+    """With our FP8 linears (their biases left to the kernel), compiled fullgraph under CUDA graphs: no graph break, and
+    the output close to the unfused FP8 path's, eager."""
+    transformer, inputs = small_cuda_transformer()
+    quantize(transformer, Quantization.FP8_ROWWISE, keep_originals=False)
+    with torch.no_grad():
+        undo = set_attention(transformer, Attention.FA3_FP8)
+        expected = transformer(**inputs)[0]
+        undo()
+        undo = set_attention(transformer, Attention.FA3_FP8, fused_norm_rope=True)
+        try:
+            torch._dynamo.reset()
+            torch._dynamo.utils.counters.clear()
+            compiled = torch.compile(transformer, fullgraph=True, mode="reduce-overhead")
+            outputs = [compiled(**inputs)[0].clone() for _ in range(3)]
+        finally:
+            undo()
+    assert not torch._dynamo.utils.counters["graph_break"]
+    assert all(relative_error(output.float(), expected.float()) < 0.02 for output in outputs)

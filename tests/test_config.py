@@ -26,9 +26,9 @@ def test_reference_presets_mean_what_their_rows_say():
 
 def test_variants_change_one_lever():
     for variant in VARIANTS.values():
-        before_plus = variant.name.split("+")[0]
-        of_variant = before_plus != variant.name and before_plus in VARIANTS  # a variant of a variant names it
-        base = VARIANTS[before_plus] if of_variant else PRESETS[before_plus.split("-")[0]]
+        before_plus = variant.name.rsplit("+", 1)[0]
+        of_variant = before_plus != variant.name and before_plus in VARIANTS  # a variant of a variant names it before its last +
+        base = VARIANTS[before_plus] if of_variant else PRESETS[before_plus.split("+")[0].split("-")[0]]
         changed = {key for key, value in variant.to_dict().items() if base.to_dict()[key] != value} - {"name", "notes"}
         # how an image is split over ranks; T5 on the card in FP8; inductor's kernels chosen by timing them instead of deterministically
         levers = ({"ulysses_degree", "ring_degree"}, {"text_encoder_fp8", "text_encoder_offload"}, {"deterministic_kernels", "inductor_options"})

@@ -2,10 +2,10 @@
 builds them (our FP8 linears, FA3 FP8, GELU as a sigmoid, each block compiled with CUDA graphs), timed one block
 call at a time at 1024x1024 (4096 image and 512 text tokens) under several ways of scaling activations and inductor
 options (static: calibrated scales, each layer's descale inside the weight's scales and the matmul handed a shared
-column of ones, attention's scales fixed; rowwise: a scale per activation row; *_divided: each activation divided by
-its descale, as at 4998d07, instead of multiplied by the scale). Issue 29: inductor's fused kernels run at two to five times
-their memory bound; this says which way moves them, per block and per image (28 steps x (19 joint + 38 single)),
-without compiling a whole pipeline.
+column of ones, attention's scales fixed; rowwise: a scale per activation row; *_norm_rope: query and key made by our
+kernel; *_divided: each activation divided by its descale, as at 4998d07, instead of multiplied by the scale). Issue
+29: inductor's fused kernels run at two to five times their memory bound; this says which way moves them, per block
+and per image (28 steps x (19 joint + 38 single)), without compiling a whole pipeline.
 
 Prints one JSON line per way: milliseconds per joint and single block call (CUDA events), the image's block time,
 the first call (compile) seconds, and each kernel's microseconds per call (torch.profiler). With --code, the code
@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", tempfile.mkdtemp(prefix="block_probe_cache_"))  # fresh: each way compiles
 
@@ -68,15 +69,22 @@ def rowwise_divided_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tenso
     return product(self, input, rows, descale, self.weight_scale)
 
 
-# way: (static activation scales, a forward in place of the layer's, inductor options beside triton.cudagraphs)
-DETERMINISTIC = {"deterministic": True}  # what `optimized` compiles with
+class Way(NamedTuple):
+    static: bool  # calibrated activation scales
+    forward: Callable[[Fp8Linear, torch.Tensor], torch.Tensor] | None  # in place of the layer's
+    norm_rope: bool = False  # query and key made by our kernel (lora_fast.speed.norm_rope)
+    options: dict = {"deterministic": True}  # inductor's, beside triton.cudagraphs: what `optimized` compiles with
+
+
 WAYS = {  # in the order run: a run stopped by its time limit keeps the lines printed. At 4998d07 pointwise autotuning,
     # coordinate descent and a column of ones made by each layer on each call were ways too; none paid
-    # (logs/2026-12-06b_block_probe.jsonl)
-    "static": (True, None, DETERMINISTIC),
-    "static_divided": (True, static_divided_forward, DETERMINISTIC),
-    "rowwise": (False, None, DETERMINISTIC),
-    "rowwise_divided": (False, rowwise_divided_forward, DETERMINISTIC),
+    # (logs/2026-12-06b_block_probe.jsonl); the divided ways are b99f032's A/B (logs/2026-12-06c_block_probe_multiplied.jsonl)
+    "static": Way(True, None),
+    "static_norm_rope": Way(True, None, norm_rope=True),
+    "rowwise": Way(False, None),
+    "rowwise_norm_rope": Way(False, None, norm_rope=True),
+    "static_divided": Way(True, static_divided_forward),
+    "rowwise_divided": Way(False, rowwise_divided_forward),
 }
 
 
@@ -135,19 +143,16 @@ def output_code(cache: Path, since: float) -> list[Path]:
 
 
 def probe(way: str, code_dir: Path | None) -> dict:
-    static, forward, options = WAYS[way]
+    static, forward, norm_rope, options = WAYS[way]
     torch._dynamo.reset()
     reset_cudagraph_trees()
     transformer = build()
     quantize(transformer, Quantization.FP8_ROWWISE, keep_originals=False)
-    set_attention(transformer, Attention.FA3_FP8)
+    set_attention(transformer, Attention.FA3_FP8, fused_norm_rope=norm_rope)
     use_sigmoid_gelu(transformer)
     inputs = model_inputs()
     if static:
         calibrate(transformer, lambda: transformer(**inputs))
-        for layer in transformer.modules():
-            if isinstance(layer, Fp8Linear):
-                layer.register_buffer("input_scale", layer.input_descale.reciprocal())
     started = time.time()
     result: dict = {"way": way, "inductor_options": options}
     with layer_forward(forward):

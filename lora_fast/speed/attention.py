@@ -16,6 +16,8 @@ from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 
 from ..config import FA3_MODULES, Attention, ConfigError, module_available
 from ..quiet import quiet_logger
+from .norm_rope import Stream, norm_rope_fp8
+from .quantize import E4M3_MAX, Fp8Linear, saturated_e4m3
 
 # Backends that diffusers' own dispatch runs.
 DIFFUSERS_BACKENDS = {
@@ -24,7 +26,6 @@ DIFFUSERS_BACKENDS = {
     Attention.SDPA_CUDNN: "_native_cudnn",
     Attention.SDPA_MATH: "_native_math",
 }
-E4M3_MAX = torch.finfo(torch.float8_e4m3fn).max
 RMS_NORMS = (torch.nn.RMSNorm, RMSNorm)  # torch's (diffusers' Flux uses it) and diffusers' own
 FLUX_ATTENTION_SHAPE = (1, 4608, 24, 128)  # FLUX.1-dev at 1024x1024: batch, 4096 image + 512 text tokens, heads, head dim
 
@@ -114,16 +115,21 @@ def quantize_per_head(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
     steps, over the contiguous head dim first, then over tokens."""
     amax = tensor.abs().amax(dim=3).amax(dim=1).float().clamp(min=1e-6)
     scale = (E4M3_MAX / amax).to(tensor.dtype)  # rounded once, so the descale undoes exactly the scale applied
-    quantized = (tensor * scale[:, None, :, None]).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    return quantized, scale.float().reciprocal()
+    return saturated_e4m3(tensor * scale[:, None, :, None]), scale.float().reciprocal()
+
+
+def within_scale(bound: torch.Tensor, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The scale (0-dim, `like`'s dtype) for a (batch, seq, heads, head_dim) tensor like `like` known to satisfy
+    |tensor| <= bound (a 0-dim tensor), and its descale (batch, heads): no pass over the data to find them."""
+    scale = (E4M3_MAX / bound.float().clamp(min=1e-6)).to(like.dtype)
+    return scale, scale.float().reciprocal().expand(like.shape[0], like.shape[2]).contiguous()
 
 
 def quantize_within(tensor: torch.Tensor, bound: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Like `quantize_per_head`, for a tensor known to satisfy |tensor| <= bound (a 0-dim tensor): one scale for
-    every head, with no pass over the data to find it, so the cast fuses into the op that makes `tensor`."""
-    scale = (E4M3_MAX / bound.float().clamp(min=1e-6)).to(tensor.dtype)
-    quantized = (tensor * scale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    return quantized, scale.float().reciprocal().expand(tensor.shape[0], tensor.shape[2]).contiguous()
+    every head, so the cast fuses into the op that makes `tensor`."""
+    scale, descale = within_scale(bound, tensor)
+    return saturated_e4m3(tensor * scale), descale
 
 
 def rms_norm_bound(*norms: torch.nn.Module) -> torch.Tensor | None:
@@ -182,6 +188,16 @@ class KernelFluxAttnProcessor:
     def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None, image_rotary_emb=None):
         if attention_mask is not None:
             raise ValueError("this attention kernel takes no attention mask; use attention=sdpa for masked attention")
+        hidden_states = self.attention(attn, hidden_states, encoder_hidden_states, image_rotary_emb)
+        if encoder_hidden_states is None:
+            return hidden_states
+        context_length = encoder_hidden_states.shape[1]
+        context, hidden_states = hidden_states[:, :context_length], hidden_states[:, context_length:]
+        hidden_states = attn.to_out[1](attn.to_out[0](hidden_states.contiguous()))
+        return hidden_states, attn.to_add_out(context.contiguous())
+
+    def attention(self, attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None, image_rotary_emb) -> torch.Tensor:
+        """Layer `attn`'s attention output (batch, text + image tokens, heads x head_dim), before its output projections."""
         query, key, value, context_query, context_key, context_value = _get_qkv_projections(attn, hidden_states, encoder_hidden_states)
         query = attn.norm_q(query.unflatten(-1, (-1, attn.head_dim)))
         key = attn.norm_k(key.unflatten(-1, (-1, attn.head_dim)))
@@ -193,23 +209,21 @@ class KernelFluxAttnProcessor:
         if image_rotary_emb is not None:
             query = apply_rotary_emb(query, image_rotary_emb, sequence_dim=1)
             key = apply_rotary_emb(key, image_rotary_emb, sequence_dim=1)
-        hidden_states = self.attend(attn, query, key, value).flatten(2, 3).to(query.dtype)
-        if encoder_hidden_states is None:
-            return hidden_states
-        context_length = encoder_hidden_states.shape[1]
-        context, hidden_states = hidden_states[:, :context_length], hidden_states[:, context_length:]
-        hidden_states = attn.to_out[1](attn.to_out[0](hidden_states.contiguous()))
-        return hidden_states, attn.to_add_out(context.contiguous())
+        return self.attend(attn, query, key, value).flatten(2, 3).to(query.dtype)
 
 
 def fixed_scale_fp8_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, scales: torch.Tensor, descales: torch.Tensor) -> torch.Tensor:
     """FP8 FlashAttention-3 with scales fixed beforehand (`fix_fp8_scales`): `scales` (3, heads) for query, key and
     value, `descales` (3, images, heads) their inverses, a row per image, sliced here: the call computes no scale."""
-    batch = query.shape[0]
+    quantized = [saturated_e4m3(tensor * scale.to(tensor.dtype)[:, None]) for tensor, scale in zip((query, key, value), scales)]
+    return fa3_fp8(*quantized, *batch_descales(descales, query.shape[0]))
+
+
+def batch_descales(descales: torch.Tensor, batch: int) -> torch.Tensor:
+    """Fixed FP8 attention's descales (3, images, heads) for a call of `batch` images: (3, batch, heads) views."""
     if batch > descales.shape[1]:
         raise ValueError(f"{batch} images in one call is more than the {descales.shape[1]} that fixed FP8 attention scales take; split the batch")
-    quantized = [(tensor * scale.to(tensor.dtype)[:, None]).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn) for tensor, scale in zip((query, key, value), scales)]
-    return fa3_fp8(*quantized, descales[0, :batch], descales[1, :batch], descales[2, :batch])
+    return descales[:, :batch]
 
 
 class Fp8FluxAttnProcessor(KernelFluxAttnProcessor):
@@ -225,6 +239,46 @@ class Fp8FluxAttnProcessor(KernelFluxAttnProcessor):
             return fixed_scale_fp8_attention(query, key, value, attn.fp8_scales, attn.fp8_descales)
         query_bound, key_bound = norm_bounds(attn)
         return self.kernel(query, key, value, query_bound, key_bound)
+
+
+class NormRopeFp8FluxAttnProcessor(Fp8FluxAttnProcessor):
+    """`Fp8FluxAttnProcessor` with query and key made by one kernel of ours (`lora_fast.speed.norm_rope`): bias,
+    RMSNorm, rotary embedding and e4m3 scaling in one pass over both streams, where inductor makes two to four kernels."""
+
+    def attention(self, attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None, image_rotary_emb) -> torch.Tensor:
+        bounds = norm_bounds(attn)
+        if image_rotary_emb is None or None in bounds or attn.fused_projections:
+            return super().attention(attn, hidden_states, encoder_hidden_states, image_rotary_emb)
+        joint = encoder_hidden_states is not None and attn.added_kv_proj_dim is not None
+
+        def streams(projection: str, norm: str, added_projection: str, added_norm: str) -> list[Stream]:
+            image = Stream(*unbiased(getattr(attn, projection), hidden_states), getattr(attn, norm))
+            return [Stream(*unbiased(getattr(attn, added_projection), encoder_hidden_states), getattr(attn, added_norm)), image] if joint else [image]
+
+        value = attn.to_v(hidden_states).unflatten(-1, (-1, attn.head_dim))
+        if joint:
+            value = torch.cat([attn.add_v_proj(encoder_hidden_states).unflatten(-1, (-1, attn.head_dim)), value], dim=1)
+        dtype = value.dtype
+        if fixed_fp8_scales(attn):
+            query_scale, key_scale, value_scale = attn.fp8_scales
+            value, descales = saturated_e4m3(value * value_scale.to(dtype)[:, None]), batch_descales(attn.fp8_descales, value.shape[0])
+        else:
+            (query_scale, query_descale), (key_scale, key_descale) = (within_scale(bound, value) for bound in bounds)
+            query_scale, key_scale = (scale.float().expand(attn.heads) for scale in (query_scale, key_scale))
+            value, value_descale = quantize_per_head(value)
+            descales = (query_descale, key_descale, value_descale)
+        query = norm_rope_fp8(streams("to_q", "norm_q", "add_q_proj", "norm_added_q"), image_rotary_emb, query_scale)
+        key = norm_rope_fp8(streams("to_k", "norm_k", "add_k_proj", "norm_added_k"), image_rotary_emb, key_scale)
+        return fa3_fp8(query, key, value, *descales).flatten(2, 3).to(dtype)
+
+
+def unbiased(layer: torch.nn.Module, input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """`layer`'s output on `input` and the bias still to add to it: our FP8 layer leaves its bias to the kernel that
+    reads the output next, unless something watches its calls (calibration's and offloading's hooks run in forward)."""
+    watched = layer._forward_pre_hooks or layer._forward_hooks or "forward" in vars(layer)
+    if isinstance(layer, Fp8Linear) and layer.bias is not None and not watched:
+        return layer.product(input), layer.bias
+    return layer(input), None
 
 
 def norm_bounds(attn) -> tuple[torch.Tensor | None, torch.Tensor | None]:
@@ -300,9 +354,10 @@ def attention_function(attention: Attention) -> Callable[[torch.Tensor, torch.Te
     return functools.partial(dispatch_attention_fn, backend=AttentionBackendName(DIFFUSERS_BACKENDS[attention]))
 
 
-def set_attention(transformer: torch.nn.Module, attention: Attention) -> Callable[[], None]:
-    """Switch every attention layer of `transformer` to `attention`; returns a function that restores the previous
-    state exactly: the processors, each one's diffusers backend, and diffusers' process-wide default backend."""
+def set_attention(transformer: torch.nn.Module, attention: Attention, fused_norm_rope: bool = False) -> Callable[[], None]:
+    """Switch every attention layer of `transformer` to `attention` (FP8 FA3's query and key made by our one kernel
+    with `fused_norm_rope`); returns a function that restores the previous state exactly: the processors, each one's
+    diffusers backend, and diffusers' process-wide default backend."""
     processors = transformer.attn_processors
     backends = {name: getattr(processor, "_attention_backend", None) for name, processor in processors.items()}
     active_backend = _AttentionBackendRegistry._active_backend
@@ -316,7 +371,10 @@ def set_attention(transformer: torch.nn.Module, attention: Attention) -> Callabl
 
     if attention in KERNELS:
         check_kernel_installed(attention)
-        processor = Fp8FluxAttnProcessor() if attention is Attention.FA3_FP8 else KernelFluxAttnProcessor(KERNELS[attention])
+        if attention is Attention.FA3_FP8:
+            processor = NormRopeFp8FluxAttnProcessor() if fused_norm_rope else Fp8FluxAttnProcessor()
+        else:
+            processor = KernelFluxAttnProcessor(KERNELS[attention])
         transformer.set_attn_processor(processor)
     else:
         with quiet_logger("diffusers.models.modeling_utils"):  # "an experimental feature" on every switch: nothing to act on

@@ -26,11 +26,16 @@ class StoredWeight(Protocol):
     def read(self, device: torch.device | str = "cpu") -> torch.Tensor: ...
 
 
+def saturated_e4m3(tensor: torch.Tensor) -> torch.Tensor:
+    """`tensor` (already scaled) cast to e4m3, values past its range held at its largest."""
+    return tensor.clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+
+
 def quantize_rows(tensor: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """e4m3 values and float32 descales (rows, 1) of a 2-D tensor, each row scaled to the e4m3 range: one division
     per row, then each value multiplied (a division per value costs inductor's instruction-bound kernels more)."""
     scale = E4M3_MAX / tensor.abs().amax(dim=-1, keepdim=True).float().clamp(min=1e-12)
-    return (tensor.float() * scale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn), scale.reciprocal()
+    return saturated_e4m3(tensor.float() * scale), scale.reciprocal()
 
 
 @functools.cache
@@ -93,9 +98,16 @@ class Fp8Linear(torch.nn.Module):
         return self.weight.float() * self.weight_scale
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
+        output = self.product(input)
+        if self.bias is not None:  # added outside the matmul: not every _scaled_mm kernel takes a bias with rowwise scales
+            output = output + self.bias.to(input.dtype)
+        return output
+
+    def product(self, input: torch.Tensor) -> torch.Tensor:
+        """The layer's output without its bias (a kernel that reads it next can add the bias itself)."""
         flat = input.reshape(-1, self.in_features)
         if self.static_input:  # no amax pass: the producer can write e4m3 at once (values past the scale saturate)
-            rows = (flat.float() * self.input_scale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
+            rows = saturated_e4m3(flat.float() * self.input_scale)
             if flat.shape[0] > self.unit_rows.shape[0]:
                 raise ValueError(f"{flat.shape[0]} activation rows (batch x tokens) is more than the {UNIT_ROWS} static FP8 scales take; split the batch")
             row_descale, weight_descale = self.unit_rows[: flat.shape[0]], self.static_weight_scale
@@ -105,8 +117,6 @@ class Fp8Linear(torch.nn.Module):
             output = ((rows.float() * row_descale) @ (self.weight.float() * weight_descale).t()).to(input.dtype)
         else:
             output = torch._scaled_mm(rows, self.weight.t(), scale_a=row_descale, scale_b=weight_descale.t(), out_dtype=input.dtype, use_fast_accum=True)
-        if self.bias is not None:  # added outside the matmul: not every _scaled_mm kernel takes a bias with rowwise scales
-            output = output + self.bias.to(input.dtype)
         return output.reshape(*input.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:

@@ -1,0 +1,110 @@
+"""Flux's query and key on their way into FP8 attention, in one Triton kernel of ours: each projection's bias, the
+RMSNorm, the rotary embedding and the e4m3 scaling, for the text and image streams, written straight into the
+concatenated tensor FA3 reads. Inductor makes two to four kernels of this path at several times their memory
+traffic (the single block's took 115 us a call on an H200, the joint block's about 130 us, against about 20 us of
+traffic: `tools/block_probe.py`), since the rotary pairs and the two streams keep it from holding a head's row in
+registers; this kernel holds it there and reads each value once. On a CPU the same path runs as torch ops."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import torch
+from diffusers.models.embeddings import apply_rotary_emb
+
+from .quantize import E4M3_MAX, saturated_e4m3
+
+try:
+    import triton
+    import triton.language as tl
+except ImportError:  # torch's CPU build ships without Triton; the CPU path is plain torch
+    triton = None
+
+ROWS_PER_PROGRAM = 32  # tokens of one head per Triton program: 32 x 128 values
+
+
+class Stream(NamedTuple):
+    """One stream's query or key before its norm."""
+
+    projected: torch.Tensor  # the projection's output without its bias: (batch, tokens, heads x head_dim)
+    bias: torch.Tensor | None  # None where the projection added it
+    norm: torch.nn.Module  # the RMSNorm that follows
+
+
+def norm_rope_fp8(streams: Sequence[Stream], rotary: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor) -> torch.Tensor:
+    """The e4m3 tensor (batch, tokens of every stream in order, heads, head_dim) of `streams` (the text stream's,
+    if any, then the image stream's) normed, concatenated along tokens, rotated by `rotary` (cos and sin, each
+    (tokens, head_dim)) and multiplied by `scale` (heads,) float32."""
+    *text, image = streams
+    if image.projected.device.type != "cuda":
+        return reference(streams, rotary, scale)
+    text_arguments = [None, None, None, 0.0] if not text else [text[0].projected, text[0].bias, text[0].norm.weight, norm_eps(text[0].norm, image.projected)]
+    return torch.ops.lora_fast.norm_rope_fp8(*text_arguments, image.projected, image.bias, image.norm.weight, norm_eps(image.norm, image.projected), *rotary, scale)
+
+
+def reference(streams: Sequence[Stream], rotary: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor) -> torch.Tensor:
+    """`norm_rope_fp8` as the processor computes it without the kernel: each step a torch op (diffusers' rotary embedding)."""
+    normed = []
+    for projected, bias, norm in streams:
+        output = projected if bias is None else projected + bias.to(projected.dtype)
+        normed.append(norm(output.unflatten(-1, (scale.numel(), -1))))
+    rotated = apply_rotary_emb(torch.cat(normed, dim=1), rotary, sequence_dim=1)
+    return saturated_e4m3(rotated * scale.to(rotated.dtype)[:, None])
+
+
+def norm_eps(norm: torch.nn.Module, like: torch.Tensor) -> float:
+    """The epsilon RMSNorm `norm` adds (torch's default when it was built with none: the input dtype's)."""
+    return norm.eps if norm.eps is not None else torch.finfo(like.dtype).eps
+
+
+if triton is not None:
+    _E4M3_MAX = tl.constexpr(E4M3_MAX)  # a Triton kernel reads module constants only as constexpr
+
+    @triton.jit
+    def _norm_rope_kernel(x_ptr, bias_ptr, weight_ptr, cos_ptr, sin_ptr, scale_ptr, out_ptr, rows, tokens, first_token, total_tokens, eps,
+                          HEADS: tl.constexpr, DIM: tl.constexpr, HAS_BIAS: tl.constexpr, BLOCK: tl.constexpr):
+        """One head of BLOCK rows (batch x tokens) of one stream: bias, RMSNorm, rotary pairs, scale, into `out`'s rows."""
+        head = tl.program_id(1)
+        row = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+        inside = (row < rows)[:, None]
+        column = tl.arange(0, DIM)
+        x = tl.load(x_ptr + row[:, None].to(tl.int64) * (HEADS * DIM) + head * DIM + column[None, :], mask=inside, other=0.0).to(tl.float32)
+        if HAS_BIAS:
+            x += tl.load(bias_ptr + head * DIM + column).to(tl.float32)[None, :]
+        x = x * tl.rsqrt(tl.sum(x * x, axis=1) / DIM + eps)[:, None] * tl.load(weight_ptr + column).to(tl.float32)[None, :]
+        token = first_token + row % tokens  # its place in the joint sequence: the text stream's tokens first
+        angle = token[:, None].to(tl.int64) * DIM + column[None, :]
+        cos = tl.load(cos_ptr + angle, mask=inside, other=0.0).to(tl.float32)
+        sin = tl.load(sin_ptr + angle, mask=inside, other=0.0).to(tl.float32)
+        real, imaginary = tl.split(tl.reshape(x, (BLOCK, DIM // 2, 2)))
+        rotated = tl.reshape(tl.join(-imaginary, real), (BLOCK, DIM))  # each pair (a, b) -> (-b, a), as diffusers' rotary
+        value = tl.clamp((x * cos + rotated * sin) * tl.load(scale_ptr + head), -_E4M3_MAX, _E4M3_MAX)
+        out_row = (row // tokens) * total_tokens + token
+        tl.store(out_ptr + out_row[:, None].to(tl.int64) * (HEADS * DIM) + head * DIM + column[None, :], value.to(out_ptr.dtype.element_ty), mask=inside)
+
+    def launch(out: torch.Tensor, projected: torch.Tensor, bias: torch.Tensor | None, weight: torch.Tensor, eps: float, first_token: int,
+               cos: torch.Tensor, sin: torch.Tensor, scale: torch.Tensor) -> None:
+        """Write one stream into `out` (batch, all tokens, heads, head_dim) from token `first_token` on."""
+        batch, tokens, width = projected.shape
+        heads, rows = scale.numel(), batch * tokens
+        torch.library.wrap_triton(_norm_rope_kernel)[(triton.cdiv(rows, ROWS_PER_PROGRAM), heads)](
+            projected, projected if bias is None else bias, weight, cos, sin, scale, out, rows, tokens, first_token, out.shape[1], eps,
+            HEADS=heads, DIM=width // heads, HAS_BIAS=bias is not None, BLOCK=ROWS_PER_PROGRAM,
+        )
+
+    @torch.library.triton_op("lora_fast::norm_rope_fp8", mutates_args=())
+    def _norm_rope_fp8_op(
+        text: torch.Tensor | None, text_bias: torch.Tensor | None, text_weight: torch.Tensor | None, text_eps: float,
+        image: torch.Tensor, image_bias: torch.Tensor | None, image_weight: torch.Tensor, image_eps: float,
+        cos: torch.Tensor, sin: torch.Tensor, scale: torch.Tensor,
+    ) -> torch.Tensor:
+        """`norm_rope_fp8` on a GPU: the text stream (if any) then the image stream, one kernel launch each."""
+        text_tokens = 0 if text is None else text.shape[1]
+        batch, image_tokens, width = image.shape
+        out = torch.empty(batch, text_tokens + image_tokens, scale.numel(), width // scale.numel(), dtype=torch.float8_e4m3fn, device=image.device)
+        cos, sin = cos.contiguous(), sin.contiguous()
+        if text is not None:
+            launch(out, text.contiguous(), text_bias, text_weight, text_eps, 0, cos, sin, scale)
+        launch(out, image.contiguous(), image_bias, image_weight, image_eps, text_tokens, cos, sin, scale)
+        return out
