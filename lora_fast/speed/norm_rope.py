@@ -3,7 +3,8 @@ RMSNorm, the rotary embedding and the e4m3 scaling, for the text and image strea
 concatenated tensor FA3 reads. Inductor makes two to four kernels of this path at several times their memory
 traffic (the single block's took 115 us a call on an H200, the joint block's about 130 us, against about 20 us of
 traffic: `tools/block_probe.py`), since the rotary pairs and the two streams keep it from holding a head's row in
-registers; this kernel holds it there and reads each value once. On a CPU the same path runs as torch ops."""
+registers; this kernel holds it there and reads each value once. On a CPU the same path runs as torch ops. Inference
+only: the op has no autograd formula (pipelines run under no_grad)."""
 
 from __future__ import annotations
 
@@ -62,8 +63,8 @@ if triton is not None:
     _E4M3_MAX = tl.constexpr(E4M3_MAX)  # a Triton kernel reads module constants only as constexpr
 
     @triton.jit
-    def _norm_rope_kernel(x_ptr, bias_ptr, weight_ptr, cos_ptr, sin_ptr, scale_ptr, out_ptr, rows, tokens, first_token, total_tokens, eps,
-                          HEADS: tl.constexpr, DIM: tl.constexpr, HAS_BIAS: tl.constexpr, BLOCK: tl.constexpr):
+    def _norm_rope_kernel(x_ptr, bias_ptr, weight_ptr, cos_ptr, sin_ptr, scale_ptr, out_ptr, rows, tokens, first_token, total_tokens,
+                          EPS: tl.constexpr, HEADS: tl.constexpr, DIM: tl.constexpr, HAS_BIAS: tl.constexpr, BLOCK: tl.constexpr):
         """One head of BLOCK rows (batch x tokens) of one stream: bias, RMSNorm, rotary pairs, scale, into `out`'s rows."""
         head = tl.program_id(1)
         row = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
@@ -72,7 +73,7 @@ if triton is not None:
         x = tl.load(x_ptr + row[:, None].to(tl.int64) * (HEADS * DIM) + head * DIM + column[None, :], mask=inside, other=0.0).to(tl.float32)
         if HAS_BIAS:
             x += tl.load(bias_ptr + head * DIM + column).to(tl.float32)[None, :]
-        x = x * tl.rsqrt(tl.sum(x * x, axis=1) / DIM + eps)[:, None] * tl.load(weight_ptr + column).to(tl.float32)[None, :]
+        x = x * tl.rsqrt(tl.sum(x * x, axis=1) / DIM + EPS)[:, None] * tl.load(weight_ptr + column).to(tl.float32)[None, :]
         token = first_token + row % tokens  # its place in the joint sequence: the text stream's tokens first
         angle = token[:, None].to(tl.int64) * DIM + column[None, :]
         cos = tl.load(cos_ptr + angle, mask=inside, other=0.0).to(tl.float32)
@@ -89,8 +90,8 @@ if triton is not None:
         batch, tokens, width = projected.shape
         heads, rows = scale.numel(), batch * tokens
         torch.library.wrap_triton(_norm_rope_kernel)[(triton.cdiv(rows, ROWS_PER_PROGRAM), heads)](
-            projected, projected if bias is None else bias, weight, cos, sin, scale, out, rows, tokens, first_token, out.shape[1], eps,
-            HEADS=heads, DIM=width // heads, HAS_BIAS=bias is not None, BLOCK=ROWS_PER_PROGRAM,
+            projected, projected if bias is None else bias, weight, cos, sin, scale, out, rows, tokens, first_token, out.shape[1],
+            EPS=eps, HEADS=heads, DIM=width // heads, HAS_BIAS=bias is not None, BLOCK=ROWS_PER_PROGRAM,
         )
 
     @torch.library.triton_op("lora_fast::norm_rope_fp8", mutates_args=())
@@ -103,7 +104,7 @@ if triton is not None:
         text_tokens = 0 if text is None else text.shape[1]
         batch, image_tokens, width = image.shape
         out = torch.empty(batch, text_tokens + image_tokens, scale.numel(), width // scale.numel(), dtype=torch.float8_e4m3fn, device=image.device)
-        cos, sin = cos.contiguous(), sin.contiguous()
+        cos, sin, scale = cos.contiguous(), sin.contiguous(), scale.contiguous()  # a scale expanded from one value has stride 0
         if text is not None:
             launch(out, text.contiguous(), text_bias, text_weight, text_eps, 0, cos, sin, scale)
         launch(out, image.contiguous(), image_bias, image_weight, image_eps, text_tokens, cos, sin, scale)
