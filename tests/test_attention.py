@@ -448,7 +448,7 @@ def test_norm_rope_kernel_in_tritons_interpreter():
 @pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); the GPU tests compile the kernel there")
 @pytest.mark.parametrize("integers", ["i32", "i64"])
 def test_norm_rope_kernel_compiles_for_hopper(integers):
-    """Triton lowers the kernel for sm_90 without a GPU, with the argument types inductor may hand it. At c037c28 the
+    """Triton lowers the kernel for sm_90 without a GPU, with the argument types inductor may hand it. At 957e7b6 the
     norm's epsilon was an argument, which inductor passed as fp64; the rsqrt then failed to lower inside the compiled
     transformer (on an H100), while eager launches passed fp32 and compiled. The epsilon is a constant now."""
     import triton
