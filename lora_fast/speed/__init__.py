@@ -1,1 +1,1 @@
-"""The optimization steps `optimize` applies: attention kernels, FP8 (and FP8 read straight from a checkpoint), fused projections, CUDA graphs, offloading, context parallelism, compile caches."""
+"""The optimization steps `optimize` applies: attention kernels (and our q/k kernel before FP8 attention), FP8 (and FP8 read straight from a checkpoint), fused projections, CUDA graphs, offloading, context parallelism, compile caches."""
