@@ -335,11 +335,18 @@ def test_loading_takes_at_most_twice_the_bytes_of_the_lora(tmp_path):
     import sys
     from pathlib import Path
 
-    done = subprocess.run([sys.executable, str(Path(__file__).parent / "peak_load.py"), str(tmp_path)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    ratios = json.loads(done.stdout.splitlines()[-1])
+    def measure(attempt: int) -> dict[str, float]:
+        folder = tmp_path / str(attempt)
+        folder.mkdir()
+        done = subprocess.run([sys.executable, str(Path(__file__).parent / "peak_load.py"), str(folder)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.splitlines()[-1])
+
+    ratios = measure(1)
+    if min(ratios.values()) <= 0:  # no load takes nothing: the resident-memory peak was disturbed (at 4302d55 in CI, -0.04 beside the
+        ratios = measure(2)  # usual 1.4, while the other test worker ran: pages reclaimed under memory pressure); measured once more
     assert set(ratios) == {"folded load 1", "folded load 2", "peft load 1", "peft load 2"}
-    assert all(0 < ratio <= 2.25 for ratio in ratios.values()), ratios  # about twice: measured 1.0-1.9 (a peft load holds the file and the new adapter)
+    assert all(0 < ratio <= 2.25 for ratio in ratios.values()), ratios  # about twice: measured 1.0-2.0 (a peft load holds the file and the new adapter)
 
 
 def test_text_from_a_file_is_printed_with_control_characters_escaped(served, tmp_path):
