@@ -46,32 +46,20 @@ from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize  # noqa: E402
 IMAGE_SIDE, TEXT_TOKENS, STEPS, JOINT_BLOCKS, SINGLE_BLOCKS = 1024, 512, 28, 19, 38
 
 
-def product(self: Fp8Linear, input: torch.Tensor, rows: torch.Tensor, row_descale: torch.Tensor, weight_descale: torch.Tensor) -> torch.Tensor:
-    """The layer's output from its e4m3 `rows` of `input` and the two scales, as `Fp8Linear.forward` makes it on a GPU."""
-    output = torch._scaled_mm(rows, self.weight.t(), scale_a=row_descale, scale_b=weight_descale.t(), out_dtype=input.dtype, use_fast_accum=True)
-    if self.bias is not None:
-        output = output + self.bias.to(input.dtype)
-    return output.reshape(*input.shape[:-1], self.out_features)
-
-
-def static_divided_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
+def static_divided(self: Fp8Linear, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Static scales as the layer had them at 4998d07: each activation divided by the descale, not multiplied by its reciprocal."""
-    flat = input.reshape(-1, self.in_features)
-    rows = (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    return product(self, input, rows, self.unit_rows[: flat.shape[0]], self.static_weight_scale)
+    return (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn), self.unit_rows[: flat.shape[0]], self.static_weight_scale
 
 
-def rowwise_divided_forward(self: Fp8Linear, input: torch.Tensor) -> torch.Tensor:
+def rowwise_divided(self: Fp8Linear, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-row scales as the layer had them at 4998d07: each value divided by amax / 448, not multiplied by 448 / amax."""
-    flat = input.reshape(-1, self.in_features)
     descale = flat.abs().amax(dim=-1, keepdim=True).float().clamp(min=1e-12) / E4M3_MAX
-    rows = (flat.float() / descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn)
-    return product(self, input, rows, descale, self.weight_scale)
+    return (flat.float() / descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn), descale, self.weight_scale
 
 
 class Way(NamedTuple):
     static: bool  # calibrated activation scales
-    forward: Callable[[Fp8Linear, torch.Tensor], torch.Tensor] | None  # in place of the layer's
+    quantized: Callable[[Fp8Linear, torch.Tensor], tuple[torch.Tensor, ...]] | None  # in place of the layer's (`Fp8Linear.quantized`)
     norm_rope: bool = False  # query and key made by our kernel (lora_fast.speed.norm_rope)
     options: dict = {"deterministic": True}  # inductor's, beside triton.cudagraphs: what `optimized` compiles with
 
@@ -83,20 +71,20 @@ WAYS = {  # in the order run: a run stopped by its time limit keeps the lines pr
     "static_norm_rope": Way(True, None, norm_rope=True),
     "rowwise": Way(False, None),
     "rowwise_norm_rope": Way(False, None, norm_rope=True),
-    "static_divided": Way(True, static_divided_forward),
-    "rowwise_divided": Way(False, rowwise_divided_forward),
+    "static_divided": Way(True, static_divided),
+    "rowwise_divided": Way(False, rowwise_divided),
 }
 
 
 @contextlib.contextmanager
-def layer_forward(forward: Callable[[Fp8Linear, torch.Tensor], torch.Tensor] | None) -> Iterator[None]:
-    original = Fp8Linear.forward
-    if forward is not None:
-        Fp8Linear.forward = forward
+def layer_quantization(quantized: Callable[[Fp8Linear, torch.Tensor], tuple[torch.Tensor, ...]] | None) -> Iterator[None]:
+    original = Fp8Linear.quantized
+    if quantized is not None:
+        Fp8Linear.quantized = quantized
     try:
         yield
     finally:
-        Fp8Linear.forward = original
+        Fp8Linear.quantized = original
 
 
 def build(seed: int = 0) -> FluxTransformer2DModel:
@@ -143,7 +131,7 @@ def output_code(cache: Path, since: float) -> list[Path]:
 
 
 def probe(way: str, code_dir: Path | None) -> dict:
-    static, forward, norm_rope, options = WAYS[way]
+    static, quantized, norm_rope, options = WAYS[way]
     torch._dynamo.reset()
     reset_cudagraph_trees()
     transformer = build()
@@ -155,7 +143,7 @@ def probe(way: str, code_dir: Path | None) -> dict:
         calibrate(transformer, lambda: transformer(**inputs))
     started = time.time()
     result: dict = {"way": way, "inductor_options": options}
-    with layer_forward(forward):
+    with layer_quantization(quantized):
         calls = block_inputs(transformer, inputs)  # eager: the arguments each block gets
         transformer.compile_repeated_blocks(fullgraph=True, options={"triton.cudagraphs": True, **options})
         for kind, (block, args, kwargs) in calls.items():

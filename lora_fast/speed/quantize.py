@@ -105,19 +105,21 @@ class Fp8Linear(torch.nn.Module):
 
     def product(self, input: torch.Tensor) -> torch.Tensor:
         """The layer's output without its bias (a kernel that reads it next can add the bias itself)."""
-        flat = input.reshape(-1, self.in_features)
-        if self.static_input:  # no amax pass: the producer can write e4m3 at once (values past the scale saturate)
-            rows = saturated_e4m3(flat.float() * self.input_scale)
-            if flat.shape[0] > self.unit_rows.shape[0]:
-                raise ValueError(f"{flat.shape[0]} activation rows (batch x tokens) is more than the {UNIT_ROWS} static FP8 scales take; split the batch")
-            row_descale, weight_descale = self.unit_rows[: flat.shape[0]], self.static_weight_scale
-        else:
-            (rows, row_descale), weight_descale = quantize_rows(flat), self.weight_scale
+        rows, row_descale, weight_descale = self.quantized(input.reshape(-1, self.in_features))
         if input.device.type == "cpu":  # the same arithmetic in float32: torch's CPU _scaled_mm takes per-row scales only from 2.13
             output = ((rows.float() * row_descale) @ (self.weight.float() * weight_descale).t()).to(input.dtype)
         else:
             output = torch._scaled_mm(rows, self.weight.t(), scale_a=row_descale, scale_b=weight_descale.t(), out_dtype=input.dtype, use_fast_accum=True)
         return output.reshape(*input.shape[:-1], self.out_features)
+
+    def quantized(self, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The e4m3 rows of `flat` (rows, in_features) and the matmul's scales for them and for the weight."""
+        if self.static_input:  # no amax pass: the producer can write e4m3 at once (values past the scale saturate)
+            if flat.shape[0] > self.unit_rows.shape[0]:
+                raise ValueError(f"{flat.shape[0]} activation rows (batch x tokens) is more than the {UNIT_ROWS} static FP8 scales take; split the batch")
+            return saturated_e4m3(flat.float() * self.input_scale), self.unit_rows[: flat.shape[0]], self.static_weight_scale
+        rows, row_descale = quantize_rows(flat)
+        return rows, row_descale, self.weight_scale
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, e4m3 rowwise"
