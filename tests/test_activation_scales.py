@@ -4,10 +4,10 @@ per-row arithmetic, saturation counted without recompiling, and measured again w
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import pytest
 import torch
+from graphs import recording_backend
 
 from lora_fast.bench.similarity import relative_error
 from lora_fast.config import PRESETS, VARIANTS, ConfigError, OptimizationConfig
@@ -54,12 +54,7 @@ def test_static_scales_hand_the_matmul_one_shared_column_not_one_made_per_call()
     for layer in layers:
         calibrate(layer, lambda layer=layer: layer(inputs))
     assert layers[0].unit_rows is layers[1].unit_rows is unit_column(torch.device("cpu"))
-    graphs = []
-
-    def capture(graph: torch.fx.GraphModule, example_inputs) -> Callable:
-        graphs.append(graph)
-        return graph.forward
-
+    capture, graphs = recording_backend()
     torch.compile(layers[0], backend=capture, fullgraph=True)(inputs)
     calls = [str(node.target) for node in graphs[0].graph.nodes if node.op in ("call_function", "call_method")]
     assert calls and not [call for call in calls if "expand" in call or "contiguous" in call or "clone" in call], calls
@@ -75,12 +70,7 @@ def test_fp8_quantization_divides_once_per_row_not_once_per_value():
     rowwise, static = (Fp8Linear.from_linear(torch.nn.Linear(64, 32)) for _ in range(2))
     calibrate(static, lambda: static(inputs))
     for layer in (rowwise, static):
-        graphs = []
-
-        def capture(graph: torch.fx.GraphModule, example_inputs) -> Callable:
-            graphs.append(graph)
-            return graph.forward
-
+        capture, graphs = recording_backend()
         torch.compile(layer, backend=capture, fullgraph=True)(inputs)
         divisions = [node for node in graphs[0].graph.nodes if node.op in ("call_function", "call_method") and "div" in str(node.target)]
         assert divisions or layer.static_input  # the per-row path divides, once a row

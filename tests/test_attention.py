@@ -8,7 +8,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from diffusers import FluxTransformer2DModel
 from diffusers.models.attention_dispatch import AttentionBackendName, _AttentionBackendRegistry
 from diffusers.models.embeddings import FluxPosEmbed, apply_rotary_emb
 from diffusers.models.normalization import RMSNorm
+from graphs import recording_backend
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,12 +150,7 @@ def test_fixed_fp8_scales_compute_none_per_call_and_stay_close(pipe, generate, m
         assert all(descale.data_ptr() == first[index].data_ptr() and descale.shape == (2, first.shape[2]) for index, descale in enumerate(descales[0]))
         assert 0 < relative_error(fixed, per_call) < 0.05
         assert {name.removesuffix(".value") for name, share in clipped_shares(pipe.transformer, lambda: generate(pipe)).items() if share == 0} == set(attentions)
-        graphs = []
-
-        def capture(graph: torch.fx.GraphModule, example_inputs) -> Callable:
-            graphs.append(graph)
-            return graph.forward
-
+        capture, graphs = recording_backend()
         torch._dynamo.reset()
         compiled = torch.compile(pipe.transformer.forward, backend=capture, fullgraph=True)
         monkeypatch.setattr(pipe.transformer, "forward", compiled)
