@@ -3,11 +3,14 @@ FP8 matmul), and CUDA graphs with a hot-swap on a GPU."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+
 import pytest
 import torch
 
 from lora_fast.bench.similarity import relative_error
-from lora_fast.config import VARIANTS, OptimizationConfig, Quantization
+from lora_fast.config import VARIANTS, CacheMethod, OptimizationConfig, Quantization, RequestSizes, StepCache
 from lora_fast.lora.slot import pinned
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.lora.targets import target_modules
@@ -201,6 +204,21 @@ def test_cuda_graph_step_mark_runs_once_per_transformer_call(pipe, generate, mon
     assert len(marks) == 3
 
 
+@pytest.mark.parametrize("case", ["graphs", "declared_sizes", "step_cache", "no_graphs"])
+def test_block_inputs_are_fixed_only_under_one_graph_per_shape(pipe, monkeypatch, case):
+    """`compile_transformer` fixes the blocks' outside inputs only with CUDA graphs, without declared sizes (whose
+    dynamic graphs take every other shape: a buffer set per shape would grow with each size served) and without a
+    step cache (whose hooks may keep a step's inputs). Only a GPU records CUDA graphs; this is the condition's CPU twin."""
+    optimize_module = importlib.import_module("lora_fast.optimize")
+    fixed = []
+    monkeypatch.setattr(optimize_module, "fixed_block_inputs", lambda transformer: fixed.append(transformer) or (lambda: None))
+    cache = StepCache(CacheMethod.TAYLORSEER) if case == "step_cache" else StepCache()
+    config = dataclasses.replace(VARIANTS["no_fa3-graphs"], cuda_graphs=case != "no_graphs", step_cache=cache)
+    sizes = RequestSizes(min_side=64, max_side=128, max_batch=2, static=((64, 64),)) if case == "declared_sizes" else None
+    optimize_module.compile_transformer(pipe.transformer, config, sizes, pipe.vae_scale_factor)()
+    assert fixed == ([pipe.transformer] if case == "graphs" else [])
+
+
 def test_block_inputs_from_outside_the_blocks_come_from_fixed_buffers(pipe, generate):
     """Under CUDA graphs each block's conditioning embedding and rotary cos and sin sit at one address for every step
     and image of a shape (so no graph copies them in), hold that step's values, and leave the image as it was."""
@@ -373,8 +391,6 @@ def test_without_keeping_originals_fp8_frees_them_and_refuses_restore(generate, 
 
 def test_a_failed_optimize_without_originals_raises_its_own_error(monkeypatch, lora_factory):
     """The step that failed is what the caller hears of, not restore's refusal to undo the freed FP8 step."""
-    import importlib
-
     from lora_fast.pipelines import TINY, load_pipeline
 
     optimize_module = importlib.import_module("lora_fast.optimize")  # the module: the package exports its function by the same name
