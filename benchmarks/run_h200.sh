@@ -106,10 +106,13 @@ for job in "$@"; do
     fp8_gemm_probe) timeout 90 python3 tools/fp8_gemm_probe.py >"$OUT/fp8_gemm_probe.jsonl" 2>&1; echo "fp8_gemm_probe: exit $?";;
     block_probe) timeout $((585 - SECONDS)) python3 tools/block_probe.py --code "$OUT/block_code" >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"; echo "block_probe: exit $? after ${SECONDS}s";;
     static_scales) bench static_scales 450 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+static_scales);;
-    norm_rope) timeout 150 python3 -m pytest tests/test_attention.py -k norm_rope -v -p no:warnings -rs >"$OUT/norm_rope_tests.log" 2>&1
+    # the q/k kernel alone: its tests, its tilings against inductor's code, then both blocks with and without it
+    norm_rope_kernel) timeout 150 python3 -m pytest tests/test_attention.py -k norm_rope -v -p no:warnings -rs >"$OUT/norm_rope_tests.log" 2>&1
       echo "norm_rope tests: exit $?"
-      (cd tools && timeout 90 python3 norm_rope_probe.py >"$OUT/norm_rope_probe.jsonl" 2>"$OUT/norm_rope_probe.log"; echo "norm_rope_probe: exit $?")
-      bench norm_rope $((580 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+norm_rope);;
+      (cd tools && timeout 120 python3 norm_rope_probe.py >"$OUT/norm_rope_probe.jsonl" 2>"$OUT/norm_rope_probe.log"; echo "norm_rope_probe: exit $?")
+      timeout $((585 - SECONDS)) python3 tools/block_probe.py --ways static static_norm_rope rowwise rowwise_norm_rope >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"
+      echo "block_probe: exit $? after ${SECONDS}s";;
+    norm_rope) bench norm_rope 580 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+norm_rope);;
     norm_rope_static) bench norm_rope_static 450 --rounds 10 --profile-kernels $(cases test_variant optimized+static_scales optimized+static_scales+norm_rope);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;

@@ -1,8 +1,9 @@
 """Our q/k kernel (`lora_fast.speed.norm_rope`) alone against inductor's code for the same path (the torch path,
 compiled), at FLUX.1-dev's shapes at 1024x1024: a single block's query (4608 tokens, one stream) and a joint block's
-(512 text + 4096 image tokens), 24 heads of 128, one image. Both compiled with CUDA graphs, so the host's cost per
-call drops out. Prints one JSON line per shape: microseconds per call of each (CUDA events, back to back) and the
-share of e4m3 values that agree.
+(512 text + 4096 image tokens), 24 heads of 128, one image; ours under several tilings (rows and heads per program,
+warps). Times are the kernels' own (torch.profiler, 20 calls): no CUDA graph, whose input copies would add to both.
+Prints one JSON line per shape: microseconds per call of each, the memory traffic's share of them at the GPU's
+specified bandwidth, and the share of e4m3 values that agree with inductor's.
 
     python tools/norm_rope_probe.py > out/norm_rope_probe.jsonl
 """
@@ -10,14 +11,18 @@ share of e4m3 values that agree.
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import torch
-from fp8_gemm_probe import milliseconds  # tools/ is on the path of a script run from it
 
+from lora_fast.bench.profiling import H200_BYTES_PER_S, profile_call
+from lora_fast.speed import norm_rope
 from lora_fast.speed.norm_rope import Stream, norm_rope_fp8, reference
 
 HEADS, DIM = 24, 128
 SHAPES = {"single": (4608,), "joint": (512, 4096)}
+TILINGS = [(32, 1, 4), (32, 4, 4), (16, 4, 4), (16, 8, 4), (64, 2, 8), (64, 4, 8), (32, 24, 4), (8, 4, 2)]  # rows, heads, warps per program
+H100_BYTES_PER_S = 3.35e12  # the H100 SXM's HBM3 bandwidth as specified
 
 
 def streams(tokens: tuple[int, ...]) -> tuple[list[Stream], tuple[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -31,21 +36,28 @@ def streams(tokens: tuple[int, ...]) -> tuple[list[Stream], tuple[torch.Tensor, 
     return made, (angles.cos(), angles.sin()), torch.full((HEADS,), 100.0, device="cuda")
 
 
+def kernel_us(function, calls: int = 20) -> float:
+    """GPU microseconds per call of `function`: its kernels only."""
+    function()
+    return round(profile_call(lambda: [function() for _ in range(calls)]).gpu_busy_s / calls * 1e6, 1)
+
+
 def main() -> None:
     print(json.dumps({"gpu": torch.cuda.get_device_name(), "torch": torch.__version__}), flush=True)
     torch.set_grad_enabled(False)  # inference: the op has no autograd formula
+    inductor = torch.compile(reference, fullgraph=True)
     for shape, tokens in SHAPES.items():
         given = streams(tokens)
-        runs = {name: torch.compile(function, fullgraph=True, mode="reduce-overhead") for name, function in (("ours_us", norm_rope_fp8), ("inductor_us", reference))}
-
-        def call(name: str) -> torch.Tensor:
-            torch.compiler.cudagraph_mark_step_begin()
-            return runs[name](*given)
-
-        ours, theirs = call("ours_us").clone(), call("inductor_us").clone()
-        agree = (ours.view(torch.uint8) == theirs.view(torch.uint8)).float().mean().item()
-        timed = {name: round(milliseconds(lambda name=name: call(name)) * 1e3, 1) for name in runs}
-        print(json.dumps({"shape": shape, "tokens": tokens, **timed, "e4m3_agree": round(agree, 4)}), flush=True)
+        theirs = inductor(*given)
+        traffic = sum(tokens) * HEADS * DIM * 3  # bf16 read, e4m3 written
+        result = {"shape": shape, "tokens": tokens, "traffic_mb": round(traffic / 1e6, 1), "inductor_us": kernel_us(lambda: inductor(*given))}
+        for rows, heads, warps in TILINGS:
+            with mock.patch.multiple(norm_rope, ROWS_PER_PROGRAM=rows, HEADS_PER_PROGRAM=heads, WARPS=warps):
+                result[f"ours_{rows}rows_{heads}heads_{warps}warps_us"] = kernel_us(lambda: norm_rope_fp8(*given))
+        ours = norm_rope_fp8(*given)
+        result["e4m3_agree"] = round((ours.view(torch.uint8) == theirs.view(torch.uint8)).float().mean().item(), 4)
+        result["memory_bound_us"] = round(traffic / H200_BYTES_PER_S * 1e6, 1) if "H200" in torch.cuda.get_device_name() else round(traffic / H100_BYTES_PER_S * 1e6, 1)
+        print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ only: the op has no autograd formula (pipelines run under no_grad)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -22,7 +23,9 @@ try:
 except ImportError:  # torch's CPU build ships without Triton; the CPU path is plain torch
     triton = None
 
-ROWS_PER_PROGRAM = 32  # tokens of one head per Triton program: 32 x 128 values
+ROWS_PER_PROGRAM = 32  # tokens per Triton program
+HEADS_PER_PROGRAM = 4  # heads per program, one after another: each program reads the tokens' cos and sin once for them
+WARPS = 4  # warps per program
 
 
 class Stream(NamedTuple):
@@ -64,34 +67,41 @@ if triton is not None:
 
     @triton.jit
     def _norm_rope_kernel(x_ptr, bias_ptr, weight_ptr, cos_ptr, sin_ptr, scale_ptr, out_ptr, rows, tokens, first_token, total_tokens,
-                          EPS: tl.constexpr, HEADS: tl.constexpr, DIM: tl.constexpr, HAS_BIAS: tl.constexpr, BLOCK: tl.constexpr):
-        """One head of BLOCK rows (batch x tokens) of one stream: bias, RMSNorm, rotary pairs, scale, into `out`'s rows."""
-        head = tl.program_id(1)
+                          EPS: tl.constexpr, HEADS: tl.constexpr, DIM: tl.constexpr, HAS_BIAS: tl.constexpr, BLOCK: tl.constexpr, HEAD_GROUP: tl.constexpr):
+        """HEAD_GROUP heads of BLOCK rows (batch x tokens) of one stream: bias, RMSNorm, rotary pairs, scale, into `out`'s rows."""
         row = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
         inside = (row < rows)[:, None]
         column = tl.arange(0, DIM)
-        x = tl.load(x_ptr + row[:, None].to(tl.int64) * (HEADS * DIM) + head * DIM + column[None, :], mask=inside, other=0.0).to(tl.float32)
-        if HAS_BIAS:
-            x += tl.load(bias_ptr + head * DIM + column).to(tl.float32)[None, :]
-        x = x * tl.rsqrt(tl.sum(x * x, axis=1) / DIM + EPS)[:, None] * tl.load(weight_ptr + column).to(tl.float32)[None, :]
+        partner = column ^ 1  # diffusers' rotary turns each pair (a, b) into (-b, a): each value's partner is read as well
         token = first_token + row % tokens  # its place in the joint sequence: the text stream's tokens first
         angle = token[:, None].to(tl.int64) * DIM + column[None, :]
         cos = tl.load(cos_ptr + angle, mask=inside, other=0.0).to(tl.float32)
-        sin = tl.load(sin_ptr + angle, mask=inside, other=0.0).to(tl.float32)
-        real, imaginary = tl.split(tl.reshape(x, (BLOCK, DIM // 2, 2)))
-        rotated = tl.reshape(tl.join(-imaginary, real), (BLOCK, DIM))  # each pair (a, b) -> (-b, a), as diffusers' rotary
-        value = tl.clamp((x * cos + rotated * sin) * tl.load(scale_ptr + head), -_E4M3_MAX, _E4M3_MAX)
-        out_row = (row // tokens) * total_tokens + token
-        tl.store(out_ptr + out_row[:, None].to(tl.int64) * (HEADS * DIM) + head * DIM + column[None, :], value.to(out_ptr.dtype.element_ty), mask=inside)
+        sin = tl.load(sin_ptr + angle, mask=inside, other=0.0).to(tl.float32) * tl.where(column % 2 == 0, -1.0, 1.0)[None, :]
+        weight = tl.load(weight_ptr + column).to(tl.float32)[None, :]
+        partner_weight = tl.load(weight_ptr + partner).to(tl.float32)[None, :]
+        source = x_ptr + row[:, None].to(tl.int64) * (HEADS * DIM)
+        target = out_ptr + ((row // tokens) * total_tokens + token)[:, None].to(tl.int64) * (HEADS * DIM)
+        for offset in tl.static_range(HEAD_GROUP):
+            head = tl.program_id(1) * HEAD_GROUP + offset
+            x = tl.load(source + head * DIM + column[None, :], mask=inside, other=0.0).to(tl.float32)
+            x_partner = tl.load(source + head * DIM + partner[None, :], mask=inside, other=0.0).to(tl.float32)
+            if HAS_BIAS:
+                x += tl.load(bias_ptr + head * DIM + column).to(tl.float32)[None, :]
+                x_partner += tl.load(bias_ptr + head * DIM + partner).to(tl.float32)[None, :]
+            inverse_rms = tl.rsqrt(tl.sum(x * x, axis=1) / DIM + EPS)[:, None]
+            value = (x * weight * cos + x_partner * partner_weight * sin) * (inverse_rms * tl.load(scale_ptr + head))
+            value = tl.clamp(value, -_E4M3_MAX, _E4M3_MAX)
+            tl.store(target + head * DIM + column[None, :], value.to(out_ptr.dtype.element_ty), mask=inside)
 
     def launch(out: torch.Tensor, projected: torch.Tensor, bias: torch.Tensor | None, weight: torch.Tensor, eps: float, first_token: int,
                cos: torch.Tensor, sin: torch.Tensor, scale: torch.Tensor) -> None:
         """Write one stream into `out` (batch, all tokens, heads, head_dim) from token `first_token` on."""
         batch, tokens, width = projected.shape
         heads, rows = scale.numel(), batch * tokens
-        torch.library.wrap_triton(_norm_rope_kernel)[(triton.cdiv(rows, ROWS_PER_PROGRAM), heads)](
+        group = math.gcd(heads, HEADS_PER_PROGRAM)
+        torch.library.wrap_triton(_norm_rope_kernel)[(triton.cdiv(rows, ROWS_PER_PROGRAM), heads // group)](
             projected, projected if bias is None else bias, weight, cos, sin, scale, out, rows, tokens, first_token, out.shape[1],
-            EPS=eps, HEADS=heads, DIM=width // heads, HAS_BIAS=bias is not None, BLOCK=ROWS_PER_PROGRAM,
+            EPS=eps, HEADS=heads, DIM=width // heads, HAS_BIAS=bias is not None, BLOCK=ROWS_PER_PROGRAM, HEAD_GROUP=group, num_warps=WARPS,
         )
 
     @torch.library.triton_op("lora_fast::norm_rope_fp8", mutates_args=())
