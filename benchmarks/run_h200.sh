@@ -50,10 +50,10 @@
 #   cache_sweep      optimized and each step-cache setting of the sweep on it, in one process: the time against LoRA error curve (issue 28)
 #   static_scales    optimized against optimized+static_scales (one calibrated activation scale per FP8 layer), profiled,
 #                    one process (issue 29: the amax passes' time, the share that saturated, the FP8 limit)
-#   norm_rope        the kernel's tests (on the GPU, in Triton's interpreter, compiled for sm_90), tools/norm_rope_probe.py
-#                    (the op alone against inductor's code), then optimized against optimized+norm_rope (query and key's
-#                    bias, RMSNorm, rotary embedding and FP8 scaling in one Triton kernel of ours), profiled, one process (issue 29)
-#   norm_rope_static optimized+static_scales against optimized+static_scales+norm_rope, profiled, one process (issue 29)
+#   norm_rope_kernel the kernel's tests (on the GPU), tools/norm_rope_probe.py (its tilings against inductor's code),
+#                    then tools/block_probe.py's static and rowwise ways with and without it
+#   norm_rope        optimized, optimized+norm_rope, optimized+static_scales, optimized+static_scales+norm_rope, profiled,
+#                    one process (issue 29: four compiled FP8 cases, about 500 s)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -112,8 +112,8 @@ for job in "$@"; do
       (cd tools && timeout 120 python3 norm_rope_probe.py >"$OUT/norm_rope_probe.jsonl" 2>"$OUT/norm_rope_probe.log"; echo "norm_rope_probe: exit $?")
       timeout $((585 - SECONDS)) python3 tools/block_probe.py --ways static static_norm_rope rowwise rowwise_norm_rope >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"
       echo "block_probe: exit $? after ${SECONDS}s";;
-    norm_rope) bench norm_rope 580 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+norm_rope);;
-    norm_rope_static) bench norm_rope_static 450 --rounds 10 --profile-kernels $(cases test_variant optimized+static_scales optimized+static_scales+norm_rope);;
+    norm_rope) bench norm_rope 585 --rounds 10 --profile-kernels $(cases test_preset optimized) \
+      $(cases test_variant optimized+norm_rope optimized+static_scales optimized+static_scales+norm_rope);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;

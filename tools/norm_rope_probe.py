@@ -21,7 +21,7 @@ from lora_fast.speed.norm_rope import Stream, norm_rope_fp8, reference
 
 HEADS, DIM = 24, 128
 SHAPES = {"single": (4608,), "joint": (512, 4096)}
-TILINGS = [(32, 1, 4), (32, 4, 4), (16, 4, 4), (16, 8, 4), (64, 2, 8), (64, 4, 8), (32, 24, 4), (8, 4, 2)]  # rows, heads, warps per program
+TILINGS = [(8, 4, 2), (8, 1, 2), (8, 8, 2), (8, 4, 1), (4, 4, 1), (4, 8, 1), (16, 4, 2), (16, 4, 4), (32, 4, 4)]  # rows, heads, warps per program
 H100_BYTES_PER_S = 3.35e12  # the H100 SXM's HBM3 bandwidth as specified
 
 
