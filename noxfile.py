@@ -106,7 +106,8 @@ def report(session: nox.Session) -> None:
                                    ("0054_rtx4090_streamed_against_baseline_capped_24gb", "rtx4090_baseline", "rtx4090_streamed"),
                                    ("0053_rtx4090_levers_capped_24gb", "rtx4090_optimized", "rtx4090_levers"),
                                    ("0055_rtx4090_streamed_and_t5_fp8_capped_24gb", "rtx4090_streamed", "rtx4090_streamed_t5"),
-                                   ("0056_static_scales_fixed_attention_against_optimized_profiled", "optimized", "static_scales")):
+                                   ("0056_static_scales_fixed_attention_against_optimized_profiled", "optimized", "static_scales"),
+                                   ("0062_norm_rope_8_rows_and_static_scales_against_optimized_profiled", "optimized", "norm_rope")):
         session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
     every_run = sorted(str(path) for path in Path(".benchmarks").glob("*/*/*.json"))
     session.run("python", "-m", "lora_fast.bench.page", *every_run, "--out", "docs/results.html", "--svg", "docs/tradeoff.svg")

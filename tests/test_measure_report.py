@@ -191,6 +191,12 @@ def test_readme_tables_are_the_stored_runs():
     assert report.markdown(multiplied_rows, baseline="optimized", missing=report.missing_cases(multiplied, multiplied_rows)) in readme
     by_name = {row.name: row for row in multiplied_rows}
     assert by_name["optimized+static_scales"].median_s < by_name["optimized"].median_s and all(row.recompiles == 0 for row in multiplied_rows)
+    fused = [h100 / "0062_norm_rope_8_rows_and_static_scales_against_optimized_profiled.json"]  # our q/k kernel, one process, stopped in its fourth case
+    fused_rows = report.read_rows(fused)
+    assert report.markdown(fused_rows, baseline="optimized", missing=report.missing_cases(fused, fused_rows)) in readme
+    by_name = {row.name: row for row in fused_rows}
+    assert set(by_name) == {"optimized", "optimized+norm_rope", "optimized+static_scales"} and all(row.recompiles == 0 for row in fused_rows)
+    assert by_name["optimized+norm_rope"].median_s < by_name["optimized"].median_s and "`optimized+static_scales+norm_rope`: selected, no result" in readme
     folded = [folder / "0059_rtx4090_levers_folded_capped_24gb.json"]  # the folded variant measured under the cap
     folded_rows = report.read_rows(folded)
     assert report.markdown(folded_rows, baseline="rtx4090_optimized", missing=report.missing_cases(folded, folded_rows)) in readme

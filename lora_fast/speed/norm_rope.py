@@ -1,10 +1,11 @@
 """Flux's query and key on their way into FP8 attention, in one Triton kernel of ours: each projection's bias, the
 RMSNorm, the rotary embedding and the e4m3 scaling, for the text and image streams, written straight into the
-concatenated tensor FA3 reads. Inductor makes two to four kernels of this path at several times their memory
-traffic (the single block's took 115 us a call on an H200, the joint block's about 130 us, against about 20 us of
-traffic: `tools/block_probe.py`), since the rotary pairs and the two streams keep it from holding a head's row in
-registers; this kernel holds it there and reads each value once. On a CPU the same path runs as torch ops. Inference
-only: the op has no autograd formula (pipelines run under no_grad)."""
+concatenated tensor FA3 reads. Inductor makes two to four kernels of this path at several times their memory traffic
+(a single block's query and key took 116 us a call on an H200, the joint block's about 130 us, against about 20 us of
+traffic: `tools/block_probe.py`): the rotary pairs and the two streams keep it from holding a head's row in
+registers. This kernel holds a few tokens' rows of a few heads, reads each value's rotary partner beside it (a cache
+hit) and writes each value once. On a CPU the same path runs as torch ops. Inference only: the op has no autograd
+formula (pipelines run under no_grad)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ try:
 except ImportError:  # torch's CPU build ships without Triton; the CPU path is plain torch
     triton = None
 
-# The tiling: tokens and heads (one after another) per Triton program, and its warps. Fastest of eight tilings on an
-# H100 at 08566e3 (`tools/norm_rope_probe.py`): 31 us for a single block's query against inductor's 57 us (32 rows: 92)
-ROWS_PER_PROGRAM = 8
+# The tiling: tokens and heads (one after another) per Triton program, and its warps. Fastest of the probe's tilings on
+# an H100 at 46e4482 (`tools/norm_rope_probe.py`, kernels' own time): a single block's query in 25.2 us and a joint
+# block's in 30.3 us, against inductor's 56.7 and 69.5 us (8 rows, 2 warps: 31.1 and 34.6; 32 rows: 91.2 and 88.9)
+ROWS_PER_PROGRAM = 4
 HEADS_PER_PROGRAM = 4  # each program reads its tokens' cos and sin once for these heads
-WARPS = 2
+WARPS = 1
 
 
 class Stream(NamedTuple):
