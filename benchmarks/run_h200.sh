@@ -52,8 +52,11 @@
 #                    one process (issue 29: the amax passes' time, the share that saturated, the FP8 limit)
 #   norm_rope_kernel the kernel's tests (on the GPU), tools/norm_rope_probe.py (its tilings against inductor's code),
 #                    then tools/block_probe.py's static and rowwise ways with and without it
-#   norm_rope        optimized, optimized+norm_rope, optimized+static_scales, optimized+static_scales+norm_rope, profiled,
-#                    one process (issue 29: four compiled FP8 cases, about 500 s)
+#   norm_rope        optimized, optimized+norm_rope, optimized+static_scales+norm_rope, profiled, one process (issue 29;
+#                    three compiled FP8 cases take about 500 s, a fourth did not fit in 585)
+#   fused_kernels    both kernels' GPU tests, tools/gelu_fp8_probe.py and norm_rope_probe.py (tilings against inductor's
+#                    code), then tools/block_probe.py with and without them (static and rowwise scales)
+#   gelu_fp8         optimized, optimized+gelu_fp8, optimized+static_scales+norm_rope+gelu_fp8, profiled, one process (issue 29)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -113,7 +116,15 @@ for job in "$@"; do
       timeout $((585 - SECONDS)) python3 tools/block_probe.py --ways static static_norm_rope rowwise rowwise_norm_rope >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"
       echo "block_probe: exit $? after ${SECONDS}s";;
     norm_rope) bench norm_rope 585 --rounds 10 --profile-kernels $(cases test_preset optimized) \
-      $(cases test_variant optimized+norm_rope optimized+static_scales optimized+static_scales+norm_rope);;
+      $(cases test_variant optimized+norm_rope optimized+static_scales+norm_rope);;
+    fused_kernels) timeout 200 python3 -m pytest tests/test_gelu_fp8.py tests/test_attention.py -m gpu -k "gelu or norm_rope" -v -p no:warnings -rs -s \
+        >"$OUT/fused_kernel_tests.log" 2>&1
+      echo "fused kernel tests: exit $?"
+      (cd tools && for probe in gelu_fp8_probe norm_rope_probe; do timeout 120 python3 $probe.py >"$OUT/$probe.jsonl" 2>"$OUT/$probe.log"; echo "$probe: exit $?"; done)
+      timeout $((585 - SECONDS)) python3 tools/block_probe.py --ways static static_fused rowwise rowwise_fused rowwise_gelu_fp8 >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"
+      echo "block_probe: exit $? after ${SECONDS}s";;
+    gelu_fp8) bench gelu_fp8 585 --rounds 10 --profile-kernels $(cases test_preset optimized) \
+      $(cases test_variant optimized+gelu_fp8 optimized+static_scales+norm_rope+gelu_fp8);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;

@@ -153,6 +153,9 @@ class OptimizationConfig:
     # query and key's bias, RMSNorm, rotary embedding and e4m3 scaling in one Triton kernel of ours before FP8 attention,
     # where inductor makes two to four (lora_fast.speed.norm_rope); needs attention=fa3_fp8
     fused_norm_rope: bool = False
+    # the single blocks' MLP bias and GELU, the concatenation with attention's output and proj_out's FP8 quantization in
+    # one Triton kernel of ours, where inductor makes two (lora_fast.speed.gelu_fp8); needs our FP8 linears and sigmoid_gelu
+    fused_gelu_fp8: bool = False
     # the transformer (and T5, with text_encoder_fp8) read from its checkpoint folder one tensor at a time, each FP8 layer
     # quantized on the GPU as it arrives; a fold re-reads the exact originals from the files instead of keeping copies
     # (lora_fast.speed.streamed)
@@ -209,6 +212,11 @@ class OptimizationConfig:
             raise ConfigError(
                 f"fused_norm_rope=True with attention={self.attention.value}{' and fuse_qkv=True' if self.fuse_qkv else ''}: the kernel makes FP8 "
                 "attention's e4m3 query and key from the separate q and k projections; set attention=fa3_fp8 without fuse_qkv, or drop fused_norm_rope"
+            )
+        if self.fused_gelu_fp8 and (self.quantization is not Quantization.FP8_ROWWISE or not self.sigmoid_gelu):
+            raise ConfigError(
+                f"fused_gelu_fp8=True with quantization={self.quantization.value} and sigmoid_gelu={self.sigmoid_gelu}: the kernel writes the e4m3 "
+                "input of our FP8 proj_out and computes GELU as a sigmoid; set quantization=fp8_rowwise and sigmoid_gelu=True, or drop fused_gelu_fp8"
             )
         if self.streamed_load:
             self._check_streamed_load()
@@ -421,6 +429,10 @@ _STATIC_SCALES = dataclasses.replace(
     PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
     notes="optimized with one calibrated activation scale per FP8 layer and per head of attention's value: no amax pass, the producer writes e4m3",
 )
+_STATIC_SCALES_NORM_ROPE = dataclasses.replace(
+    _STATIC_SCALES, name="optimized+static_scales+norm_rope", fused_norm_rope=True,
+    notes="optimized+static_scales with query and key's bias, RMSNorm, rotary embedding and FP8 scaling in one Triton kernel of ours",
+)
 # Single-change variants of presets that the suite times beside them, to measure one lever at a time.
 VARIANTS: dict[str, OptimizationConfig] = {
     variant.name: variant
@@ -450,9 +462,14 @@ VARIANTS: dict[str, OptimizationConfig] = {
             PRESETS["optimized"], name="optimized+norm_rope", fused_norm_rope=True,
             notes="optimized with query and key's bias, RMSNorm, rotary embedding and FP8 scaling in one Triton kernel of ours",
         ),
+        _STATIC_SCALES_NORM_ROPE,
         dataclasses.replace(
-            _STATIC_SCALES, name="optimized+static_scales+norm_rope", fused_norm_rope=True,
-            notes="optimized+static_scales with query and key's bias, RMSNorm, rotary embedding and FP8 scaling in one Triton kernel of ours",
+            PRESETS["optimized"], name="optimized+gelu_fp8", fused_gelu_fp8=True,
+            notes="optimized with the single blocks' MLP bias and GELU, the concatenation and proj_out's FP8 quantization in one Triton kernel of ours",
+        ),
+        dataclasses.replace(
+            _STATIC_SCALES_NORM_ROPE, name="optimized+static_scales+norm_rope+gelu_fp8", fused_gelu_fp8=True,
+            notes="optimized+static_scales+norm_rope with the single blocks' MLP bias, GELU, concatenation and proj_out's FP8 quantization in one Triton kernel of ours",
         ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),

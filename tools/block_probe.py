@@ -3,7 +3,8 @@ builds them (our FP8 linears, FA3 FP8, GELU as a sigmoid, each block compiled wi
 call at a time at 1024x1024 (4096 image and 512 text tokens) under several ways of scaling activations and inductor
 options (static: calibrated scales, each layer's descale inside the weight's scales and the matmul handed a shared
 column of ones, attention's scales fixed; rowwise: a scale per activation row; *_norm_rope: query and key made by our
-kernel; *_divided: each activation divided by its descale, as at 4998d07, instead of multiplied by the scale). Issue
+kernel; *_gelu_fp8: the single block's GELU, concatenation and proj_out's quantization by our kernel; *_fused: both
+kernels; *_divided: each activation divided by its descale, as at 4998d07, instead of multiplied by the scale). Issue
 29: inductor's fused kernels run at two to five times their memory bound; this says which way moves them, per block
 and per image (28 steps x (19 joint + 38 single)), without compiling a whole pipeline.
 
@@ -41,6 +42,7 @@ from lora_fast.pipelines import FLUX_DEV_SHAPES  # noqa: E402
 from lora_fast.speed.activation_scales import calibrate  # noqa: E402
 from lora_fast.speed.activations import use_sigmoid_gelu  # noqa: E402
 from lora_fast.speed.attention import set_attention  # noqa: E402
+from lora_fast.speed.gelu_fp8 import use_fused_gelu_fp8  # noqa: E402
 from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize  # noqa: E402
 
 IMAGE_SIDE, TEXT_TOKENS, STEPS, JOINT_BLOCKS, SINGLE_BLOCKS = 1024, 512, 28, 19, 38
@@ -61,6 +63,7 @@ class Way(NamedTuple):
     static: bool  # calibrated activation scales
     quantized: Callable[[Fp8Linear, torch.Tensor], tuple[torch.Tensor, ...]] | None  # in place of the layer's (`Fp8Linear.quantized`)
     norm_rope: bool = False  # query and key made by our kernel (lora_fast.speed.norm_rope)
+    gelu_fp8: bool = False  # the single block's GELU, concatenation and proj_out's quantization by our kernel (lora_fast.speed.gelu_fp8)
     options: dict = {"deterministic": True}  # inductor's, beside triton.cudagraphs: what `optimized` compiles with
 
 
@@ -68,9 +71,12 @@ WAYS = {  # in the order run: a run stopped by its time limit keeps the lines pr
     # coordinate descent and a column of ones made by each layer on each call were ways too; none paid
     # (logs/2026-12-06b_block_probe.jsonl); the divided ways are b99f032's A/B (logs/2026-12-06c_block_probe_multiplied.jsonl)
     "static": Way(True, None),
-    "static_norm_rope": Way(True, None, norm_rope=True),
+    "static_fused": Way(True, None, norm_rope=True, gelu_fp8=True),
     "rowwise": Way(False, None),
+    "rowwise_fused": Way(False, None, norm_rope=True, gelu_fp8=True),
+    "static_norm_rope": Way(True, None, norm_rope=True),
     "rowwise_norm_rope": Way(False, None, norm_rope=True),
+    "rowwise_gelu_fp8": Way(False, None, gelu_fp8=True),
     "static_divided": Way(True, static_divided),
     "rowwise_divided": Way(False, rowwise_divided),
 }
@@ -131,13 +137,15 @@ def output_code(cache: Path, since: float) -> list[Path]:
 
 
 def probe(way: str, code_dir: Path | None) -> dict:
-    static, quantized, norm_rope, options = WAYS[way]
+    static, quantized, norm_rope, gelu_fp8, options = WAYS[way]
     torch._dynamo.reset()
     reset_cudagraph_trees()
     transformer = build()
     quantize(transformer, Quantization.FP8_ROWWISE, keep_originals=False)
     set_attention(transformer, Attention.FA3_FP8, fused_norm_rope=norm_rope)
     use_sigmoid_gelu(transformer)
+    if gelu_fp8:
+        use_fused_gelu_fp8(transformer)
     inputs = model_inputs()
     if static:
         calibrate(transformer, lambda: transformer(**inputs))

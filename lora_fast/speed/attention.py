@@ -17,7 +17,7 @@ from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 from ..config import FA3_MODULES, Attention, ConfigError, module_available
 from ..quiet import quiet_logger
 from .norm_rope import Stream, norm_rope_fp8
-from .quantize import E4M3_MAX, Fp8Linear, saturated_e4m3
+from .quantize import E4M3_MAX, saturated_e4m3, unwatched_fp8
 
 # Backends that diffusers' own dispatch runs.
 DIFFUSERS_BACKENDS = {
@@ -275,8 +275,7 @@ class NormRopeFp8FluxAttnProcessor(Fp8FluxAttnProcessor):
 def unbiased(layer: torch.nn.Module, input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     """`layer`'s output on `input` and the bias still to add to it: our FP8 layer leaves its bias to the kernel that
     reads the output next, unless something watches its calls (calibration's and offloading's hooks run in forward)."""
-    watched = layer._forward_pre_hooks or layer._forward_hooks or "forward" in vars(layer)
-    if isinstance(layer, Fp8Linear) and layer.bias is not None and not watched:
+    if unwatched_fp8(layer) and layer.bias is not None:
         return layer.product(input), layer.bias
     return layer(input), None
 

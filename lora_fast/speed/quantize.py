@@ -105,24 +105,36 @@ class Fp8Linear(torch.nn.Module):
 
     def product(self, input: torch.Tensor) -> torch.Tensor:
         """The layer's output without its bias (a kernel that reads it next can add the bias itself)."""
-        rows, row_descale, weight_descale = self.quantized(input.reshape(-1, self.in_features))
-        if input.device.type == "cpu":  # the same arithmetic in float32: torch's CPU _scaled_mm takes per-row scales only from 2.13
-            output = ((rows.float() * row_descale) @ (self.weight.float() * weight_descale).t()).to(input.dtype)
-        else:
-            output = torch._scaled_mm(rows, self.weight.t(), scale_a=row_descale, scale_b=weight_descale.t(), out_dtype=input.dtype, use_fast_accum=True)
+        output = self.matmul(*self.quantized(input.reshape(-1, self.in_features)), input.dtype)
         return output.reshape(*input.shape[:-1], self.out_features)
+
+    def matmul(self, rows: torch.Tensor, row_descale: torch.Tensor, weight_descale: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """e4m3 activation `rows` (rows, in_features) times the weight, with the scales `quantized` gives: (rows, out_features)."""
+        if rows.device.type == "cpu":  # the same arithmetic in float32: torch's CPU _scaled_mm takes per-row scales only from 2.13
+            return ((rows.float() * row_descale) @ (self.weight.float() * weight_descale).t()).to(dtype)
+        return torch._scaled_mm(rows, self.weight.t(), scale_a=row_descale, scale_b=weight_descale.t(), out_dtype=dtype, use_fast_accum=True)
 
     def quantized(self, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The e4m3 rows of `flat` (rows, in_features) and the matmul's scales for them and for the weight."""
         if self.static_input:  # no amax pass: the producer can write e4m3 at once (values past the scale saturate)
-            if flat.shape[0] > self.unit_rows.shape[0]:
-                raise ValueError(f"{flat.shape[0]} activation rows (batch x tokens) is more than the {UNIT_ROWS} static FP8 scales take; split the batch")
-            return saturated_e4m3(flat.float() * self.input_scale), self.unit_rows[: flat.shape[0]], self.static_weight_scale
+            return saturated_e4m3(flat.float() * self.input_scale), *self.static_scales(flat.shape[0])
         rows, row_descale = quantize_rows(flat)
         return rows, row_descale, self.weight_scale
 
+    def static_scales(self, rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The matmul's scales for `rows` activation rows quantized at the calibrated scale: ones, and the weight's with it."""
+        if rows > self.unit_rows.shape[0]:
+            raise ValueError(f"{rows} activation rows (batch x tokens) is more than the {UNIT_ROWS} static FP8 scales take; split the batch")
+        return self.unit_rows[:rows], self.static_weight_scale
+
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, e4m3 rowwise"
+
+
+def unwatched_fp8(layer: torch.nn.Module) -> bool:
+    """Whether `layer` is our FP8 linear and nothing watches its calls (calibration's and offloading's hooks run in
+    forward), so a fused kernel may compute its input or output instead of calling it."""
+    return isinstance(layer, Fp8Linear) and not (layer._forward_pre_hooks or layer._forward_hooks or "forward" in vars(layer))
 
 
 def lora_layer(root: torch.nn.Module, name: str) -> torch.nn.Module | None:
