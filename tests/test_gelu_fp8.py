@@ -15,7 +15,6 @@ import pytest
 import torch
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
 
-from lora_fast.bench.similarity import relative_error
 from lora_fast.config import PRESETS, Attention, ConfigError, Quantization, unmet_requirements
 from lora_fast.speed import gelu_fp8
 from lora_fast.speed.activation_scales import calibrate
@@ -189,7 +188,7 @@ def test_gelu_fp8_kernel_on_a_gpu(static):
 def test_fused_gelu_fp8_in_a_compiled_fp8_transformer():
     """With our FP8 linears and FA3 FP8, compiled fullgraph under CUDA graphs: no graph break, each replay the same
     output, and the output of the unfused FP8 transformer's size of error against bf16."""
-    from test_attention import small_cuda_transformer
+    from test_attention import assert_fused_compiles_at_fp8_error, small_cuda_transformer
 
     transformer, inputs = small_cuda_transformer()
     with torch.no_grad():
@@ -198,16 +197,4 @@ def test_fused_gelu_fp8_in_a_compiled_fp8_transformer():
         set_attention(transformer, Attention.FA3_FP8)
         use_sigmoid_gelu(transformer)
         unfused = transformer(**inputs)[0]
-        undo = use_fused_gelu_fp8(transformer)
-        try:
-            torch._dynamo.reset()
-            torch._dynamo.utils.counters.clear()
-            compiled = torch.compile(transformer, fullgraph=True, mode="reduce-overhead")
-            outputs = [compiled(**inputs)[0].clone() for _ in range(3)]
-        finally:
-            undo()
-    assert not torch._dynamo.utils.counters["graph_break"]
-    assert all(torch.equal(output, outputs[0]) for output in outputs)
-    errors = relative_error(outputs[0], exact), relative_error(unfused, exact)
-    print(f"fused compiled, unfused eager: relative errors {errors[0]:.4f}, {errors[1]:.4f}")
-    assert errors[0] < 1.5 * errors[1], errors
+        assert_fused_compiles_at_fp8_error(transformer, inputs, exact, unfused, lambda: use_fused_gelu_fp8(transformer))
