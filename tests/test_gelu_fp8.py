@@ -161,6 +161,21 @@ def test_gelu_fp8_kernel_compiles_for_hopper(static):
     assert "cvt.rn.satfinite.e4m3x2.f32" in ptx and ".f64" not in ptx
 
 
+@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it): the op is registered with it")
+@pytest.mark.parametrize("static", [False, True])
+def test_gelu_fp8_op_gives_its_shapes_to_fake_cuda_tensors(static):
+    """The registered op, as the compiler traces it (fake CUDA tensors, no GPU): its schema takes an absent bias and
+    scale, and it gives e4m3 rows of both parts' width and a float32 descale a row."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        attention, mlp = (torch.empty(37, width, dtype=torch.bfloat16, device="cuda") for width in (24, 96))
+        scale = torch.empty(1, 1, device="cuda") if static else None
+        for bias in (torch.empty(96, dtype=torch.bfloat16, device="cuda"), None):
+            rows, descale = torch.ops.lora_fast.gelu_cat_fp8(attention, mlp, bias, scale)
+            assert (rows.shape, rows.dtype, descale.shape, descale.dtype) == ((37, 120), torch.float8_e4m3fn, (37, 1), torch.float32)
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="runs our Triton kernel on a CUDA GPU")
 @pytest.mark.parametrize("static", [False, True])
