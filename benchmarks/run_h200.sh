@@ -26,6 +26,7 @@
 #   rtx4090_streamed_suite   the suite's rtx4090_streamed case (its pipeline read from the session's, saved as a folder) and
 #                    rtx4090_baseline after it, one process: the 24 GB ratio (568 s for both, 0054)
 #   rtx4090_streamed_swap   rtx4090_streamed's hot-swap sequence under the cap: each fold re-reads its exact weights from the folder
+#   rtx4090_streamed_t5_swap the same with T5 read into FP8 and resident (issue 29: before the preset keeps T5 on the GPU)
 #   rtx4090_streamed_levers rtx4090_streamed beside rtx4090_streamed+t5_fp8 (T5 in FP8, every text encoder resident) under the
 #                    cap, one process: time, GPU and host peaks, LoRA error with T5 in FP8 (issue 29)
 #   rtx4090_levers   rtx4090_optimized beside its single-lever variants under a 24 GB cap, one process (issue 29): T5 in FP8
@@ -150,6 +151,7 @@ for job in "$@"; do
       $(cases test_variant rtx4090_optimized+t5_fp8 rtx4090_optimized+folded);;
     rtx4090_swap) bench rtx4090_swap 420 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
     rtx4090_streamed_swap) bench rtx4090_streamed_swap 560 --gpu-memory-gb 24 --timeout 330 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_streamed]";;
+    rtx4090_streamed_t5_swap) bench rtx4090_streamed_t5_swap 560 --gpu-memory-gb 24 --timeout 330 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_streamed+t5_fp8]";;
     rtx4090_cli) with_peak_rss 400 python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \
       --height 1024 --width 1024 --steps 28 --prompt "a lighthouse on a cliff at dusk" --out "$OUT/rtx4090_optimized.png" >"$OUT/rtx4090_cli.log" 2>&1
       echo "rtx4090_cli: exit $?";;
