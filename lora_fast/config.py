@@ -484,6 +484,8 @@ VARIANTS: dict[str, OptimizationConfig] = {
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs", cuda_graphs=False, notes="no_fa3 without CUDA graphs: FP8 linears, compiled, on a CPU too"),
+        dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+gelu_fp8", cuda_graphs=False, fused_gelu_fp8=True,
+                            notes="no_fa3-graphs with the single blocks' GELU, concatenation and proj_out's FP8 quantization in our kernel (runs on a CPU, as torch ops)"),
         dataclasses.replace(
             PRESETS["rtx4090_optimized"], name="rtx4090_optimized+t5_fp8", text_encoder_fp8=True, text_encoder_offload=Offload.NONE,
             notes="rtx4090_optimized with T5 in FP8 and every text encoder resident: nothing crosses the bus per image",

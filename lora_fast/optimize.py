@@ -4,7 +4,7 @@ and `restore(pipe)` to undo them all so the same pipeline can serve the next con
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import torch
@@ -61,14 +61,14 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
 
     The undo drops what this compiled and nothing else: the compiled calls, dynamo's cache for the compiled
     classes' forward code, and, with CUDA graphs, torch's graph trees (process-wide: torch has no finer handle)."""
-    modules = [transformer]
     # mode="reduce-overhead" is the inductor option triton.cudagraphs; torch.compile takes a mode or options, not both
     inductor = {**shared_inductor_options(config), **dict(config.inductor_options), **({"triton.cudagraphs": True} if config.cuda_graphs else {})}
     options = dict(fullgraph=config.fullgraph, options=inductor or None)
     hookable = config.step_cache.enabled  # each block's forward compiled, so the cache's hooks can wrap it (lora_fast.speed.step_cache)
-    if config.compile is Compile.REGIONAL:
-        names = set(transformer._repeated_blocks)
-        modules = [module for module in transformer.modules() if module.__class__.__name__ in names]
+    regional = config.compile is Compile.REGIONAL
+    modules = [module for module in transformer.modules() if module.__class__.__name__ in set(transformer._repeated_blocks)] if regional else [transformer]
+    forwards = [vars(module).get("forward") for module in modules]  # a block's own forward (lora_fast.speed.gelu_fp8), put back by the undo
+    if regional:
         if sizes is not None:  # diffusers' compile_repeated_blocks compiles one version per block
             compile_for_sizes(modules, options=inductor, fullgraph=config.fullgraph, dims=BLOCK_DIMS, key=block_key,
                               static_shapes=static_block_shapes(sizes, latent_scale), hookable=hookable)
@@ -92,7 +92,7 @@ def compile_transformer(transformer: torch.nn.Module, config: OptimizationConfig
             from torch._inductor.cudagraph_trees import reset_cudagraph_trees
 
             reset_cudagraph_trees()
-        _drop_compiled(modules)
+        _drop_compiled(modules, forwards)
 
     return undo
 
@@ -119,12 +119,17 @@ def compile_decoder(vae: torch.nn.Module, config: OptimizationConfig, sizes: Req
     return lambda: _drop_compiled([vae.decoder])
 
 
-def _drop_compiled(modules: list[torch.nn.Module]) -> None:
-    """Undo `Module.compile` (or a compiled `forward`) on `modules`: their compiled calls and dynamo's cache for their classes' forward code."""
-    for module in modules:
+def _drop_compiled(modules: list[torch.nn.Module], forwards: list[Callable | None] | None = None) -> None:
+    """Undo `Module.compile` (or a compiled `forward`) on `modules`: their compiled calls, the instance `forwards` they
+    had before (None: none, the class's; a step before compile may give a block its own) and dynamo's cache for the
+    forward code they run."""
+    forwards = forwards or [None] * len(modules)
+    for module, forward in zip(modules, forwards):
         module._compiled_call_impl = None
         module.__dict__.pop("forward", None)
-    for code in {type(module).forward.__code__ for module in modules}:
+        if forward is not None:
+            module.forward = forward
+    for code in {getattr(forward, "__code__", None) or type(module).forward.__code__ for module, forward in zip(modules, forwards)}:
         torch._dynamo.reset_code(code)
 
 

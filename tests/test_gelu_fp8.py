@@ -15,7 +15,8 @@ import pytest
 import torch
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
 
-from lora_fast.config import PRESETS, Attention, ConfigError, Quantization, unmet_requirements
+from lora_fast.config import PRESETS, VARIANTS, Attention, ConfigError, Quantization, unmet_requirements
+from lora_fast.optimize import optimize, restore
 from lora_fast.speed import gelu_fp8
 from lora_fast.speed.activation_scales import calibrate
 from lora_fast.speed.activations import use_sigmoid_gelu
@@ -98,6 +99,21 @@ def test_unfusable_block_runs_diffusers_forward(pipe, generate, monkeypatch):
         undo_gelu()
 
 
+def test_optimize_compiles_the_fused_blocks_and_restore_gives_diffusers_forward_back(pipe, generate, monkeypatch):
+    """`optimize` with the lever on a CPU (FP8 linears, regional compile): the compiled single blocks run our forward
+    (the kernel's torch ops called as each block is traced), and `restore` leaves no forward of ours on any block, the
+    compile's undo putting ours back before the lever's undo takes it away (its first version dropped it, and the undo failed)."""
+    calls = []
+    monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: calls.append(args) or gelu_cat_fp8(*args))
+    blocks = single_blocks(pipe.transformer)
+    optimize(pipe, VARIANTS["no_fa3-graphs+gelu_fp8"])
+    assert all(vars(block)["forward"].__func__ is gelu_fp8.fused_forward for block in blocks)
+    generate(pipe)
+    assert calls
+    restore(pipe)
+    assert blocks and not any("forward" in vars(block) for block in blocks)
+
+
 def test_fused_gelu_fp8_needs_our_fp8_linears_and_sigmoid_gelu():
     with pytest.raises(ConfigError, match="quantization=torchao_fp8_rowwise and sigmoid_gelu=True"):
         dataclasses.replace(PRESETS["optimized"], quantization=Quantization.TORCHAO_FP8_ROWWISE, fused_gelu_fp8=True)
@@ -115,6 +131,7 @@ def gelu_case(device: str, rows: int, attention_width: int, mlp_width: int, dtyp
 
 GELU_FP8_IN_THE_INTERPRETER = """
 import torch
+from lora_fast.optimize import optimize, restore
 from lora_fast.speed import gelu_fp8
 from lora_fast.speed.activations import gelu_tanh
 from test_gelu_fp8 import gelu_case
