@@ -153,8 +153,9 @@ class OptimizationConfig:
     # query and key's bias, RMSNorm, rotary embedding and e4m3 scaling in one Triton kernel of ours before FP8 attention,
     # where inductor makes two to four (lora_fast.speed.norm_rope); needs attention=fa3_fp8
     fused_norm_rope: bool = False
-    # the single blocks' MLP bias and GELU, the concatenation with attention's output and proj_out's FP8 quantization in
-    # one Triton kernel of ours, where inductor makes two (lora_fast.speed.gelu_fp8); needs our FP8 linears and sigmoid_gelu
+    # each GELU's bias and activation and the next FP8 linear's input quantization (in a single block with the concatenation
+    # of attention's output) in one Triton kernel of ours, where inductor makes one or two (lora_fast.speed.gelu_fp8);
+    # needs our FP8 linears and sigmoid_gelu
     fused_gelu_fp8: bool = False
     # the transformer (and T5, with text_encoder_fp8) read from its checkpoint folder one tensor at a time, each FP8 layer
     # quantized on the GPU as it arrives; a fold re-reads the exact originals from the files instead of keeping copies
@@ -465,11 +466,11 @@ VARIANTS: dict[str, OptimizationConfig] = {
         _STATIC_SCALES_NORM_ROPE,
         dataclasses.replace(
             PRESETS["optimized"], name="optimized+gelu_fp8", fused_gelu_fp8=True,
-            notes="optimized with the single blocks' MLP bias and GELU, the concatenation and proj_out's FP8 quantization in one Triton kernel of ours",
+            notes="optimized with each GELU's bias and activation (and the single blocks' concatenation) and the next FP8 linear's quantization in one Triton kernel of ours",
         ),
         dataclasses.replace(
             _STATIC_SCALES_NORM_ROPE, name="optimized+static_scales+norm_rope+gelu_fp8", fused_gelu_fp8=True,
-            notes="optimized+static_scales+norm_rope with the single blocks' MLP bias, GELU, concatenation and proj_out's FP8 quantization in one Triton kernel of ours",
+            notes="optimized+static_scales+norm_rope with each GELU and the next FP8 linear's quantization in one Triton kernel of ours",
         ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),
@@ -485,7 +486,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs", cuda_graphs=False, notes="no_fa3 without CUDA graphs: FP8 linears, compiled, on a CPU too"),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+gelu_fp8", cuda_graphs=False, fused_gelu_fp8=True,
-                            notes="no_fa3-graphs with the single blocks' GELU, concatenation and proj_out's FP8 quantization in our kernel (runs on a CPU, as torch ops)"),
+                            notes="no_fa3-graphs with each GELU and the next FP8 linear's quantization in our kernel (runs on a CPU, as torch ops)"),
         dataclasses.replace(
             PRESETS["rtx4090_optimized"], name="rtx4090_optimized+t5_fp8", text_encoder_fp8=True, text_encoder_offload=Offload.NONE,
             notes="rtx4090_optimized with T5 in FP8 and every text encoder resident: nothing crosses the bus per image",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from diffusers.models.attention import FeedForward
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
 
 from lora_fast.config import PRESETS, VARIANTS, Attention, ConfigError, Quantization, unmet_requirements
@@ -25,17 +26,24 @@ from lora_fast.speed.gelu_fp8 import gelu_cat_fp8, reference, use_fused_gelu_fp8
 from lora_fast.speed.quantize import Fp8Linear, quantize
 
 
-def single_blocks(transformer: torch.nn.Module) -> list[FluxSingleTransformerBlock]:
-    return [module for module in transformer.modules() if isinstance(module, FluxSingleTransformerBlock)]
+def fused_modules(transformer: torch.nn.Module) -> list[torch.nn.Module]:
+    """The single blocks and feed-forwards that `use_fused_gelu_fp8` gives a forward of ours."""
+    return [module for module in transformer.modules() if isinstance(module, (FluxSingleTransformerBlock, FeedForward))]
+
+
+def projections_fed_by_gelu(transformer: torch.nn.Module) -> list[torch.nn.Module]:
+    """The linears whose input the kernel makes: each single block's proj_out and each feed-forward's second linear."""
+    return [module.proj_out if isinstance(module, FluxSingleTransformerBlock) else module.net[2] for module in fused_modules(transformer)]
 
 
 def test_fused_block_gives_diffusers_forward_bit_for_bit(pipe, generate, monkeypatch):
-    """With our FP8 linears and GELU as a sigmoid, the single blocks' forward of ours (the kernel's torch ops on a
-    CPU) gives the image of diffusers' forward bit for bit, and proj_out's matmul the same e4m3 rows and scales, with
-    per-row and with calibrated scales (calibration's hooks on proj_out see its input: the block falls back to
-    diffusers' forward while they watch); traced fullgraph; the undo gives each block its class's forward back."""
+    """With our FP8 linears and GELU as a sigmoid, the single blocks' and feed-forwards' forward of ours (the kernel's
+    torch ops on a CPU) gives the image of diffusers' forward bit for bit, and each linear after a GELU the same e4m3
+    rows and scales, with per-row and with calibrated scales (calibration's hooks see those linears' inputs: the
+    module falls back to diffusers' forward while they watch); traced fullgraph; the undo gives each module its
+    class's forward back."""
     fused_calls, matmuls = [], []
-    monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: fused_calls.append(args[3] is not None) or gelu_cat_fp8(*args))
+    monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: fused_calls.append((args[0] is None, args[3] is not None)) or gelu_cat_fp8(*args))
     original_matmul = Fp8Linear.matmul
 
     def recorded(layer, rows, row_descale, weight_descale, dtype):
@@ -45,7 +53,7 @@ def test_fused_block_gives_diffusers_forward_bit_for_bit(pipe, generate, monkeyp
 
     monkeypatch.setattr(Fp8Linear, "matmul", recorded)
     undo_fp8 = quantize(pipe.transformer, Quantization.FP8_ROWWISE, keep_originals=True)
-    projections_out = {id(block.proj_out) for block in single_blocks(pipe.transformer)}
+    projections_out = {id(layer) for layer in projections_fed_by_gelu(pipe.transformer)}
     undo_gelu = use_sigmoid_gelu(pipe.transformer)
 
     def run(fused: bool, static: bool) -> tuple[torch.Tensor, list, list]:
@@ -60,10 +68,10 @@ def test_fused_block_gives_diffusers_forward_bit_for_bit(pipe, generate, monkeyp
             undo()
 
     try:
-        blocks = single_blocks(pipe.transformer)
+        blocks = fused_modules(pipe.transformer)
         for static in (False, True):
             (expected, expected_matmuls, none), (image, fused_matmuls, calls) = run(False, static), run(True, static)
-            assert not none and calls and set(calls) == {static} and len(calls) == len(fused_matmuls) == len(expected_matmuls)
+            assert not none and set(calls) == {(True, static), (False, static)} and len(calls) == len(fused_matmuls) == len(expected_matmuls)
             assert torch.equal(image, expected), f"static scales: {static}"
             assert all(all(torch.equal(a, b) for a, b in zip(ours, theirs)) for ours, theirs in zip(fused_matmuls, expected_matmuls))
         unfused = run(False, False)[0]
@@ -100,14 +108,14 @@ def test_unfusable_block_runs_diffusers_forward(pipe, generate, monkeypatch):
 
 
 def test_optimize_compiles_the_fused_blocks_and_restore_gives_diffusers_forward_back(pipe, generate, monkeypatch):
-    """`optimize` with the lever on a CPU (FP8 linears, regional compile): the compiled single blocks run our forward
-    (the kernel's torch ops called as each block is traced), and `restore` leaves no forward of ours on any block, the
+    """`optimize` with the lever on a CPU (FP8 linears, regional compile): the compiled blocks run our forwards (the
+    kernel's torch ops called as each block is traced), and `restore` leaves no forward of ours on any module, the
     compile's undo putting ours back before the lever's undo takes it away (its first version dropped it, and the undo failed)."""
     calls = []
     monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: calls.append(args) or gelu_cat_fp8(*args))
-    blocks = single_blocks(pipe.transformer)
+    blocks = fused_modules(pipe.transformer)
     optimize(pipe, VARIANTS["no_fa3-graphs+gelu_fp8"])
-    assert all(vars(block)["forward"].__func__ is gelu_fp8.fused_forward for block in blocks)
+    assert all(vars(block)["forward"].__func__ in (gelu_fp8.fused_forward, gelu_fp8.fused_feed_forward) for block in blocks)
     generate(pipe)
     assert calls
     restore(pipe)
@@ -139,12 +147,13 @@ from test_gelu_fp8 import gelu_case
 gelu_fp8.COLUMNS_PER_STEP = 16  # several steps a row, the last part-empty (widths 40 and 72)
 attention, mlp, bias = gelu_case("cpu", 5, 40, 72, torch.float32)
 joined = torch.cat([attention, gelu_tanh(mlp + bias)], dim=-1)
-for scale in (None, torch.tensor([[3.0]])):
-    out, descale = torch.empty(5, 112), torch.empty(5, 1)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
-    gelu_fp8.launch(out, descale, attention, mlp, bias, scale)
-    expected_scale = 448 / joined.abs().amax(dim=-1, keepdim=True) if scale is None else scale
-    torch.testing.assert_close(out, (joined * expected_scale).clamp(-448, 448), rtol=2e-6, atol=1e-5)
-    torch.testing.assert_close(descale, expected_scale.reciprocal().expand(5, 1), rtol=1e-7, atol=0)
+for first, expected in ((attention, joined), (None, joined[:, 40:])):  # a single block's, a feed-forward's (no attention part)
+    for scale in (None, torch.tensor([[3.0]])):
+        out, descale = torch.empty_like(expected), torch.empty(5, 1)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
+        gelu_fp8.launch(out, descale, first, mlp, bias, scale)
+        expected_scale = 448 / expected.abs().amax(dim=-1, keepdim=True) if scale is None else scale
+        torch.testing.assert_close(out, (expected * expected_scale).clamp(-448, 448), rtol=2e-6, atol=1e-5)
+        torch.testing.assert_close(descale, expected_scale.reciprocal().expand(5, 1), rtol=1e-7, atol=0)
 print("kernel matches float32 torch")
 """
 
@@ -154,7 +163,7 @@ print("kernel matches float32 torch")
 def test_gelu_fp8_kernel_in_tritons_interpreter():
     """The Triton kernel itself, run by Triton's interpreter on a CPU: the GELU of the MLP part with its bias, each
     row's amax over both parts and its descale (or the calibrated scale), both parts' placement, rows of very different
-    magnitudes and widths that leave a loop's last step part-empty, against float32 torch."""
+    magnitudes and widths that leave a loop's last step part-empty, with and without an attention part, against float32 torch."""
     environment = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", GELU_FP8_IN_THE_INTERPRETER], env=environment, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and "kernel matches" in done.stdout, done.stderr[-3000:]
@@ -162,14 +171,16 @@ def test_gelu_fp8_kernel_in_tritons_interpreter():
 
 @pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); the GPU tests compile the kernel there")
 @pytest.mark.parametrize("static", [False, True])
-def test_gelu_fp8_kernel_compiles_for_hopper(static):
-    """Triton lowers the kernel for sm_90 without a GPU, at FLUX.1-dev's widths, writing e4m3 from float32 and nothing in double."""
+@pytest.mark.parametrize("attention_width", [3072, 0])
+def test_gelu_fp8_kernel_compiles_for_hopper(static, attention_width):
+    """Triton lowers the kernel for sm_90 without a GPU, at FLUX.1-dev's widths (a single block's, a feed-forward's
+    without attention columns), writing e4m3 from float32 and nothing in double."""
     import triton
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
 
     pointers = {"attention_ptr": "*bf16", "mlp_ptr": "*bf16", "bias_ptr": "*bf16", "scale_ptr": "*fp32", "out_ptr": "*fp8e4nv", "descale_ptr": "*fp32"}
-    constants = {"ATTENTION": 3072, "MLP": 12288, "HAS_BIAS": True, "STATIC": static, "STEP": gelu_fp8.COLUMNS_PER_STEP}
+    constants = {"ATTENTION": attention_width, "MLP": 12288, "HAS_BIAS": True, "STATIC": static, "STEP": gelu_fp8.COLUMNS_PER_STEP}
     names = [parameter.name for parameter in gelu_fp8._gelu_cat_fp8_kernel.params]
     assert set(names) == set(pointers) | set(constants)
     signature = {name: pointers.get(name, "constexpr") for name in names}
@@ -181,32 +192,36 @@ def test_gelu_fp8_kernel_compiles_for_hopper(static):
 @pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it): the op is registered with it")
 @pytest.mark.parametrize("static", [False, True])
 def test_gelu_fp8_op_gives_its_shapes_to_fake_cuda_tensors(static):
-    """The registered op, as the compiler traces it (fake CUDA tensors, no GPU): its schema takes an absent bias and
-    scale, and it gives e4m3 rows of both parts' width and a float32 descale a row."""
+    """The registered op, as the compiler traces it (fake CUDA tensors, no GPU): its schema takes an absent attention
+    part, bias and scale, and it gives e4m3 rows of both parts' width and a float32 descale a row."""
     from torch._subclasses.fake_tensor import FakeTensorMode
 
     with FakeTensorMode():
         attention, mlp = (torch.empty(37, width, dtype=torch.bfloat16, device="cuda") for width in (24, 96))
         scale = torch.empty(1, 1, device="cuda") if static else None
         for bias in (torch.empty(96, dtype=torch.bfloat16, device="cuda"), None):
-            rows, descale = torch.ops.lora_fast.gelu_cat_fp8(attention, mlp, bias, scale)
-            assert (rows.shape, rows.dtype, descale.shape, descale.dtype) == ((37, 120), torch.float8_e4m3fn, (37, 1), torch.float32)
+            for first, width in ((attention, 120), (None, 96)):
+                rows, descale = torch.ops.lora_fast.gelu_cat_fp8(first, mlp, bias, scale)
+                assert (rows.shape, rows.dtype, descale.shape, descale.dtype) == ((37, width), torch.float8_e4m3fn, (37, 1), torch.float32)
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="runs our Triton kernel on a CUDA GPU")
 @pytest.mark.parametrize("static", [False, True])
-def test_gelu_fp8_kernel_on_a_gpu(static):
-    """At a single block's widths (3072 + 12288), the op's e4m3 rows equal the torch path's (eager torch rounds to
-    bf16 where the kernel does) but for values at a rounding boundary, one e4m3 step apart (the sigmoid's exponential
-    may differ in its last bit), its descales equal torch's, and compiled under CUDA graphs it gives the same bytes."""
+@pytest.mark.parametrize("with_attention", [True, False])
+def test_gelu_fp8_kernel_on_a_gpu(static, with_attention):
+    """At a single block's widths (3072 + 12288) and a feed-forward's (12288), the op's e4m3 rows equal the torch
+    path's (eager torch rounds to bf16 where the kernel does) but for values at a rounding boundary, one e4m3 step
+    apart (the sigmoid's exponential may differ in its last bit), its descales equal torch's, and compiled under CUDA
+    graphs it gives the same bytes."""
     attention, mlp, bias = gelu_case("cuda", 1024, 3072, 12288)
+    attention = attention if with_attention else None
     scale = torch.tensor([[2.5]], device="cuda") if static else None
     with torch.no_grad():
         (rows, descale), (expected, expected_descale) = gelu_cat_fp8(attention, mlp, bias, scale), reference(attention, mlp, bias, scale)
         compiled = torch.compile(lambda: gelu_cat_fp8(attention, mlp, bias, scale), fullgraph=True, mode="reduce-overhead")
         assert torch.equal(compiled()[0].view(torch.uint8), rows.view(torch.uint8))
-    assert rows.shape == expected.shape == (1024, 15360) and rows.dtype == torch.float8_e4m3fn
+    assert rows.shape == expected.shape == (1024, 15360 if with_attention else 12288) and rows.dtype == torch.float8_e4m3fn
     torch.testing.assert_close(descale, expected_descale, rtol=1e-6, atol=0)
     agree = (rows.view(torch.uint8) == expected.view(torch.uint8)).float().mean().item()
     ours, theirs = rows.float(), expected.float()

@@ -1,19 +1,23 @@
-"""Flux's single block on its way into `proj_out`, in one Triton kernel of ours: the MLP branch's bias and GELU, the
-concatenation with attention's output, and the FP8 quantization of each row (its amax and scale, or the calibrated
-scale), written as the e4m3 rows the matmul reads. Inductor makes this two kernels with per-row scales (an amax pass,
-then the quantization, each reading the whole row: 105 and 112 us a call on an H200, `tools/block_probe.py`) and one
-with a calibrated scale (113 us), against about 44 us of memory traffic. Ours reads each row once from memory (the
-amax pass and the writing pass both read it; the second from the cache). On a CPU the same path runs as torch ops.
+"""Flux's GELU on its way into the next FP8 linear, in one Triton kernel of ours: the MLP's bias and GELU (and, in
+a single block, the concatenation with attention's output), then the FP8 quantization of each row (its amax and
+scale, or the calibrated scale), written as the e4m3 rows the matmul reads. For the single block's `proj_out`
+inductor makes this two kernels with per-row scales (an amax pass, then the quantization, each reading the whole row:
+105 and 112 us a call on an H200, `tools/block_probe.py`) and one with a calibrated scale (113 us), against about 44
+us of memory traffic; for the joint block's feed-forward, one looped kernel at about four times its traffic (127 us).
+Ours reads each row once from memory (the amax pass and the writing pass both read it; the second from the cache).
+On a CPU the same path runs as torch ops.
 
-Diffusers has no hook between the single block's MLP activation and `proj_out`, so `use_fused_gelu_fp8` gives each
-single block a forward of ours: diffusers' steps, with this kernel where `act_mlp`, the concatenation and `proj_out`'s
-quantization were. Inference only: the op has no autograd formula (pipelines run under no_grad)."""
+Diffusers has no hook between an activation and the linear after it, so `use_fused_gelu_fp8` gives each single block
+and each feed-forward a forward of ours: diffusers' steps, with this kernel where the activation, the concatenation
+and the quantization were. Inference only: the op has no autograd formula (pipelines run under no_grad)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import torch
+from diffusers.models.activations import GELU as DiffusersGelu
+from diffusers.models.attention import FeedForward
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
 
 from ..undo import Undo
@@ -30,20 +34,21 @@ COLUMNS_PER_STEP = 1024  # values of a row each step of the kernel's loops takes
 WARPS = 4  # warps per program (one program a row)
 
 
-def gelu_cat_fp8(attention: torch.Tensor, mlp: torch.Tensor, bias: torch.Tensor | None, scale: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The e4m3 rows of [attention, GELU(mlp + bias)] (rows, attention width + MLP width) and their float32 descales
-    (rows, 1): each row scaled to e4m3's range by its amax, or by the calibrated `scale` (a tensor of one value),
-    whose reciprocal is then every row's descale. `attention` and `mlp` are (rows, width) in the model's dtype."""
+def gelu_cat_fp8(attention: torch.Tensor | None, mlp: torch.Tensor, bias: torch.Tensor | None, scale: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The e4m3 rows of [attention, GELU(mlp + bias)] (rows, attention width + MLP width; no attention columns where
+    it is None) and their float32 descales (rows, 1): each row scaled to e4m3's range by its amax, or by the calibrated
+    `scale` (a tensor of one value), whose reciprocal is then every row's descale. `attention` and `mlp` are (rows,
+    width) in the model's dtype."""
     if mlp.device.type != "cuda":
         return reference(attention, mlp, bias, scale)
     return torch.ops.lora_fast.gelu_cat_fp8(attention, mlp, bias, scale)
 
 
-def reference(attention: torch.Tensor, mlp: torch.Tensor, bias: torch.Tensor | None, scale: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-    """`gelu_cat_fp8` as the block computes it without the kernel: our FP8 linear's bias, `gelu_tanh`, the
+def reference(attention: torch.Tensor | None, mlp: torch.Tensor, bias: torch.Tensor | None, scale: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """`gelu_cat_fp8` as the model computes it without the kernel: our FP8 linear's bias, `gelu_tanh`, the
     concatenation, and `Fp8Linear.quantized`'s arithmetic, each a torch op."""
     activated = gelu_tanh(mlp if bias is None else mlp + bias.to(mlp.dtype))
-    joined = torch.cat([attention, activated], dim=-1)
+    joined = activated if attention is None else torch.cat([attention, activated], dim=-1)
     if scale is None:
         return quantize_rows(joined)
     return saturated_e4m3(joined.float() * scale), scale.reciprocal().reshape(1, 1).expand(joined.shape[0], 1)
@@ -53,6 +58,36 @@ def fusable(block: torch.nn.Module) -> bool:
     """Whether `block`'s MLP activation and `proj_out`'s input can be our kernel: both linears our FP8 ones that no
     hook watches (calibration's hooks must see `proj_out`'s input), and the activation `gelu_tanh` (GELU as a sigmoid)."""
     return unwatched_fp8(block.proj_mlp) and unwatched_fp8(block.proj_out) and isinstance(block.act_mlp, SigmoidGelu)
+
+
+def fusable_feed_forward(feed_forward: FeedForward) -> bool:
+    """Whether `feed_forward` is diffusers' GELU (tanh as `gelu_tanh`), a dropout that drops nothing, and a linear,
+    both linears our FP8 ones that no hook watches."""
+    if len(feed_forward.net) != 3:
+        return False
+    activation, dropout, out = feed_forward.net
+    return (isinstance(activation, DiffusersGelu) and vars(activation).get("gelu") is gelu_tanh and unwatched_fp8(activation.proj)
+            and isinstance(dropout, torch.nn.Dropout) and (dropout.p == 0 or not feed_forward.training) and unwatched_fp8(out))
+
+
+def fused_projection(out: Fp8Linear, attention: torch.Tensor | None, mlp: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """`out` applied to [attention, GELU(mlp + bias)] (no attention where None), its input made by our kernel at
+    `out`'s scaling: (..., out's width) with its bias."""
+    static = out.static_input
+    flat = None if attention is None else attention.reshape(-1, attention.shape[-1])
+    rows, row_descale = gelu_cat_fp8(flat, mlp.reshape(-1, mlp.shape[-1]), bias, out.input_scale if static else None)
+    row_descale, weight_descale = out.static_scales(rows.shape[0]) if static else (row_descale, out.weight_scale)
+    projected = out.matmul(rows, row_descale, weight_descale, mlp.dtype).reshape(*mlp.shape[:-1], out.out_features)
+    return projected if out.bias is None else projected + out.bias.to(projected.dtype)
+
+
+def fused_feed_forward(feed_forward: FeedForward, hidden_states: torch.Tensor, *args, **kwargs) -> torch.Tensor:
+    """`FeedForward.forward` with the second linear's e4m3 input made by our kernel from the first's output before its
+    bias; diffusers' own forward where the feed-forward is not `fusable_feed_forward`."""
+    if not fusable_feed_forward(feed_forward):
+        return FeedForward.forward(feed_forward, hidden_states, *args, **kwargs)
+    activation, _, out = feed_forward.net
+    return fused_projection(out, None, activation.proj.product(hidden_states), activation.proj.bias)
 
 
 def fused_forward(
@@ -69,13 +104,7 @@ def fused_forward(
     norm_hidden_states, gate = block.norm(hidden_states, emb=temb)
     mlp = block.proj_mlp.product(norm_hidden_states)
     attention = block.attn(hidden_states=norm_hidden_states, image_rotary_emb=image_rotary_emb, **(joint_attention_kwargs or {}))
-    out: Fp8Linear = block.proj_out
-    static = out.static_input
-    rows, row_descale = gelu_cat_fp8(attention.flatten(0, 1), mlp.flatten(0, 1), block.proj_mlp.bias, out.input_scale if static else None)
-    row_descale, weight_descale = out.static_scales(rows.shape[0]) if static else (row_descale, out.weight_scale)
-    projected = out.matmul(rows, row_descale, weight_descale, hidden_states.dtype).unflatten(0, hidden_states.shape[:2])
-    if out.bias is not None:
-        projected = projected + out.bias.to(projected.dtype)
+    projected = fused_projection(block.proj_out, attention, mlp, block.proj_mlp.bias)
     hidden_states = residual + gate.unsqueeze(1) * projected
     if hidden_states.dtype == torch.float16:  # as diffusers' forward
         hidden_states = hidden_states.clip(-65504, 65504)
@@ -83,15 +112,16 @@ def fused_forward(
 
 
 def use_fused_gelu_fp8(transformer: torch.nn.Module) -> Undo:
-    """Give every single block of `transformer` `fused_forward` (an instance attribute; the class's forward stays).
-    Returns the undo."""
-    blocks = [module for module in transformer.modules() if isinstance(module, FluxSingleTransformerBlock)]
-    for block in blocks:
-        block.forward = fused_forward.__get__(block)
+    """Give every single block of `transformer` `fused_forward` and every feed-forward `fused_feed_forward` (instance
+    attributes; the classes' forward stays). Returns the undo."""
+    forwards = {FluxSingleTransformerBlock: fused_forward, FeedForward: fused_feed_forward}
+    modules = [(module, forwards[type(module)]) for module in transformer.modules() if type(module) in forwards]
+    for module, forward in modules:
+        module.forward = forward.__get__(module)
 
     def undo() -> None:
-        for block in blocks:
-            del block.forward
+        for module, _ in modules:
+            del module.forward
 
     return undo
 
@@ -137,18 +167,19 @@ if triton is not None:
             value = _activated(mlp_row, bias_ptr, column, column < MLP, HAS_BIAS) * scale
             tl.store(out_row + ATTENTION + column, tl.clamp(value, -_E4M3_MAX, _E4M3_MAX).to(out_ptr.dtype.element_ty), mask=column < MLP)
 
-    def launch(out: torch.Tensor, descale: torch.Tensor, attention: torch.Tensor, mlp: torch.Tensor, bias: torch.Tensor | None, scale: torch.Tensor | None) -> None:
+    def launch(out: torch.Tensor, descale: torch.Tensor, attention: torch.Tensor | None, mlp: torch.Tensor, bias: torch.Tensor | None,
+               scale: torch.Tensor | None) -> None:
         """Write `out` (rows, attention width + MLP width) and `descale` (rows, 1) from contiguous inputs."""
         torch.library.wrap_triton(_gelu_cat_fp8_kernel)[(mlp.shape[0],)](
-            attention, mlp, mlp if bias is None else bias, descale if scale is None else scale, out, descale,
-            ATTENTION=attention.shape[1], MLP=mlp.shape[1], HAS_BIAS=bias is not None, STATIC=scale is not None, STEP=COLUMNS_PER_STEP, num_warps=WARPS,
+            mlp if attention is None else attention, mlp, mlp if bias is None else bias, descale if scale is None else scale, out, descale,
+            ATTENTION=0 if attention is None else attention.shape[1], MLP=mlp.shape[1], HAS_BIAS=bias is not None, STATIC=scale is not None, STEP=COLUMNS_PER_STEP, num_warps=WARPS,
         )
 
     @torch.library.triton_op("lora_fast::gelu_cat_fp8", mutates_args=())
-    def _gelu_cat_fp8_op(attention: torch.Tensor, mlp: torch.Tensor, bias: torch.Tensor | None, scale: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _gelu_cat_fp8_op(attention: torch.Tensor | None, mlp: torch.Tensor, bias: torch.Tensor | None, scale: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """`gelu_cat_fp8` on a GPU: one program a row."""
         rows = mlp.shape[0]
-        out = torch.empty(rows, attention.shape[1] + mlp.shape[1], dtype=torch.float8_e4m3fn, device=mlp.device)
+        out = torch.empty(rows, (0 if attention is None else attention.shape[1]) + mlp.shape[1], dtype=torch.float8_e4m3fn, device=mlp.device)
         descale = torch.empty(rows, 1, dtype=torch.float32, device=mlp.device)
-        launch(out, descale, attention.contiguous(), mlp.contiguous(), bias, scale)
+        launch(out, descale, None if attention is None else attention.contiguous(), mlp.contiguous(), bias, scale)
         return out, descale
