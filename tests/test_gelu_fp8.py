@@ -115,7 +115,7 @@ def test_optimize_compiles_the_fused_blocks_and_restore_gives_diffusers_forward_
     monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: calls.append(args) or gelu_cat_fp8(*args))
     blocks = fused_modules(pipe.transformer)
     optimize(pipe, VARIANTS["no_fa3-graphs+gelu_fp8"])
-    assert all(vars(block)["forward"].__func__ in (gelu_fp8.fused_forward, gelu_fp8.fused_feed_forward) for block in blocks)
+    assert all(vars(block)["forward"].__func__ in (gelu_fp8.fused_single_block_forward, gelu_fp8.fused_feed_forward) for block in blocks)
     generate(pipe)
     assert calls
     restore(pipe)

@@ -54,7 +54,7 @@ def reference(attention: torch.Tensor | None, mlp: torch.Tensor, bias: torch.Ten
     return saturated_e4m3(joined.float() * scale), scale.reciprocal().reshape(1, 1).expand(joined.shape[0], 1)
 
 
-def fusable(block: torch.nn.Module) -> bool:
+def fusable_single_block(block: torch.nn.Module) -> bool:
     """Whether `block`'s MLP activation and `proj_out`'s input can be our kernel: both linears our FP8 ones that no
     hook watches (calibration's hooks must see `proj_out`'s input), and the activation `gelu_tanh` (GELU as a sigmoid)."""
     return unwatched_fp8(block.proj_mlp) and unwatched_fp8(block.proj_out) and isinstance(block.act_mlp, SigmoidGelu)
@@ -90,13 +90,14 @@ def fused_feed_forward(feed_forward: FeedForward, hidden_states: torch.Tensor, *
     return fused_projection(out, None, activation.proj.product(hidden_states), activation.proj.bias)
 
 
-def fused_forward(
+def fused_single_block_forward(
     block: FluxSingleTransformerBlock, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor, temb: torch.Tensor,
     image_rotary_emb: tuple[torch.Tensor, torch.Tensor] | None = None, joint_attention_kwargs: dict[str, Any] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """`FluxSingleTransformerBlock.forward` with `proj_out`'s e4m3 input made by our kernel from the MLP branch's
-    output before its bias and attention's output; diffusers' own forward where the block is not `fusable`."""
-    if not fusable(block):
+    output before its bias and attention's output; diffusers' own forward where the block is not
+    `fusable_single_block`."""
+    if not fusable_single_block(block):
         return FluxSingleTransformerBlock.forward(block, hidden_states, encoder_hidden_states, temb, image_rotary_emb, joint_attention_kwargs)
     text_tokens = encoder_hidden_states.shape[1]
     hidden_states = torch.cat([encoder_hidden_states, hidden_states], dim=1)
@@ -112,9 +113,9 @@ def fused_forward(
 
 
 def use_fused_gelu_fp8(transformer: torch.nn.Module) -> Undo:
-    """Give every single block of `transformer` `fused_forward` and every feed-forward `fused_feed_forward` (instance
-    attributes; the classes' forward stays). Returns the undo."""
-    forwards = {FluxSingleTransformerBlock: fused_forward, FeedForward: fused_feed_forward}
+    """Give every single block of `transformer` `fused_single_block_forward` and every feed-forward
+    `fused_feed_forward` (instance attributes; the classes' forward stays). Returns the undo."""
+    forwards = {FluxSingleTransformerBlock: fused_single_block_forward, FeedForward: fused_feed_forward}
     modules = [(module, forwards[type(module)]) for module in transformer.modules() if type(module) in forwards]
     for module, forward in modules:
         module.forward = forward.__get__(module)
