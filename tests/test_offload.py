@@ -59,7 +59,8 @@ def test_each_placement_gives_the_resident_image_and_undoes(case, start):
 def test_group_offloading_moves_no_more_than_one_block_of_any_model_at_a_time(tiny_pipe):
     """T5 keeps its blocks in `encoder.block` and CLIP in `encoder.layers`: diffusers' block-level grouping sees a
     module's own lists only, and moved each text encoder whole; no offloading group may hold two blocks. The undo
-    leaves no hook behind (a layer the first pass on streams never ran keeps its execution tracker)."""
+    leaves no hook behind (a layer the first pass on streams never ran keeps its execution tracker), nor the instance
+    forward diffusers' registry leaves where it hooked (a later compile's undo would put it back on the blocks)."""
     from diffusers.hooks.group_offloading import _GROUP_OFFLOADING, _LAYER_EXECUTION_TRACKER, LayerExecutionTrackerHook
 
     def block_lists(module):  # the outermost lists of blocks
@@ -83,6 +84,7 @@ def test_group_offloading_moves_no_more_than_one_block_of_any_model_at_a_time(ti
         finally:
             undo()
         assert not any(hasattr(module, "_diffusers_hook") and module._diffusers_hook.hooks for module in model.modules()), name  # nothing left to clash with the next offload
+        assert not any("forward" in vars(module) for module in model.modules()), name  # nor a forward of the hooks' in place of the class's
 
 
 @pytest.mark.gpu
