@@ -1,8 +1,9 @@
-"""A torch.compile backend for tests that read what dynamo traced: each graph kept and run as traced."""
+"""torch.compile helpers for tests: a backend that keeps what dynamo traced, and a module compiled for a while."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -16,3 +17,15 @@ def recording_backend() -> tuple[Callable[[torch.fx.GraphModule, list], Callable
         return graph.forward
 
     return backend, graphs
+
+
+@contextlib.contextmanager
+def compiled_forward(module: torch.nn.Module, **options) -> Iterator[None]:
+    """`module`'s forward compiled with `options` (an instance attribute) while the block runs, then taken off: the
+    module keeps no forward of its own, as monkeypatch's undo would leave (the class's, bound)."""
+    module.forward = torch.compile(type(module).forward.__get__(module), **options)
+    try:
+        yield
+    finally:
+        del module.forward
+        torch._dynamo.reset()

@@ -19,7 +19,7 @@ from diffusers import FluxTransformer2DModel
 from diffusers.models.attention_dispatch import AttentionBackendName, _AttentionBackendRegistry
 from diffusers.models.embeddings import FluxPosEmbed, apply_rotary_emb
 from diffusers.models.normalization import RMSNorm
-from graphs import recording_backend
+from graphs import compiled_forward, recording_backend
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,9 +154,8 @@ def test_fixed_fp8_scales_compute_none_per_call_and_stay_close(pipe, generate, m
         assert {name.removesuffix(".value") for name, share in clipped_shares(pipe.transformer, lambda: generate(pipe)).items() if share == 0} == set(attentions)
         capture, graphs = recording_backend()
         torch._dynamo.reset()
-        compiled = torch.compile(pipe.transformer.forward, backend=capture, fullgraph=True)
-        monkeypatch.setattr(pipe.transformer, "forward", compiled)
-        assert relative_error(generate(pipe, num_images_per_prompt=2), fixed) < 0.02
+        with compiled_forward(pipe.transformer, backend=capture, fullgraph=True):
+            assert relative_error(generate(pipe, num_images_per_prompt=2), fixed) < 0.02
         assert graphs and not [node for graph in graphs for node in graph.graph.nodes if "amax" in str(node.target)]
         monkeypatch.undo()
         monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
@@ -391,11 +390,10 @@ def test_fused_norm_rope_makes_the_unfused_fp8_paths_query_key_and_value(pipe, g
         undo = set_attention(pipe.transformer, Attention.FA3_FP8, fused_norm_rope=True)
         try:  # dynamo traces the processor whole (the layer's hooks looked at, the bias taken off), as the GPU compiles it
             torch._dynamo.reset()
-            monkeypatch.setattr(pipe.transformer, "forward", torch.compile(pipe.transformer.forward, backend="eager", fullgraph=True))
-            assert torch.equal(generate(pipe, num_images_per_prompt=2), images[False])
+            with compiled_forward(pipe.transformer, backend="eager", fullgraph=True):
+                assert torch.equal(generate(pipe, num_images_per_prompt=2), images[False])
         finally:
             monkeypatch.undo()
-            torch._dynamo.reset()
             undo()
     finally:
         undo_fp8()

@@ -15,6 +15,7 @@ import pytest
 import torch
 from diffusers.models.attention import FeedForward
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
+from graphs import compiled_forward
 
 from lora_fast.config import PRESETS, VARIANTS, Attention, ConfigError, Quantization, unmet_requirements
 from lora_fast.optimize import optimize, restore
@@ -79,13 +80,11 @@ def test_fused_block_gives_diffusers_forward_bit_for_bit(pipe, generate, monkeyp
         undo = use_fused_gelu_fp8(pipe.transformer)
         try:  # dynamo traces the fused forward whole, as the GPU compiles it
             torch._dynamo.reset()
-            monkeypatch.setattr(pipe.transformer, "forward", torch.compile(pipe.transformer.forward, backend="eager", fullgraph=True))
-            assert torch.equal(generate(pipe, num_images_per_prompt=2), unfused)
+            with compiled_forward(pipe.transformer, backend="eager", fullgraph=True):
+                assert torch.equal(generate(pipe, num_images_per_prompt=2), unfused)
         finally:
-            monkeypatch.setattr(pipe.transformer, "forward", type(pipe.transformer).forward.__get__(pipe.transformer))
-            torch._dynamo.reset()
             undo()
-        assert blocks and not any("forward" in vars(block) for block in blocks)
+        assert blocks and not any("forward" in vars(module) for module in [pipe.transformer, *blocks])
     finally:
         undo_gelu()
         undo_fp8()
