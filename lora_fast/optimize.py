@@ -138,8 +138,8 @@ def optimize(
     allow_pickle: bool = False, keep_originals: bool = True, device: str | torch.device | None = None, sizes: RequestSizes | None = None,
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
-    bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU as a sigmoid (and the single blocks' GELU and FP8 quantization in one kernel),
-    context parallelism over the job's ranks, offloading, static activation scales (calibrated on one image),
+    bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU
+    as a sigmoid (and each GELU with the next FP8 linear's quantization in one kernel), context parallelism over the job's ranks, offloading, static activation scales (calibrated on one image),
     compile (with CUDA graphs), the step cache, the VAE decoder's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
