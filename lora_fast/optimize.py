@@ -139,8 +139,9 @@ def optimize(
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU
-    as a sigmoid (and each GELU with the next FP8 linear's quantization in one kernel), context parallelism over the job's ranks, offloading, static activation scales (calibrated on one image),
-    compile (with CUDA graphs), the step cache, the VAE decoder's compile.
+    as a sigmoid (and each GELU with the next FP8 linear's quantization in one kernel), context parallelism over the
+    job's ranks, offloading, static activation scales (calibrated on one image), compile (with CUDA graphs), the step
+    cache, the VAE decoder's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
