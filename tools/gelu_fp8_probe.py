@@ -22,7 +22,7 @@ from lora_fast.speed.gelu_fp8 import gelu_cat_fp8, reference
 
 TOKENS, ATTENTION, MLP = 4608, 3072, 12288
 # columns per step, warps; with more warps a row fewer rows are in flight, each more likely still in L2 for its second pass
-TILINGS = [(1024, 4), (512, 4), (2048, 8), (1024, 8), (2048, 16), (4096, 16), (512, 2)]
+TILINGS = [(2048, 8), (1024, 8), (1024, 4), (512, 4), (2048, 16), (4096, 16), (512, 2)]
 
 
 def main() -> None:
