@@ -1,3 +1,4 @@
+import importlib.util
 import json
 from pathlib import Path
 
@@ -98,13 +99,23 @@ def test_kernel_summary_groups_gpu_time_by_family():
         profiling.KernelTime("triton_red_fused_amax_mul_0", 8, 0.006),
         profiling.KernelTime("triton_poi_fused__scaled_mm__to_copy_add_sigmoid_1", 8, 0.004),  # a matmul's epilogue: inductor's
         profiling.KernelTime("void at::native::vectorized_elementwise_kernel<...>", 3, 0.001),
+        profiling.KernelTime("_gelu_cat_fp8_kernel", 2, 0.003),  # ours (lora_fast.speed.gelu_fp8), though "cat" is in its name
+        profiling.KernelTime("_norm_rope_kernel", 4, 0.002),
     ]
     summary = report.kernel_summary(profiling.CallProfile(kernels, cpu_ops=[], wall_s=0.1), top=2)
-    assert summary["families_s"] == pytest.approx({"matmul": 0.040, "attention": 0.025, "fused by inductor": 0.010, "other": 0.001})
-    assert list(summary["families_s"]) == ["matmul", "attention", "fused by inductor", "other"]
-    assert summary["gpu_busy_s"] == pytest.approx(0.076) and [row[0] for row in summary["top"]] == [kernel.name for kernel in kernels[:2]]
+    assert summary["families_s"] == pytest.approx({"matmul": 0.040, "attention": 0.025, "fused by inductor": 0.010, "ours": 0.005, "other": 0.001})
+    assert list(summary["families_s"]) == ["matmul", "attention", "fused by inductor", "ours", "other"]
+    assert summary["gpu_busy_s"] == pytest.approx(0.081) and [row[0] for row in summary["top"]] == [kernel.name for kernel in kernels[:2]]
     table = report.kernel_table(summary)
-    assert "wall 100.0 ms, GPU busy 76.0 ms (76%)" in table and "| matmul | 40.0 | 52.6% |" in table
+    assert "wall 100.0 ms, GPU busy 81.0 ms (81%)" in table and "| matmul | 40.0 | 49.4% |" in table
+
+
+@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it): our kernels are defined with it")
+def test_our_kernels_are_filed_under_ours_by_their_names():
+    """The profile names a Triton kernel after its function: renaming one of ours must not move it to another family."""
+    from lora_fast.speed import gelu_fp8, norm_rope
+
+    assert {report.kernel_family(kernel.fn.__name__) for kernel in (norm_rope._norm_rope_kernel, gelu_fp8._gelu_cat_fp8_kernel)} == {"ours"}
 
 
 def test_idle_gaps_are_grouped_by_the_kernels_around_them():

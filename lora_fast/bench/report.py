@@ -470,10 +470,12 @@ def history_chart(series: dict[tuple[str, str, str], list[HistoryPoint]], path: 
     return _save_png(figure, path)
 
 
-# Kernel families, first match wins: attention before "triton" (SageAttention's kernels are Triton kernels too), and
-# inductor's kernels before matmul: inductor names a kernel after the ops it fuses, and the pointwise epilogue of an
-# FP8 matmul (bias, row scales, the next layer's quantization) is named "..._scaled_mm_...".
+# Kernel families, first match wins: our own Triton kernels first (lora_fast.speed.norm_rope and gelu_fp8; "cat" in
+# one's name would file it under copies), attention before "triton" (SageAttention's kernels are Triton kernels too),
+# and inductor's kernels before matmul: inductor names a kernel after the ops it fuses, and the pointwise epilogue of
+# an FP8 matmul (bias, row scales, the next layer's quantization) is named "..._scaled_mm_...".
 KERNEL_FAMILIES = (
+    ("ours", ("_norm_rope_kernel", "_gelu_cat_fp8_kernel")),
     ("attention", ("flash", "fmha", "sdpa", "attn", "attention")),
     ("fused by inductor", ("triton_",)),
     ("matmul", ("gemm", "cutlass", "nvjet", "xmma", "cublas")),
@@ -482,7 +484,7 @@ KERNEL_FAMILIES = (
 
 
 def kernel_family(name: str) -> str:
-    """Which kind of work a GPU kernel does, from its name: attention, matmul, fused by inductor, copies or other."""
+    """Which kind of work a GPU kernel does, from its name: ours, attention, matmul, fused by inductor, copies or other."""
     lowered = name.lower()
     return next((family for family, words in KERNEL_FAMILIES if any(word in lowered for word in words)), "other")
 
