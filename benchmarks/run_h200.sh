@@ -58,6 +58,7 @@
 #   fused_kernels    both kernels' GPU tests, tools/gelu_fp8_probe.py and norm_rope_probe.py (tilings against inductor's
 #                    code), then tools/block_probe.py with and without them (static and rowwise scales)
 #   gelu_fp8         optimized, optimized+gelu_fp8, optimized+static_scales+norm_rope+gelu_fp8, profiled, one process (issue 29)
+#   norm_rope_bf16   no_fp8 against no_fp8+norm_rope (the q/k kernel unscaled, bf16 out), profiled, one process (issue 29: no_fp8 at 3.5 s)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -126,6 +127,7 @@ for job in "$@"; do
       echo "block_probe: exit $? after ${SECONDS}s";;
     gelu_fp8) bench gelu_fp8 585 --rounds 10 --profile-kernels $(cases test_preset optimized) \
       $(cases test_variant optimized+gelu_fp8 optimized+static_scales+norm_rope+gelu_fp8);;
+    norm_rope_bf16) bench norm_rope_bf16 400 --rounds 10 --profile-kernels $(cases test_preset no_fp8) $(cases test_variant no_fp8+norm_rope);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;

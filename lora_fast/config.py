@@ -150,8 +150,8 @@ class OptimizationConfig:
     compile_vae: bool = False  # torch.compile the VAE decoder too (one image size per run: it compiles once)
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fuse_qkv: bool = False  # one matmul for each attention's q, k and v (diffusers' fused projections); needs fold_lora
-    # query and key's bias, RMSNorm, rotary embedding and e4m3 scaling in one Triton kernel of ours before FP8 attention,
-    # where inductor makes two to four (lora_fast.speed.norm_rope); needs attention=fa3_fp8
+    # query and key's bias, RMSNorm, rotary embedding (and e4m3 scaling) in one Triton kernel of ours before FA3 (FP8 or
+    # not), where inductor makes two to four (lora_fast.speed.norm_rope); needs attention=fa3 or fa3_fp8
     fused_norm_rope: bool = False
     # each GELU's bias and activation and the next FP8 linear's input quantization (in a single block with the concatenation
     # of attention's output) in one Triton kernel of ours, where inductor makes one or two (lora_fast.speed.gelu_fp8);
@@ -209,10 +209,10 @@ class OptimizationConfig:
                 "fuse_qkv=True without fold_lora: peft's LoRA layers wrap to_q, to_k and to_v, which the fused "
                 "projection bypasses, so the LoRA would be silently lost; set fold_lora=True (with hotswap=True) or fuse_qkv=False"
             )
-        if self.fused_norm_rope and (self.attention is not Attention.FA3_FP8 or self.fuse_qkv):
+        if self.fused_norm_rope and (self.attention not in (Attention.FA3, Attention.FA3_FP8) or self.fuse_qkv):
             raise ConfigError(
-                f"fused_norm_rope=True with attention={self.attention.value}{' and fuse_qkv=True' if self.fuse_qkv else ''}: the kernel makes FP8 "
-                "attention's e4m3 query and key from the separate q and k projections; set attention=fa3_fp8 without fuse_qkv, or drop fused_norm_rope"
+                f"fused_norm_rope=True with attention={self.attention.value}{' and fuse_qkv=True' if self.fuse_qkv else ''}: the kernel makes FA3's "
+                "query and key from the separate q and k projections; set attention=fa3 or fa3_fp8 without fuse_qkv, or drop fused_norm_rope"
             )
         if self.fused_gelu_fp8 and (self.quantization is not Quantization.FP8_ROWWISE or not self.sigmoid_gelu):
             raise ConfigError(
@@ -477,6 +477,10 @@ VARIANTS: dict[str, OptimizationConfig] = {
         dataclasses.replace(
             PRESETS["optimized"], name="optimized-deterministic", deterministic_kernels=False,
             notes="optimized with inductor's default kernel choice: reduction kernels timed on the GPU as they first run, so a fresh process's first image may differ from the later ones",
+        ),
+        dataclasses.replace(
+            PRESETS["no_fp8"], name="no_fp8+norm_rope", fused_norm_rope=True,
+            notes="no_fp8 with query and key's RMSNorm and rotary embedding in one Triton kernel of ours (bf16 out)",
         ),
         dataclasses.replace(
             PRESETS["no_fp8"], name="no_fp8+autotune_gemm", inductor_options=(("max_autotune_gemm", True),), deterministic_kernels=False,

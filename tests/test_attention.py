@@ -32,7 +32,7 @@ from lora_fast.speed.attention import (
     DIFFUSERS_BACKENDS, E4M3_MAX, FLUX_ATTENTION_SHAPE, attention_function, exact_attention, fa3_fp8_attention, fa3_fp8_unscaled_attention,
     fix_fp8_scales, fixed_fp8_scales, fp8_attentions, quantize_per_head, quantize_within, rms_norm_bound, set_attention,
 )
-from lora_fast.speed.norm_rope import Stream, norm_rope_fp8, reference
+from lora_fast.speed.norm_rope import Stream, norm_rope, norm_rope_fp8, reference
 from lora_fast.speed.quantize import quantize
 from lora_fast.undo import Undo
 
@@ -399,7 +399,44 @@ def test_fused_norm_rope_makes_the_unfused_fp8_paths_query_key_and_value(pipe, g
         undo_fp8()
 
 
-def test_fused_norm_rope_needs_fp8_attention_on_separate_projections():
+def test_fused_norm_rope_makes_the_unfused_paths_query_and_key_for_attention_in_the_models_dtype(pipe, generate, monkeypatch):
+    """For FA3 in the model's dtype (`no_fp8+norm_rope`), the processor whose query and key come from our kernel
+    unscaled gives FA3 the unfused path's query, key and value bit for bit on a CPU, where the kernel is the same torch
+    ops; joint and single blocks, two images; traced fullgraph. Its Triton arithmetic is checked in Triton's
+    interpreter and on a GPU."""
+    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+    handed: list[tuple] = []
+
+    def sdpa_nhd(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor) -> torch.Tensor:  # FA3's layout, on a CPU
+        handed.append((query, key, value))
+        return F.scaled_dot_product_attention(*(tensor.transpose(1, 2) for tensor in (query, key, value))).transpose(1, 2)
+
+    monkeypatch.setitem(attention_module.KERNELS, Attention.FA3, sdpa_nhd)
+    streams_per_call: list[int] = []
+    monkeypatch.setattr(attention_module, "norm_rope", lambda given, rotary: streams_per_call.append(len(given)) or norm_rope(given, rotary))
+
+    def run(fused: bool) -> tuple[torch.Tensor, list[tuple]]:
+        undo = set_attention(pipe.transformer, Attention.FA3, fused_norm_rope=fused)
+        handed.clear()
+        try:
+            return generate(pipe, num_images_per_prompt=2), list(handed)
+        finally:
+            undo()
+
+    (expected, expected_handed), (image, fused_handed) = run(False), run(True)
+    assert set(streams_per_call) == {1, 2}  # single and joint blocks
+    assert torch.equal(image, expected) and len(fused_handed) == len(expected_handed) > 0
+    assert all(torch.equal(ours, theirs) for call, other in zip(fused_handed, expected_handed) for ours, theirs in zip(call, other))
+    undo = set_attention(pipe.transformer, Attention.FA3, fused_norm_rope=True)
+    try:
+        torch._dynamo.reset()
+        with compiled_forward(pipe.transformer, backend="eager", fullgraph=True):
+            assert torch.equal(generate(pipe, num_images_per_prompt=2), expected)
+    finally:
+        undo()
+
+
+def test_fused_norm_rope_needs_fa3_on_separate_projections():
     with pytest.raises(ConfigError, match="fused_norm_rope=True with attention=sdpa"):
         OptimizationConfig(attention=Attention.SDPA, fused_norm_rope=True)
     with pytest.raises(ConfigError, match="and fuse_qkv=True"):
@@ -420,16 +457,18 @@ def norm_rope_case(device: str, text_tokens: int, image_tokens: int, heads: int,
     return streams, (angles.cos(), angles.sin()), 100 + 50 * randn(heads).abs()
 
 
-def float32_reference(streams: list[Stream], rotary: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor) -> torch.Tensor:
+def float32_reference(streams: list[Stream], rotary: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor | None) -> torch.Tensor:
     """What the kernel computes, in float32 torch ops (the processor's torch path rounds to bf16 between them), before
-    the e4m3 cast: each stream's bias and norm, the streams concatenated, the rotary pairs (a, b) -> (-b, a), the scale."""
-    heads = scale.numel()
-    normed = [norm.float()((projected.float() + bias.float()).unflatten(-1, (heads, -1))) for projected, bias, norm in streams]
+    the cast: each stream's bias and norm, the streams concatenated, the rotary pairs (a, b) -> (-b, a), and (for FP8)
+    the scale and e4m3's range."""
+    head_dim = streams[-1].norm.weight.numel()
+    normed = [norm.float()((projected.float() + bias.float()).unflatten(-1, (-1, head_dim))) for projected, bias, norm in streams]
     x = torch.cat(normed, dim=1)
     pairs = x.unflatten(-1, (-1, 2))
     rotated = torch.stack([-pairs[..., 1], pairs[..., 0]], dim=-1).flatten(-2)
     cos, sin = rotary
-    return ((x * cos[None, :, None] + rotated * sin[None, :, None]) * scale.float()[:, None]).clamp(-448, 448)
+    value = x * cos[None, :, None] + rotated * sin[None, :, None]
+    return value if scale is None else (value * scale.float()[:, None]).clamp(-448, 448)
 
 
 NORM_ROPE_IN_THE_INTERPRETER = """
@@ -439,12 +478,13 @@ from test_attention import float32_reference, norm_rope_case
 
 assert norm_rope.HEADS_PER_PROGRAM == 4  # 8 heads: two programs along heads, each with heads of its own
 streams, (cos, sin), scale = norm_rope_case("cpu", 37, 45, 8, 16)
-out = torch.empty(2, 82, 8, 16)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
-first = 0
-for projected, bias, norm in streams:
-    norm_rope.launch(out, projected, bias, norm.weight, 1e-6, first, cos, sin, scale)
-    first += projected.shape[1]
-torch.testing.assert_close(out, float32_reference(streams, (cos, sin), scale), rtol=2e-5, atol=2e-4)
+for given in (scale, None):  # into FP8 attention's range, and unscaled (attention in the model's dtype)
+    out = torch.empty(2, 82, 8, 16)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
+    first = 0
+    for projected, bias, norm in streams:
+        norm_rope.launch(out, projected, bias, norm.weight, 1e-6, first, cos, sin, given)
+        first += projected.shape[1]
+    torch.testing.assert_close(out, float32_reference(streams, (cos, sin), given), rtol=2e-5, atol=2e-4 if given is not None else 2e-6)
 print("kernel matches float32 torch")
 """
 
@@ -452,8 +492,8 @@ print("kernel matches float32 torch")
 @pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); test_norm_rope_kernel_on_a_gpu checks the kernel there")
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU runs the compiled kernel instead (test_norm_rope_kernel_on_a_gpu); torch 2.11's wrap_triton refuses the interpreter's functions")
 def test_norm_rope_kernel_in_tritons_interpreter():
-    """The Triton kernel itself, run by Triton's interpreter on a CPU: bias, norm, rotary pairs, per-head scale and both
-    streams' placement, token counts that leave the last program part-empty, against float32 torch."""
+    """The Triton kernel itself, run by Triton's interpreter on a CPU: bias, norm, rotary pairs, per-head scale (and
+    none) and both streams' placement, token counts that leave the last program part-empty, against float32 torch."""
     environment = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", NORM_ROPE_IN_THE_INTERPRETER], env=environment, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and "kernel matches" in done.stdout, done.stderr[-3000:]
@@ -461,24 +501,29 @@ def test_norm_rope_kernel_in_tritons_interpreter():
 
 @pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); the GPU tests compile the kernel there")
 @pytest.mark.parametrize("integers", ["i32", "i64"])
-def test_norm_rope_kernel_compiles_for_hopper(integers):
-    """Triton lowers the kernel for sm_90 without a GPU, with the argument types inductor may hand it. At 957e7b6 the
-    norm's epsilon was an argument, which inductor passed as fp64; the rsqrt then failed to lower inside the compiled
-    transformer (on an H100), while eager launches passed fp32 and compiled. The epsilon is a constant now."""
+@pytest.mark.parametrize("scaled", [True, False])
+def test_norm_rope_kernel_compiles_for_hopper(integers, scaled):
+    """Triton lowers the kernel for sm_90 without a GPU, with the argument types inductor may hand it, scaled into e4m3
+    (FP8 attention) and unscaled into bf16. At 957e7b6 the norm's epsilon was an argument, which inductor passed as
+    fp64; the rsqrt then failed to lower inside the compiled transformer (on an H100), while eager launches passed
+    fp32 and compiled. The epsilon is a constant now."""
     import triton
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
 
     from lora_fast.speed import norm_rope
 
-    pointers = {"x_ptr": "*bf16", "bias_ptr": "*bf16", "weight_ptr": "*bf16", "cos_ptr": "*fp32", "sin_ptr": "*fp32", "scale_ptr": "*fp32", "out_ptr": "*fp8e4nv"}
-    constants = {"EPS": 1e-6, "HEADS": 24, "DIM": 128, "HAS_BIAS": True, "BLOCK": norm_rope.ROWS_PER_PROGRAM, "HEAD_GROUP": norm_rope.HEADS_PER_PROGRAM}
+    pointers = {"x_ptr": "*bf16", "bias_ptr": "*bf16", "weight_ptr": "*bf16", "cos_ptr": "*fp32", "sin_ptr": "*fp32", "scale_ptr": "*fp32", "out_ptr": "*fp8e4nv" if scaled else "*bf16"}
+    constants = {"EPS": 1e-6, "HEADS": 24, "DIM": 128, "HAS_BIAS": True, "BLOCK": norm_rope.ROWS_PER_PROGRAM, "HEAD_GROUP": norm_rope.HEADS_PER_PROGRAM,
+                 "SCALED": scaled}
     kinds = {"rows": integers, "tokens": integers, "first_token": integers, "total_tokens": integers, **pointers, **dict.fromkeys(constants, "constexpr")}
     names = [parameter.name for parameter in norm_rope._norm_rope_kernel.params]
     signature = {name: kinds.get(name, "fp64") for name in names}  # any other argument is a Python float: fp64, as inductor types it
     source = ASTSource(fn=norm_rope._norm_rope_kernel, signature=signature, constexprs={(names.index(name),): value for name, value in constants.items() if name in names})
     ptx = triton.compile(source, target=GPUTarget("cuda", 90, 32)).asm["ptx"]
-    assert "cvt.rn.satfinite.e4m3x2.f32" in ptx and ".f64" not in ptx  # e4m3 written from float32, nothing in double
+    written = "cvt.rn.satfinite.e4m3x2.f32" if scaled else "cvt.rn.bf16"
+    assert written in ptx and ".f64" not in ptx  # e4m3 (or bf16) written from float32, nothing in double
+    assert set(names) == set(constants) | set(pointers) | {"rows", "tokens", "first_token", "total_tokens"}
 
 
 @pytest.mark.gpu
@@ -500,6 +545,45 @@ def test_norm_rope_kernel_on_a_gpu():
     step = torch.exp2(torch.floor(torch.log2(exact.abs().clamp(min=2**-6))) - 3)  # e4m3's spacing at each value (subnormal below 2^-6)
     assert agree > 0.999 and ((ours - theirs).abs() <= step).all(), agree
     assert (fused.view(torch.uint8) == torch_path.view(torch.uint8)).float().mean() > 0.9  # 0.941 on an H100 at c037c28
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="runs our Triton kernel on a CUDA GPU")
+def test_unscaled_norm_rope_kernel_on_a_gpu():
+    """Unscaled, for attention in the model's dtype: the op's bf16 query is float32 torch's rounded to bf16 (within one
+    bf16 step where float32 rounding differs), and compiled under CUDA graphs it gives the same values."""
+    streams, rotary, _ = norm_rope_case("cuda", 512, 1024, 24, 128)
+    with torch.no_grad():
+        fused = norm_rope(streams, rotary)
+        compiled = torch.compile(lambda: norm_rope(streams, rotary), fullgraph=True, mode="reduce-overhead")
+        assert torch.equal(compiled(), fused)
+        exact = float32_reference(streams, rotary, None)
+    assert fused.shape == exact.shape == (2, 1536, 24, 128) and fused.dtype == torch.bfloat16
+    assert (fused == exact.bfloat16()).float().mean() > 0.99
+    torch.testing.assert_close(fused.float(), exact, rtol=2**-7, atol=1e-5)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(bool(runnable(Attention.FA3)), reason="; ".join(runnable(Attention.FA3)))
+def test_fused_norm_rope_in_a_compiled_bf16_transformer():
+    """With FA3 in the model's dtype, compiled fullgraph under CUDA graphs: no graph break, each replay the same
+    output, and within bf16 rounding of the unfused processor's, eager."""
+    transformer, inputs = small_cuda_transformer()
+    with torch.no_grad():
+        undo = set_attention(transformer, Attention.FA3)
+        unfused = transformer(**inputs)[0]
+        undo()
+        undo = set_attention(transformer, Attention.FA3, fused_norm_rope=True)
+        try:
+            torch._dynamo.reset()
+            torch._dynamo.utils.counters.clear()
+            compiled = torch.compile(transformer, fullgraph=True, mode="reduce-overhead")
+            outputs = [compiled(**inputs)[0].clone() for _ in range(3)]
+        finally:
+            undo()
+    assert not torch._dynamo.utils.counters["graph_break"]
+    assert all(torch.equal(output, outputs[0]) for output in outputs)
+    assert relative_error(outputs[0], unfused) < 0.01, relative_error(outputs[0], unfused)
 
 
 @pytest.mark.gpu

@@ -1,7 +1,8 @@
 """Our q/k kernel (`lora_fast.speed.norm_rope`) alone against inductor's code for the same path (the torch path,
 compiled), at FLUX.1-dev's shapes at 1024x1024: a single block's query (4608 tokens, one stream) and a joint block's
 (512 text + 4096 image tokens), 24 heads of 128, one image; ours under several tilings (rows and heads per program,
-warps). Times are the kernels' own (torch.profiler, 20 calls): no CUDA graph, whose input copies would add to both.
+warps), and unscaled in bf16 (`norm_rope`, for attention in the model's dtype) at the default tiling. Times are the
+kernels' own (torch.profiler, 20 calls): no CUDA graph, whose input copies would add to both.
 Prints one JSON line per shape: microseconds per call of each, the memory traffic's share of them at the GPU's
 specified bandwidth, and the share of e4m3 values that agree with inductor's.
 
@@ -16,8 +17,8 @@ from unittest import mock
 import torch
 
 from lora_fast.bench.profiling import H200_BYTES_PER_S, profile_call
-from lora_fast.speed import norm_rope
-from lora_fast.speed.norm_rope import Stream, norm_rope_fp8, reference
+from lora_fast.speed import norm_rope as kernel_module
+from lora_fast.speed.norm_rope import Stream, norm_rope, norm_rope_fp8, reference
 
 HEADS, DIM = 24, 128
 SHAPES = {"single": (4608,), "joint": (512, 4096)}
@@ -52,8 +53,12 @@ def main() -> None:
         traffic = sum(tokens) * HEADS * DIM * 3  # bf16 read, e4m3 written
         result = {"shape": shape, "tokens": tokens, "traffic_mb": round(traffic / 1e6, 1), "inductor_us": kernel_us(lambda: inductor(*given))}
         for rows, heads, warps in TILINGS:
-            with mock.patch.multiple(norm_rope, ROWS_PER_PROGRAM=rows, HEADS_PER_PROGRAM=heads, WARPS=warps):
+            with mock.patch.multiple(kernel_module, ROWS_PER_PROGRAM=rows, HEADS_PER_PROGRAM=heads, WARPS=warps):
                 result[f"ours_{rows}rows_{heads}heads_{warps}warps_us"] = kernel_us(lambda: norm_rope_fp8(*given))
+        query_streams, rotary, _ = given
+        unscaled = torch.compile(reference, fullgraph=True)
+        result["inductor_unscaled_us"] = kernel_us(lambda: unscaled(query_streams, rotary))
+        result["ours_unscaled_us"] = kernel_us(lambda: norm_rope(query_streams, rotary))  # bf16 out: no_fp8+norm_rope
         ours = norm_rope_fp8(*given)
         result["e4m3_agree"] = round((ours.view(torch.uint8) == theirs.view(torch.uint8)).float().mean().item(), 4)
         result["memory_bound_us"] = round(traffic / H200_BYTES_PER_S * 1e6, 1) if "H200" in torch.cuda.get_device_name() else round(traffic / H100_BYTES_PER_S * 1e6, 1)

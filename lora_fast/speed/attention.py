@@ -16,7 +16,7 @@ from diffusers.models.transformers.transformer_flux import _get_qkv_projections
 
 from ..config import FA3_MODULES, Attention, ConfigError, module_available
 from ..quiet import quiet_logger
-from .norm_rope import Stream, norm_rope_fp8
+from .norm_rope import Stream, norm_rope, norm_rope_fp8
 from .quantize import E4M3_MAX, saturated_e4m3, unwatched_fp8
 
 # Backends that diffusers' own dispatch runs.
@@ -249,15 +249,7 @@ class NormRopeFp8FluxAttnProcessor(Fp8FluxAttnProcessor):
         bounds = norm_bounds(attn)
         if image_rotary_emb is None or None in bounds or attn.fused_projections:
             return super().attention(attn, hidden_states, encoder_hidden_states, image_rotary_emb)
-        joint = encoder_hidden_states is not None and attn.added_kv_proj_dim is not None
-
-        def streams(projection: str, norm: str, added_projection: str, added_norm: str) -> list[Stream]:
-            image = Stream(*unbiased(getattr(attn, projection), hidden_states), getattr(attn, norm))
-            return [Stream(*unbiased(getattr(attn, added_projection), encoder_hidden_states), getattr(attn, added_norm)), image] if joint else [image]
-
-        value = attn.to_v(hidden_states).unflatten(-1, (-1, attn.head_dim))
-        if joint:
-            value = torch.cat([attn.add_v_proj(encoder_hidden_states).unflatten(-1, (-1, attn.head_dim)), value], dim=1)
+        queries, keys, value = norm_rope_inputs(attn, hidden_states, encoder_hidden_states)
         dtype = value.dtype
         if fixed_fp8_scales(attn):
             query_scale, key_scale, value_scale = attn.fp8_scales
@@ -267,9 +259,35 @@ class NormRopeFp8FluxAttnProcessor(Fp8FluxAttnProcessor):
             query_scale, key_scale = (scale.float().expand(attn.heads) for scale in (query_scale, key_scale))
             value, value_descale = quantize_per_head(value)
             descales = (query_descale, key_descale, value_descale)
-        query = norm_rope_fp8(streams("to_q", "norm_q", "add_q_proj", "norm_added_q"), image_rotary_emb, query_scale)
-        key = norm_rope_fp8(streams("to_k", "norm_k", "add_k_proj", "norm_added_k"), image_rotary_emb, key_scale)
+        query, key = norm_rope_fp8(queries, image_rotary_emb, query_scale), norm_rope_fp8(keys, image_rotary_emb, key_scale)
         return fa3_fp8(query, key, value, *descales).flatten(2, 3).to(dtype)
+
+
+class NormRopeFluxAttnProcessor(KernelFluxAttnProcessor):
+    """`KernelFluxAttnProcessor` for attention in the model's dtype (FA3) with query and key made by our kernel
+    (`lora_fast.speed.norm_rope`) unscaled: each projection's bias (ours FP8 only), RMSNorm and rotary embedding in one pass."""
+
+    def attention(self, attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None, image_rotary_emb) -> torch.Tensor:
+        if image_rotary_emb is None or None in norm_bounds(attn) or attn.fused_projections:
+            return super().attention(attn, hidden_states, encoder_hidden_states, image_rotary_emb)
+        queries, keys, value = norm_rope_inputs(attn, hidden_states, encoder_hidden_states)
+        query, key = norm_rope(queries, image_rotary_emb), norm_rope(keys, image_rotary_emb)
+        return self.attend(attn, query, key, value).flatten(2, 3).to(value.dtype)
+
+
+def norm_rope_inputs(attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None) -> tuple[list[Stream], list[Stream], torch.Tensor]:
+    """Layer `attn`'s query and key streams before their norms (the text stream's first in a joint block) and its value
+    (batch, text + image tokens, heads, head_dim): what our q/k kernel and the attention kernel take."""
+    joint = encoder_hidden_states is not None and attn.added_kv_proj_dim is not None
+
+    def streams(projection: str, norm: str, added_projection: str, added_norm: str) -> list[Stream]:
+        image = Stream(*unbiased(getattr(attn, projection), hidden_states), getattr(attn, norm))
+        return [Stream(*unbiased(getattr(attn, added_projection), encoder_hidden_states), getattr(attn, added_norm)), image] if joint else [image]
+
+    value = attn.to_v(hidden_states).unflatten(-1, (-1, attn.head_dim))
+    if joint:
+        value = torch.cat([attn.add_v_proj(encoder_hidden_states).unflatten(-1, (-1, attn.head_dim)), value], dim=1)
+    return streams("to_q", "norm_q", "add_q_proj", "norm_added_q"), streams("to_k", "norm_k", "add_k_proj", "norm_added_k"), value
 
 
 def unbiased(layer: torch.nn.Module, input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -354,8 +372,8 @@ def attention_function(attention: Attention) -> Callable[[torch.Tensor, torch.Te
 
 
 def set_attention(transformer: torch.nn.Module, attention: Attention, fused_norm_rope: bool = False) -> Callable[[], None]:
-    """Switch every attention layer of `transformer` to `attention` (FP8 FA3's query and key made by our one kernel
-    with `fused_norm_rope`); returns a function that restores the previous state exactly: the processors, each one's
+    """Switch every attention layer of `transformer` to `attention` (FA3's query and key, FP8 or not, made by our one
+    kernel with `fused_norm_rope`); returns a function that restores the previous state exactly: the processors, each one's
     diffusers backend, and diffusers' process-wide default backend."""
     processors = transformer.attn_processors
     backends = {name: getattr(processor, "_attention_backend", None) for name, processor in processors.items()}
@@ -373,7 +391,7 @@ def set_attention(transformer: torch.nn.Module, attention: Attention, fused_norm
         if attention is Attention.FA3_FP8:
             processor = NormRopeFp8FluxAttnProcessor() if fused_norm_rope else Fp8FluxAttnProcessor()
         else:
-            processor = KernelFluxAttnProcessor(KERNELS[attention])
+            processor = (NormRopeFluxAttnProcessor if fused_norm_rope else KernelFluxAttnProcessor)(KERNELS[attention])
         transformer.set_attn_processor(processor)
     else:
         with quiet_logger("diffusers.models.modeling_utils"):  # "an experimental feature" on every switch: nothing to act on

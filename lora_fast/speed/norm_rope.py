@@ -44,21 +44,32 @@ def norm_rope_fp8(streams: Sequence[Stream], rotary: tuple[torch.Tensor, torch.T
     """The e4m3 tensor (batch, tokens of every stream in order, heads, head_dim) of `streams` (the text stream's,
     if any, then the image stream's) normed, concatenated along tokens, rotated by `rotary` (cos and sin, each
     (tokens, head_dim)) and multiplied by `scale` (heads,) float32."""
+    return _norm_rope(streams, rotary, scale)
+
+
+def norm_rope(streams: Sequence[Stream], rotary: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """`norm_rope_fp8` unscaled, in the streams' dtype: query or key for attention in the model's dtype (bf16 FA3)."""
+    return _norm_rope(streams, rotary, None)
+
+
+def _norm_rope(streams: Sequence[Stream], rotary: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor | None) -> torch.Tensor:
     *text, image = streams
     if image.projected.device.type != "cuda":
         return reference(streams, rotary, scale)
     text_arguments = [None, None, None, 0.0] if not text else [text[0].projected, text[0].bias, text[0].norm.weight, norm_eps(text[0].norm, image.projected)]
-    return torch.ops.lora_fast.norm_rope_fp8(*text_arguments, image.projected, image.bias, image.norm.weight, norm_eps(image.norm, image.projected), *rotary, scale)
+    return torch.ops.lora_fast.norm_rope(*text_arguments, image.projected, image.bias, image.norm.weight, norm_eps(image.norm, image.projected), *rotary, scale)
 
 
-def reference(streams: Sequence[Stream], rotary: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor) -> torch.Tensor:
-    """`norm_rope_fp8` as the processor computes it without the kernel: each step a torch op (diffusers' rotary embedding)."""
+def reference(streams: Sequence[Stream], rotary: tuple[torch.Tensor, torch.Tensor], scale: torch.Tensor | None = None) -> torch.Tensor:
+    """`norm_rope_fp8` (or `norm_rope`, without `scale`) as the processor computes it without the kernel: each step a
+    torch op (diffusers' rotary embedding)."""
+    head_dim = streams[-1].norm.weight.numel()
     normed = []
     for projected, bias, norm in streams:
         output = projected if bias is None else projected + bias.to(projected.dtype)
-        normed.append(norm(output.unflatten(-1, (scale.numel(), -1))))
+        normed.append(norm(output.unflatten(-1, (-1, head_dim))))
     rotated = apply_rotary_emb(torch.cat(normed, dim=1), rotary, sequence_dim=1)
-    return saturated_e4m3(rotated * scale.to(rotated.dtype)[:, None])
+    return rotated if scale is None else saturated_e4m3(rotated * scale.to(rotated.dtype)[:, None])
 
 
 def norm_eps(norm: torch.nn.Module, like: torch.Tensor) -> float:
@@ -71,8 +82,10 @@ if triton is not None:
 
     @triton.jit
     def _norm_rope_kernel(x_ptr, bias_ptr, weight_ptr, cos_ptr, sin_ptr, scale_ptr, out_ptr, rows, tokens, first_token, total_tokens,
-                          EPS: tl.constexpr, HEADS: tl.constexpr, DIM: tl.constexpr, HAS_BIAS: tl.constexpr, BLOCK: tl.constexpr, HEAD_GROUP: tl.constexpr):
-        """HEAD_GROUP heads of BLOCK rows (batch x tokens) of one stream: bias, RMSNorm, rotary pairs, scale, into `out`'s rows."""
+                          EPS: tl.constexpr, HEADS: tl.constexpr, DIM: tl.constexpr, HAS_BIAS: tl.constexpr, BLOCK: tl.constexpr, HEAD_GROUP: tl.constexpr,
+                          SCALED: tl.constexpr):
+        """HEAD_GROUP heads of BLOCK rows (batch x tokens) of one stream: bias, RMSNorm, rotary pairs and (if SCALED) the
+        head's scale and e4m3's range, into `out`'s rows."""
         row = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
         inside = (row < rows)[:, None]
         column = tl.arange(0, DIM)
@@ -93,32 +106,40 @@ if triton is not None:
                 x += tl.load(bias_ptr + head * DIM + column).to(tl.float32)[None, :]
                 x_partner += tl.load(bias_ptr + head * DIM + partner).to(tl.float32)[None, :]
             inverse_rms = tl.rsqrt(tl.sum(x * x, axis=1) / DIM + EPS)[:, None]
-            value = (x * weight * cos + x_partner * partner_weight * sin) * (inverse_rms * tl.load(scale_ptr + head))
-            value = tl.clamp(value, -_E4M3_MAX, _E4M3_MAX)
+            if SCALED:
+                value = tl.clamp((x * weight * cos + x_partner * partner_weight * sin) * (inverse_rms * tl.load(scale_ptr + head)), -_E4M3_MAX, _E4M3_MAX)
+            else:
+                value = (x * weight * cos + x_partner * partner_weight * sin) * inverse_rms
             tl.store(target + head * DIM + column[None, :], value.to(out_ptr.dtype.element_ty), mask=inside)
 
     def launch(out: torch.Tensor, projected: torch.Tensor, bias: torch.Tensor | None, weight: torch.Tensor, eps: float, first_token: int,
-               cos: torch.Tensor, sin: torch.Tensor, scale: torch.Tensor) -> None:
-        """Write one stream into `out` (batch, all tokens, heads, head_dim) from token `first_token` on."""
+               cos: torch.Tensor, sin: torch.Tensor, scale: torch.Tensor | None) -> None:
+        """Write one stream into `out` (batch, all tokens, heads, head_dim) from token `first_token` on; scaled to e4m3's
+        range by `scale` (heads,), or as it is without it."""
         batch, tokens, width = projected.shape
-        heads, rows = scale.numel(), batch * tokens
-        group = math.gcd(heads, HEADS_PER_PROGRAM)
-        torch.library.wrap_triton(_norm_rope_kernel)[(triton.cdiv(rows, ROWS_PER_PROGRAM), heads // group)](
-            projected, projected if bias is None else bias, weight, cos, sin, scale, out, rows, tokens, first_token, out.shape[1],
-            EPS=eps, HEADS=heads, DIM=width // heads, HAS_BIAS=bias is not None, BLOCK=ROWS_PER_PROGRAM, HEAD_GROUP=group, num_warps=WARPS,
+        dim, rows = weight.numel(), batch * tokens
+        group = math.gcd(width // dim, HEADS_PER_PROGRAM)
+        torch.library.wrap_triton(_norm_rope_kernel)[(triton.cdiv(rows, ROWS_PER_PROGRAM), width // dim // group)](
+            projected, projected if bias is None else bias, weight, cos, sin, weight if scale is None else scale, out, rows, tokens, first_token, out.shape[1],
+            EPS=eps, HEADS=width // dim, DIM=dim, HAS_BIAS=bias is not None, BLOCK=ROWS_PER_PROGRAM, HEAD_GROUP=group, SCALED=scale is not None,
+            num_warps=WARPS,
         )
 
-    @torch.library.triton_op("lora_fast::norm_rope_fp8", mutates_args=())
-    def _norm_rope_fp8_op(
+    @torch.library.triton_op("lora_fast::norm_rope", mutates_args=())
+    def _norm_rope_op(
         text: torch.Tensor | None, text_bias: torch.Tensor | None, text_weight: torch.Tensor | None, text_eps: float,
         image: torch.Tensor, image_bias: torch.Tensor | None, image_weight: torch.Tensor, image_eps: float,
-        cos: torch.Tensor, sin: torch.Tensor, scale: torch.Tensor,
+        cos: torch.Tensor, sin: torch.Tensor, scale: torch.Tensor | None,
     ) -> torch.Tensor:
-        """`norm_rope_fp8` on a GPU: the text stream (if any) then the image stream, one kernel launch each."""
+        """`norm_rope_fp8` (or `norm_rope`, without `scale`) on a GPU: the text stream (if any) then the image stream, one
+        kernel launch each."""
         text_tokens = 0 if text is None else text.shape[1]
         batch, image_tokens, width = image.shape
-        out = torch.empty(batch, text_tokens + image_tokens, scale.numel(), width // scale.numel(), dtype=torch.float8_e4m3fn, device=image.device)
-        cos, sin, scale = cos.contiguous(), sin.contiguous(), scale.contiguous()  # a scale expanded from one value has stride 0
+        dim = image_weight.numel()
+        dtype = image.dtype if scale is None else torch.float8_e4m3fn
+        out = torch.empty(batch, text_tokens + image_tokens, width // dim, dim, dtype=dtype, device=image.device)
+        cos, sin = cos.contiguous(), sin.contiguous()
+        scale = None if scale is None else scale.contiguous()  # a scale expanded from one value has stride 0
         if text is not None:
             launch(out, text.contiguous(), text_bias, text_weight, text_eps, 0, cos, sin, scale)
         launch(out, image.contiguous(), image_bias, image_weight, image_eps, text_tokens, cos, sin, scale)
