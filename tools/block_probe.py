@@ -43,20 +43,20 @@ from lora_fast.speed.activation_scales import calibrate  # noqa: E402
 from lora_fast.speed.activations import use_sigmoid_gelu  # noqa: E402
 from lora_fast.speed.attention import set_attention  # noqa: E402
 from lora_fast.speed.gelu_fp8 import use_fused_gelu_fp8  # noqa: E402
-from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize  # noqa: E402
+from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize, saturated_e4m3  # noqa: E402
 
 IMAGE_SIDE, TEXT_TOKENS, STEPS, JOINT_BLOCKS, SINGLE_BLOCKS = 1024, 512, 28, 19, 38
 
 
 def static_divided(self: Fp8Linear, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Static scales as the layer had them at 4998d07: each activation divided by the descale, not multiplied by its reciprocal."""
-    return (flat.float() / self.input_descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn), self.unit_rows[: flat.shape[0]], self.static_weight_scale
+    return saturated_e4m3(flat.float() / self.input_descale), self.unit_rows[: flat.shape[0]], self.static_weight_scale
 
 
 def rowwise_divided(self: Fp8Linear, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-row scales as the layer had them at 4998d07: each value divided by amax / 448, not multiplied by 448 / amax."""
     descale = flat.abs().amax(dim=-1, keepdim=True).float().clamp(min=1e-12) / E4M3_MAX
-    return (flat.float() / descale).clamp(-E4M3_MAX, E4M3_MAX).to(torch.float8_e4m3fn), descale, self.weight_scale
+    return saturated_e4m3(flat.float() / descale), descale, self.weight_scale
 
 
 class Way(NamedTuple):

@@ -247,7 +247,7 @@ class NormRopeFp8FluxAttnProcessor(Fp8FluxAttnProcessor):
 
     def attention(self, attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None, image_rotary_emb) -> torch.Tensor:
         bounds = norm_bounds(attn)
-        if image_rotary_emb is None or None in bounds or attn.fused_projections:
+        if not norm_rope_applies(attn, image_rotary_emb, bounds):
             return super().attention(attn, hidden_states, encoder_hidden_states, image_rotary_emb)
         queries, keys, value = norm_rope_inputs(attn, hidden_states, encoder_hidden_states)
         dtype = value.dtype
@@ -268,11 +268,17 @@ class NormRopeFluxAttnProcessor(KernelFluxAttnProcessor):
     (`lora_fast.speed.norm_rope`) unscaled: each projection's bias (ours FP8 only), RMSNorm and rotary embedding in one pass."""
 
     def attention(self, attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None, image_rotary_emb) -> torch.Tensor:
-        if image_rotary_emb is None or None in norm_bounds(attn) or attn.fused_projections:
+        if not norm_rope_applies(attn, image_rotary_emb, norm_bounds(attn)):
             return super().attention(attn, hidden_states, encoder_hidden_states, image_rotary_emb)
         queries, keys, value = norm_rope_inputs(attn, hidden_states, encoder_hidden_states)
         query, key = norm_rope(queries, image_rotary_emb), norm_rope(keys, image_rotary_emb)
         return self.attend(attn, query, key, value).flatten(2, 3).to(value.dtype)
+
+
+def norm_rope_applies(attn, image_rotary_emb, bounds: tuple[torch.Tensor | None, torch.Tensor | None]) -> bool:
+    """Whether our q/k kernel can make layer `attn`'s query and key: a rotary embedding to apply, weighted RMSNorms
+    (their `norm_bounds`), and separate q and k projections."""
+    return image_rotary_emb is not None and None not in bounds and not attn.fused_projections
 
 
 def norm_rope_inputs(attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None) -> tuple[list[Stream], list[Stream], torch.Tensor]:
