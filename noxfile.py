@@ -107,7 +107,9 @@ def report(session: nox.Session) -> None:
                                    ("0053_rtx4090_levers_capped_24gb", "rtx4090_optimized", "rtx4090_levers"),
                                    ("0055_rtx4090_streamed_and_t5_fp8_capped_24gb", "rtx4090_streamed", "rtx4090_streamed_t5"),
                                    ("0056_static_scales_fixed_attention_against_optimized_profiled", "optimized", "static_scales"),
-                                   ("0062_norm_rope_8_rows_and_static_scales_against_optimized_profiled", "optimized", "norm_rope")):
+                                   ("0062_norm_rope_8_rows_and_static_scales_against_optimized_profiled", "optimized", "norm_rope"),
+                                   ("0063_gelu_fp8_and_static_scales_norm_rope_gelu_fp8_against_optimized_profiled", "optimized", "gelu_fp8"),
+                                   ("0065_no_fp8_norm_rope_against_no_fp8_profiled", "no_fp8", "norm_rope_bf16")):
         session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
     every_run = sorted(str(path) for path in Path(".benchmarks").glob("*/*/*.json"))
     session.run("python", "-m", "lora_fast.bench.page", *every_run, "--out", "docs/results.html", "--svg", "docs/tradeoff.svg")

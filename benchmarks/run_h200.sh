@@ -26,9 +26,9 @@
 #   rtx4090_streamed_suite   the suite's rtx4090_streamed case (its pipeline read from the session's, saved as a folder) and
 #                    rtx4090_baseline after it, one process: the 24 GB ratio (568 s for both, 0054)
 #   rtx4090_streamed_swap   rtx4090_streamed's hot-swap sequence under the cap: each fold re-reads its exact weights from the folder
-#   rtx4090_streamed_t5_swap the same with T5 read into FP8 and resident (issue 29: before the preset keeps T5 on the GPU)
-#   rtx4090_streamed_levers rtx4090_streamed beside rtx4090_streamed+t5_fp8 (T5 in FP8, every text encoder resident) under the
-#                    cap, one process: time, GPU and host peaks, LoRA error with T5 in FP8 (issue 29)
+#                    (0064: with T5 in FP8 and resident, before the preset kept it so)
+#   rtx4090_streamed_levers rtx4090_streamed (T5 in FP8, every text encoder resident) beside rtx4090_streamed-t5_fp8 (T5 in bf16,
+#                    offloaded) under the cap, one process: time, GPU and host peaks, LoRA error with T5 in FP8 (issue 29)
 #   rtx4090_levers   rtx4090_optimized beside its single-lever variants under a 24 GB cap, one process (issue 29): T5 in FP8
 #                    and resident (+t5_fp8), the LoRA folded into the FP8 weights (+folded)
 #   serving          optimized alone, a stacked pair of LoRAs, and a 30-round soak of swaps between single LoRAs, stacks
@@ -53,12 +53,15 @@
 #                    one process (issue 29: the amax passes' time, the share that saturated, the FP8 limit)
 #   norm_rope_kernel the kernel's tests (on the GPU), tools/norm_rope_probe.py (its tilings against inductor's code),
 #                    then tools/block_probe.py's static and rowwise ways with and without it
-#   norm_rope        optimized, optimized+norm_rope, optimized+static_scales+norm_rope, profiled, one process (issue 29;
-#                    three compiled FP8 cases take about 500 s, a fourth did not fit in 585)
+#   norm_rope        optimized against optimized-norm_rope (inductor's q/k code), profiled, one process (issue 29; three
+#                    compiled FP8 cases take about 500 s, a fourth did not fit in 585; 0061-0062 ran it as optimized+norm_rope)
 #   fused_kernels    both kernels' GPU tests, tools/gelu_fp8_probe.py and norm_rope_probe.py (tilings against inductor's
 #                    code), then tools/block_probe.py with and without them (static and rowwise scales)
-#   gelu_fp8         optimized, optimized+gelu_fp8, optimized+static_scales+norm_rope+gelu_fp8, profiled, one process (issue 29)
-#   norm_rope_bf16   no_fp8 against no_fp8+norm_rope (the q/k kernel unscaled, bf16 out), profiled, one process (issue 29: no_fp8 at 3.5 s)
+#   gelu_fp8         optimized, optimized-gelu_fp8, optimized+static_scales, profiled, one process (issue 29; 0063 ran it before
+#                    optimized had the kernels, as optimized+gelu_fp8 and optimized+static_scales+norm_rope+gelu_fp8)
+#   norm_rope_bf16   no_fp8 against no_fp8-norm_rope (the q/k kernel unscaled, bf16 out, against inductor's code), profiled, one
+#                    process (issue 29: no_fp8 at 3.5 s; 0065 ran it as no_fp8+norm_rope)
+#   promoted         the fused kernels' GPU tests, then baseline and optimized (both kernels in it), profiled, one process (issue 29)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -117,17 +120,20 @@ for job in "$@"; do
       (cd tools && timeout 120 python3 norm_rope_probe.py >"$OUT/norm_rope_probe.jsonl" 2>"$OUT/norm_rope_probe.log"; echo "norm_rope_probe: exit $?")
       timeout $((585 - SECONDS)) python3 tools/block_probe.py --ways static static_norm_rope rowwise rowwise_norm_rope >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"
       echo "block_probe: exit $? after ${SECONDS}s";;
-    norm_rope) bench norm_rope 585 --rounds 10 --profile-kernels $(cases test_preset optimized) \
-      $(cases test_variant optimized+norm_rope optimized+static_scales+norm_rope);;
+    norm_rope) bench norm_rope 400 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized-norm_rope);;
     fused_kernels) timeout 200 python3 -m pytest tests/test_gelu_fp8.py tests/test_attention.py -m gpu -k "gelu or norm_rope" -v -p no:warnings -rs -s \
         >"$OUT/fused_kernel_tests.log" 2>&1
       echo "fused kernel tests: exit $?"
       (cd tools && for probe in gelu_fp8_probe norm_rope_probe; do timeout 120 python3 $probe.py >"$OUT/$probe.jsonl" 2>"$OUT/$probe.log"; echo "$probe: exit $?"; done)
       timeout $((585 - SECONDS)) python3 tools/block_probe.py --ways static static_fused rowwise rowwise_fused rowwise_gelu_fp8 >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"
       echo "block_probe: exit $? after ${SECONDS}s";;
-    gelu_fp8) bench gelu_fp8 585 --rounds 10 --profile-kernels $(cases test_preset optimized) \
-      $(cases test_variant optimized+gelu_fp8 optimized+static_scales+norm_rope+gelu_fp8);;
-    norm_rope_bf16) bench norm_rope_bf16 400 --rounds 10 --profile-kernels $(cases test_preset no_fp8) $(cases test_variant no_fp8+norm_rope);;
+    gelu_fp8) bench gelu_fp8 585 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized-gelu_fp8 optimized+static_scales);;
+    norm_rope_bf16) bench norm_rope_bf16 400 --rounds 10 --profile-kernels $(cases test_preset no_fp8) $(cases test_variant no_fp8-norm_rope);;
+    # both kernels in optimized: their GPU tests, then optimized's ratio to baseline, profiled, one process
+    promoted) timeout 150 python3 -m pytest tests/test_gelu_fp8.py tests/test_attention.py -m gpu -k "gelu or norm_rope" -v -p no:warnings -rs \
+        >"$OUT/fused_kernel_tests.log" 2>&1
+      echo "fused kernel tests: exit $?"
+      bench promoted $((480 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
@@ -139,7 +145,7 @@ for job in "$@"; do
     planted) bench planted 200 --rounds 10 --plant-slowdown 0.05 $(cases test_preset baseline);;
     remaining) bench remaining 570 --rounds 10 $(cases test_preset baseline no_compile reference_recipe);;
     levers) bench levers 575 --rounds 10 --profile-kernels $(cases test_preset baseline optimized no_fp8) \
-      $(cases test_variant optimized-vae optimized-sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
+      $(cases test_variant optimized-vae optimized-gelu_fp8-sigmoid_gelu) $(cases test_hotswap_sequence optimized);;
     # the 24 GB presets: the ratio pair in one process; a per-case limit (test function
     # only: the first case also pays the session's setup, whose four reference images are model-offloaded under a cap)
     # keeps each file when one case is too slow (rtx4090_baseline needs about 170 s: a first call and three rounds)
@@ -153,7 +159,6 @@ for job in "$@"; do
       $(cases test_variant rtx4090_optimized+t5_fp8 rtx4090_optimized+folded);;
     rtx4090_swap) bench rtx4090_swap 420 --gpu-memory-gb 24 --timeout 220 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_optimized]";;
     rtx4090_streamed_swap) bench rtx4090_streamed_swap 560 --gpu-memory-gb 24 --timeout 330 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_streamed]";;
-    rtx4090_streamed_t5_swap) bench rtx4090_streamed_t5_swap 560 --gpu-memory-gb 24 --timeout 330 -o timeout_func_only=true "$P::test_hotswap_sequence[rtx4090_streamed+t5_fp8]";;
     rtx4090_cli) with_peak_rss 400 python3 -m lora_fast generate --model flux-dev-random --preset rtx4090_optimized --gpu-memory-gb 24 --lora-rank 128 \
       --height 1024 --width 1024 --steps 28 --prompt "a lighthouse on a cliff at dusk" --out "$OUT/rtx4090_optimized.png" >"$OUT/rtx4090_cli.log" 2>&1
       echo "rtx4090_cli: exit $?";;
@@ -165,7 +170,7 @@ for job in "$@"; do
       rm -rf /tmp/flux-dev-random;;  # 33 GB: the suite's own copy does not fit beside it on a 64 GiB disk
     rtx4090_streamed_suite) bench rtx4090_streamed_suite 575 --rounds 3 --gpu-memory-gb 24 --timeout 300 -o timeout_func_only=true $(cases test_preset rtx4090_streamed rtx4090_baseline);;
     rtx4090_streamed_levers) bench rtx4090_streamed_levers 575 --rounds 3 --gpu-memory-gb 24 --timeout 300 -o timeout_func_only=true $(cases test_preset rtx4090_streamed) \
-      $(cases test_variant rtx4090_streamed+t5_fp8);;
+      $(cases test_variant rtx4090_streamed-t5_fp8);;
     warm_versus) for preset in optimized reference_recipe; do
         timeout 540 python3 -m lora_fast warm --model flux-dev-random --preset $preset --lora-rank 128 --height 1024 --width 1024 \
           --steps 2 --out "/tmp/warm_$preset.bin" --overwrite >"$OUT/warm_$preset.log" 2>&1 &
@@ -177,10 +182,10 @@ for job in "$@"; do
           --steps 28 --rounds 3 --top 30 >"$OUT/gaps_$preset.log" 2>&1; echo "gaps $preset: exit $?"
       done;;
     swap) bench swap 240 $(cases test_hotswap_sequence optimized);;
-    unscaled) bench unscaled 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+unscaled_attention);;
+    unscaled) bench unscaled 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized-norm_rope+unscaled_attention);;
     autotune) bench autotune 520 --rounds 5 --profile-kernels --timeout 330 -o timeout_func_only=true $(cases test_preset no_fp8) $(cases test_variant no_fp8+autotune_gemm);;
     autotune_fp8) bench autotune_fp8 520 --rounds 5 --profile-kernels --timeout 330 -o timeout_func_only=true $(cases test_preset optimized) $(cases test_variant optimized+autotune_gemm);;
-    fused) bench fused 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+fused_qkv);;
+    fused) bench fused 360 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized-norm_rope+fused_qkv);;
     # issue 12's warm first call from a cache a server ships: `lora-fast warm` writes it in one process; a fresh
     # process, whose on-disk compile caches are empty, loads it and times optimized (first call, then 3 rounds)
     artifact) (

@@ -209,7 +209,7 @@ class OptimizationConfig:
                 "fuse_qkv=True without fold_lora: peft's LoRA layers wrap to_q, to_k and to_v, which the fused "
                 "projection bypasses, so the LoRA would be silently lost; set fold_lora=True (with hotswap=True) or fuse_qkv=False"
             )
-        if self.fused_norm_rope and (self.attention not in (Attention.FA3, Attention.FA3_FP8) or self.fuse_qkv):
+        if self.fused_norm_rope and (self.attention not in NORM_ROPE_ATTENTION or self.fuse_qkv):
             raise ConfigError(
                 f"fused_norm_rope=True with attention={self.attention.value}{' and fuse_qkv=True' if self.fuse_qkv else ''}: the kernel makes FA3's "
                 "query and key from the separate q and k projections; set attention=fa3 or fa3_fp8 without fuse_qkv, or drop fused_norm_rope"
@@ -344,6 +344,9 @@ class OptimizationConfig:
         return {**{key: plain(value) for key, value in asdict(self).items()}, "step_cache": self.step_cache.to_dict()}
 
 
+# The attention kernels our q/k kernel (`fused_norm_rope`) writes for.
+NORM_ROPE_ATTENTION = (Attention.FA3, Attention.FA3_FP8)
+
 # inductor options that choose kernels by timing them on the GPU, which its deterministic mode turns off.
 TIMED_KERNEL_OPTIONS = ("max_autotune", "max_autotune_gemm", "max_autotune_pointwise", "coordinate_descent_tuning", "triton.multi_kernel")
 
@@ -356,6 +359,7 @@ def _preset(name: str, notes: str, **settings) -> OptimizationConfig:
 
 
 _FAST = dict(compile=Compile.REGIONAL, hotswap=True, fold_lora=True, cuda_graphs=True, compile_vae=True, sigmoid_gelu=True, deterministic_kernels=True)
+_FP8_FAST = dict(quantization=Quantization.FP8_ROWWISE, fused_gelu_fp8=True, **_FAST)  # our GELU -> e4m3 kernel needs our FP8 linears
 _EAGER = dict(hotswap=True, fold_lora=True)
 _24GB = dict(fits_gpu_memory_gib=24.0)  # an RTX 4090's memory; peak at most 22 GiB leaves room for the CUDA context
 
@@ -368,11 +372,11 @@ PRESETS: dict[str, OptimizationConfig] = {
         _preset("baseline", "eager, SDPA, each LoRA a new peft adapter (no hot-swap)"),
         _preset(
             "optimized", "FP8 linears + FA3 FP8 + regional compile + CUDA graphs + LoRA folded into the weights + compiled VAE decoder + GELU as a sigmoid"
-            " + kernels chosen deterministically",
-            attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, **_FAST,
+            " + kernels chosen deterministically + our kernels for query and key (norm, rotary, FP8) and for GELU into FP8",
+            attention=Attention.FA3_FP8, fused_norm_rope=True, **_FP8_FAST,
         ),
-        _preset("no_fp8", "optimized without FP8 (linears and FA3 in the model's dtype: bf16 on a GPU)", attention=Attention.FA3, **_FAST),
-        _preset("no_fa3", "optimized without FA3 (SDPA)", quantization=Quantization.FP8_ROWWISE, **_FAST),
+        _preset("no_fp8", "optimized without FP8 (linears and FA3 in the model's dtype: bf16 on a GPU)", attention=Attention.FA3, fused_norm_rope=True, **_FAST),
+        _preset("no_fa3", "optimized without FA3 (SDPA)", **_FP8_FAST),
         _preset("baseline_compile", "compile without hot-swap: every new LoRA recompiles", compile=Compile.REGIONAL, recompile_is_error=False),
         _preset("no_fa3_fp8", "no FP8, SDPA, regional compile, CUDA graphs, folded LoRA", **_FAST),
         _preset("no_compile_fp8", "no FP8, FA3, eager, folded LoRA", attention=Attention.FA3, **_EAGER),
@@ -394,9 +398,10 @@ PRESETS: dict[str, OptimizationConfig] = {
             text_encoder_offload=Offload.GROUP, **_24GB,
         ),
         _preset(
-            "rtx4090_streamed", "24 GB card: rtx4090_optimized read from a checkpoint folder layer by layer into FP8, LoRAs folded from the exact weights re-read from the files",
+            "rtx4090_streamed", "24 GB card: rtx4090_optimized read from a checkpoint folder layer by layer into FP8 (T5 too, resident: nothing crosses the bus"
+            " per image), LoRAs folded from the exact weights re-read from the files",
             quantization=Quantization.FP8_ROWWISE, compile=Compile.REGIONAL, cuda_graphs=True, hotswap=True, fold_lora=True, streamed_load=True,
-            deterministic_kernels=True, text_encoder_offload=Offload.GROUP, **_24GB,
+            deterministic_kernels=True, text_encoder_fp8=True, **_24GB,
         ),
         _preset(
             "rtx4090_group_offload", "24 GB card: bf16, eager, hot-swap, transformer and text encoders group-offloaded on CUDA streams",
@@ -409,15 +414,15 @@ PRESETS: dict[str, OptimizationConfig] = {
         ),
         _preset(
             "optimized_taylorseer", "optimized with TaylorSeer step caching at diffusers' defaults: 3 full steps, then one in 5, the output extrapolated between",
-            attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, step_cache=StepCache(CacheMethod.TAYLORSEER), **_FAST,
+            attention=Attention.FA3_FP8, fused_norm_rope=True, step_cache=StepCache(CacheMethod.TAYLORSEER), **_FP8_FAST,
         ),
         _preset(
             "optimized_fbcache", "optimized with first-block caching at diffusers' default threshold 0.05: the other blocks skipped while the first block's residual barely changes",
-            attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, step_cache=StepCache(CacheMethod.FIRST_BLOCK), **_FAST,
+            attention=Attention.FA3_FP8, fused_norm_rope=True, step_cache=StepCache(CacheMethod.FIRST_BLOCK), **_FP8_FAST,
         ),
         _preset(
             "no_fp8_taylorseer", "no_fp8 with TaylorSeer step caching at diffusers' defaults",
-            attention=Attention.FA3, step_cache=StepCache(CacheMethod.TAYLORSEER), **_FAST,
+            attention=Attention.FA3, fused_norm_rope=True, step_cache=StepCache(CacheMethod.TAYLORSEER), **_FAST,
         ),
         _preset(
             "context_parallel", "2 GPUs, one image: FP8 linears, cuDNN SDPA, regional compile, folded LoRA, Ulysses over 2 ranks (torchrun)",
@@ -426,13 +431,9 @@ PRESETS: dict[str, OptimizationConfig] = {
     )
 }
 
-_STATIC_SCALES = dataclasses.replace(
-    PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
-    notes="optimized with one calibrated activation scale per FP8 layer and per head of attention's value: no amax pass, the producer writes e4m3",
-)
-_STATIC_SCALES_NORM_ROPE = dataclasses.replace(
-    _STATIC_SCALES, name="optimized+static_scales+norm_rope", fused_norm_rope=True,
-    notes="optimized+static_scales with query and key's bias, RMSNorm, rotary embedding and FP8 scaling in one Triton kernel of ours",
+_WITHOUT_NORM_ROPE = dataclasses.replace(PRESETS["optimized"], name="optimized-norm_rope", fused_norm_rope=False, notes="optimized with inductor's code for query and key")
+_WITHOUT_GELU_FP8 = dataclasses.replace(
+    PRESETS["optimized"], name="optimized-gelu_fp8", fused_gelu_fp8=False, notes="optimized with inductor's code for each GELU and the next FP8 linear's quantization",
 )
 # Single-change variants of presets that the suite times beside them, to measure one lever at a time.
 VARIANTS: dict[str, OptimizationConfig] = {
@@ -445,43 +446,32 @@ VARIANTS: dict[str, OptimizationConfig] = {
             notes="optimized with inductor's multi-kernel: persistent reductions benchmarked against looped ones",
         ),
         dataclasses.replace(PRESETS["optimized"], name="optimized-vae", compile_vae=False, notes="optimized with the VAE decoder eager"),
-        dataclasses.replace(PRESETS["optimized"], name="optimized-sigmoid_gelu", sigmoid_gelu=False, notes="optimized with torch's tanh GELU"),
+        dataclasses.replace(_WITHOUT_GELU_FP8, name="optimized-gelu_fp8-sigmoid_gelu", sigmoid_gelu=False, notes="optimized-gelu_fp8 with torch's tanh GELU"),
         dataclasses.replace(
             PRESETS["optimized"], name="optimized-text_fp8", text_stream_fp8=False, notes="optimized with the text stream's attention projections in bf16",
         ),
-        dataclasses.replace(PRESETS["optimized"], name="optimized+fused_qkv", fuse_qkv=True, notes="optimized with q, k and v in one matmul per attention"),
+        dataclasses.replace(_WITHOUT_NORM_ROPE, name="optimized-norm_rope+fused_qkv", fuse_qkv=True, notes="optimized-norm_rope with q, k and v in one matmul per attention"),
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized+unscaled_attention", attention=Attention.FA3_FP8_UNSCALED,
-            notes="optimized with FA3 on q, k and v cast to e4m3 without scales (the reference's attention)",
+            _WITHOUT_NORM_ROPE, name="optimized-norm_rope+unscaled_attention", attention=Attention.FA3_FP8_UNSCALED,
+            notes="optimized-norm_rope with FA3 on q, k and v cast to e4m3 without scales (the reference's attention)",
         ),
         dataclasses.replace(
             PRESETS["optimized"], name="optimized+autotune_gemm", inductor_options=(("max_autotune_gemm", True),), deterministic_kernels=False,
             notes="optimized with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
         ),
-        _STATIC_SCALES,
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized+norm_rope", fused_norm_rope=True,
-            notes="optimized with query and key's bias, RMSNorm, rotary embedding and FP8 scaling in one Triton kernel of ours",
+            PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
+            notes="optimized with one calibrated activation scale per FP8 layer and per head of attention's value: no amax pass, the producer writes e4m3",
         ),
-        _STATIC_SCALES_NORM_ROPE,
-        dataclasses.replace(
-            PRESETS["optimized"], name="optimized+gelu_fp8", fused_gelu_fp8=True,
-            notes="optimized with each GELU's bias and activation (and the single blocks' concatenation) and the next FP8 linear's quantization in one Triton kernel of ours",
-        ),
-        dataclasses.replace(
-            _STATIC_SCALES_NORM_ROPE, name="optimized+static_scales+norm_rope+gelu_fp8", fused_gelu_fp8=True,
-            notes="optimized+static_scales+norm_rope with each GELU and the next FP8 linear's quantization in one Triton kernel of ours",
-        ),
+        _WITHOUT_NORM_ROPE,
+        _WITHOUT_GELU_FP8,
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),
         dataclasses.replace(
             PRESETS["optimized"], name="optimized-deterministic", deterministic_kernels=False,
             notes="optimized with inductor's default kernel choice: reduction kernels timed on the GPU as they first run, so a fresh process's first image may differ from the later ones",
         ),
-        dataclasses.replace(
-            PRESETS["no_fp8"], name="no_fp8+norm_rope", fused_norm_rope=True,
-            notes="no_fp8 with query and key's RMSNorm and rotary embedding in one Triton kernel of ours (bf16 out)",
-        ),
+        dataclasses.replace(PRESETS["no_fp8"], name="no_fp8-norm_rope", fused_norm_rope=False, notes="no_fp8 with inductor's code for query and key"),
         dataclasses.replace(
             PRESETS["no_fp8"], name="no_fp8+autotune_gemm", inductor_options=(("max_autotune_gemm", True),), deterministic_kernels=False,
             notes="no_fp8 with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
@@ -489,8 +479,6 @@ VARIANTS: dict[str, OptimizationConfig] = {
         dataclasses.replace(PRESETS["no_fp8"], name="no_fp8+unfused", fold_lora=False, notes="no_fp8 with peft's unfused hot-swap"),
         dataclasses.replace(PRESETS["no_fa3_fp8"], name="no_fa3_fp8-graphs", cuda_graphs=False, notes="no_fa3_fp8 without CUDA graphs (runs on a CPU)"),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs", cuda_graphs=False, notes="no_fa3 without CUDA graphs: FP8 linears, compiled, on a CPU too"),
-        dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+gelu_fp8", cuda_graphs=False, fused_gelu_fp8=True,
-                            notes="no_fa3-graphs with each GELU and the next FP8 linear's quantization in our kernel (runs on a CPU, as torch ops)"),
         dataclasses.replace(
             PRESETS["rtx4090_optimized"], name="rtx4090_optimized+t5_fp8", text_encoder_fp8=True, text_encoder_offload=Offload.NONE,
             notes="rtx4090_optimized with T5 in FP8 and every text encoder resident: nothing crosses the bus per image",
@@ -500,8 +488,8 @@ VARIANTS: dict[str, OptimizationConfig] = {
             notes="rtx4090_optimized with the LoRA folded into the FP8 weights (the exact base copies in host memory) instead of peft's unfused layers",
         ),
         dataclasses.replace(
-            PRESETS["rtx4090_streamed"], name="rtx4090_streamed+t5_fp8", text_encoder_fp8=True, text_encoder_offload=Offload.NONE,
-            notes="rtx4090_streamed with T5 in FP8 and every text encoder resident: no text encoder in host memory crosses the bus per image",
+            PRESETS["rtx4090_streamed"], name="rtx4090_streamed-t5_fp8", text_encoder_fp8=False, text_encoder_offload=Offload.GROUP,
+            notes="rtx4090_streamed with T5 in bf16 and the text encoders group-offloaded: they cross the bus every image",
         ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+streamed", cuda_graphs=False, streamed_load=True,
                             notes="no_fa3-graphs read from a checkpoint folder layer by layer into FP8 (runs on a CPU)"),
@@ -540,7 +528,8 @@ def attention_variant(attention: Attention | str, base: OptimizationConfig | Non
     """`base` (default `no_fp8`: hot-swap, regional compile, bf16 linears) with another attention backend, named
     `<base>+<attention>`: how backends are compared on the whole pipeline."""
     attention, base = Attention(attention), base or PRESETS["no_fp8"]
-    return dataclasses.replace(base, name=f"{base.name}+{attention.value}", attention=attention)
+    fused_norm_rope = base.fused_norm_rope and attention in NORM_ROPE_ATTENTION  # our q/k kernel feeds FA3 only
+    return dataclasses.replace(base, name=f"{base.name}+{attention.value}", attention=attention, fused_norm_rope=fused_norm_rope)
 
 
 def get_preset(name: str) -> OptimizationConfig:

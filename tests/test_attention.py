@@ -3,6 +3,7 @@ compile without graph breaks on a GPU."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib.util
 import os
@@ -400,7 +401,7 @@ def test_fused_norm_rope_makes_the_unfused_fp8_paths_query_key_and_value(pipe, g
 
 
 def test_fused_norm_rope_makes_the_unfused_paths_query_and_key_for_attention_in_the_models_dtype(pipe, generate, monkeypatch):
-    """For FA3 in the model's dtype (`no_fp8+norm_rope`), the processor whose query and key come from our kernel
+    """For FA3 in the model's dtype (`no_fp8`), the processor whose query and key come from our kernel
     unscaled gives FA3 the unfused path's query, key and value bit for bit on a CPU, where the kernel is the same torch
     ops; joint and single blocks, two images; traced fullgraph. Its Triton arithmetic is checked in Triton's
     interpreter and on a GPU."""
@@ -567,14 +568,21 @@ def test_unscaled_norm_rope_kernel_on_a_gpu():
 @pytest.mark.skipif(bool(runnable(Attention.FA3)), reason="; ".join(runnable(Attention.FA3)))
 def test_fused_norm_rope_in_a_compiled_bf16_transformer():
     """With FA3 in the model's dtype, compiled fullgraph under CUDA graphs: no graph break, each replay the same
-    output, and within bf16 rounding of the unfused processor's, eager."""
+    output, and an error against float32 of the size of the unfused processor's, eager (bf16 rounding of a 2-block
+    random model: the two bf16 outputs differ from each other by 0.034 on an H100 at b3de684)."""
     transformer, inputs = small_cuda_transformer()
     with torch.no_grad():
+        exact = float32_output(transformer, inputs)
         undo = set_attention(transformer, Attention.FA3)
         unfused = transformer(**inputs)[0]
         undo()
-        output = compiled_fused_output(transformer, inputs, lambda: set_attention(transformer, Attention.FA3, fused_norm_rope=True))
-    assert relative_error(output, unfused) < 0.01, relative_error(output, unfused)
+        assert_fused_compiles_at_unfused_error(transformer, inputs, exact, unfused, lambda: set_attention(transformer, Attention.FA3, fused_norm_rope=True))
+
+
+def float32_output(transformer: torch.nn.Module, inputs: dict) -> torch.Tensor:
+    """The output of a float32 copy of `transformer` (diffusers' processors) on `inputs` in float32: bf16's reference."""
+    wide = {name: value.float() if torch.is_tensor(value) and value.is_floating_point() else value for name, value in inputs.items()}
+    return copy.deepcopy(transformer).float()(**wide)[0]
 
 
 @pytest.mark.gpu
@@ -582,7 +590,7 @@ def test_fused_norm_rope_in_a_compiled_bf16_transformer():
 def test_fused_norm_rope_in_a_compiled_fp8_transformer():
     """With our FP8 linears (their biases left to the kernel), compiled fullgraph under CUDA graphs: no graph break, each
     replay gives the same output, and its error against the bf16 transformer is of FP8's own size (the unfused FP8 path's,
-    eager; the pipeline's LoRA error is the finer check: `optimized+norm_rope` in benchmarks/test_presets.py)."""
+    eager; the pipeline's LoRA error is the finer check: `optimized` in benchmarks/test_presets.py)."""
     transformer, inputs = small_cuda_transformer()
     with torch.no_grad():
         exact = transformer(**inputs)[0].float()
@@ -590,7 +598,7 @@ def test_fused_norm_rope_in_a_compiled_fp8_transformer():
         undo = set_attention(transformer, Attention.FA3_FP8)
         unfused = transformer(**inputs)[0]
         undo()
-        assert_fused_compiles_at_fp8_error(transformer, inputs, exact, unfused, lambda: set_attention(transformer, Attention.FA3_FP8, fused_norm_rope=True))
+        assert_fused_compiles_at_unfused_error(transformer, inputs, exact, unfused, lambda: set_attention(transformer, Attention.FA3_FP8, fused_norm_rope=True))
 
 
 def compiled_fused_output(transformer: torch.nn.Module, inputs: dict, fuse: Callable[[], Undo]) -> torch.Tensor:
@@ -609,9 +617,9 @@ def compiled_fused_output(transformer: torch.nn.Module, inputs: dict, fuse: Call
     return outputs[0]
 
 
-def assert_fused_compiles_at_fp8_error(transformer: torch.nn.Module, inputs: dict, exact: torch.Tensor, unfused: torch.Tensor, fuse: Callable[[], Undo]) -> None:
-    """`compiled_fused_output`, whose error against `exact` (bf16) is of the size of the unfused FP8 path's, `unfused`
-    (0.060 and 0.049 with our q/k kernel on an H100 at 08566e3: FP8 rounding of a 2-block random model)."""
+def assert_fused_compiles_at_unfused_error(transformer: torch.nn.Module, inputs: dict, exact: torch.Tensor, unfused: torch.Tensor, fuse: Callable[[], Undo]) -> None:
+    """`compiled_fused_output`, whose error against `exact` is of the size of the unfused path's, `unfused`, eager
+    (FP8 against bf16: 0.060 and 0.049 with our q/k kernel on an H100 at 08566e3, rounding of a 2-block random model)."""
     errors = relative_error(compiled_fused_output(transformer, inputs, fuse), exact), relative_error(unfused, exact)
     print(f"fused compiled, unfused eager: relative errors {errors[0]:.4f}, {errors[1]:.4f}")
     assert errors[0] < 1.5 * errors[1], errors

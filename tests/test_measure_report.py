@@ -208,6 +208,16 @@ def test_readme_tables_are_the_stored_runs():
     by_name = {row.name: row for row in fused_rows}
     assert set(by_name) == {"optimized", "optimized+norm_rope", "optimized+static_scales"} and all(row.recompiles == 0 for row in fused_rows)
     assert by_name["optimized+norm_rope"].median_s < by_name["optimized"].median_s and "`optimized+static_scales+norm_rope`: selected, no result" in readme
+    kernels = [h100 / "0063_gelu_fp8_and_static_scales_norm_rope_gelu_fp8_against_optimized_profiled.json"]  # our GELU kernel, every lever together
+    kernel_rows = report.read_rows(kernels)
+    assert report.markdown(kernel_rows, baseline="optimized", missing=report.missing_cases(kernels, kernel_rows)) in readme
+    by_name = {row.name: row for row in kernel_rows}
+    assert by_name["optimized+gelu_fp8"].median_s < by_name["optimized"].median_s and all(row.recompiles == 0 for row in kernel_rows)
+    assert by_name["optimized+static_scales+norm_rope+gelu_fp8"].median_s < by_name["optimized+gelu_fp8"].median_s
+    bf16 = [h100 / "0065_no_fp8_norm_rope_against_no_fp8_profiled.json"]  # the q/k kernel unscaled, against no_fp8
+    bf16_rows = report.read_rows(bf16)
+    assert report.markdown(bf16_rows, baseline="no_fp8", missing=report.missing_cases(bf16, bf16_rows)) in readme
+    assert bf16_rows[1].median_s < bf16_rows[0].median_s and [row.name for row in bf16_rows] == ["no_fp8", "no_fp8+norm_rope"]
     folded = [folder / "0059_rtx4090_levers_folded_capped_24gb.json"]  # the folded variant measured under the cap
     folded_rows = report.read_rows(folded)
     assert report.markdown(folded_rows, baseline="rtx4090_optimized", missing=report.missing_cases(folded, folded_rows)) in readme
@@ -216,6 +226,10 @@ def test_readme_tables_are_the_stored_runs():
     swaps = report.read_json(folder / "0058_rtx4090_streamed_hotswap_capped_24gb.json")["benchmarks"][0]["extra_info"]  # issue 29's folded hot-swap
     assert swaps["config"]["name"] == "rtx4090_streamed" and swaps["gpu_memory_cap_GiB"] == 24 and swaps["peak_mem_GiB"] <= 22
     assert swaps["recompiles"] == 0 and swaps["cuda_graph_rerecords"] == 0 and len(swaps["swap_s"]) == swaps["loras"] == 5
+    resident_swaps = report.read_json(h100 / "0064_rtx4090_streamed_t5_fp8_hotswap_capped_24gb.json")["benchmarks"][0]["extra_info"]  # T5 too
+    assert resident_swaps["config"]["text_encoder_fp8"] and resident_swaps["config"]["text_encoder_offload"] == "none"
+    assert resident_swaps["gpu_memory_cap_GiB"] == 24 and resident_swaps["peak_mem_GiB"] <= 22 and resident_swaps["recompiles"] == 0
+    assert resident_swaps["cuda_graph_rerecords"] == 0 and len(resident_swaps["swap_s"]) == resident_swaps["loras"] == 5
     levers = [h100 / "0053_rtx4090_levers_capped_24gb.json"]
     lever_rows = report.read_rows(levers)
     assert report.markdown(lever_rows, baseline="rtx4090_optimized", missing=report.missing_cases(levers, lever_rows)) in readme

@@ -34,7 +34,7 @@ def saved(tiny_pipe, tmp_path_factory):
 
 @pytest.mark.parametrize("t5_fp8", [False, True], ids=["t5_exact", "t5_fp8"])
 def test_a_streamed_pipeline_makes_the_images_of_one_loaded_whole_through_every_swap(saved, generate, lora_factory, t5_fp8):
-    """With T5 in FP8 too (`rtx4090_streamed+t5_fp8`'s CPU twin)."""
+    """With T5 in FP8 too (`rtx4090_streamed`'s CPU twin; without it, `rtx4090_streamed-t5_fp8`'s)."""
     assert (saved / "transformer" / f"{WEIGHTS}.index.json").is_file()  # shards
     first, second = lora_factory(rank=4, seed=1), lora_factory(rank=8, seed=2)
     config = dataclasses.replace(STREAMED, text_encoder_fp8=t5_fp8)
