@@ -143,16 +143,17 @@ from lora_fast.speed import gelu_fp8
 from lora_fast.speed.activations import gelu_tanh
 from test_gelu_fp8 import gelu_case
 
-gelu_fp8.COLUMNS_PER_STEP = 16  # several steps a row, the last part-empty (widths 40 and 72)
+gelu_fp8.COLUMNS_PER_STEP = 16  # in steps: several a row, the last part-empty (widths 40 and 72)
 attention, mlp, bias = gelu_case("cpu", 5, 40, 72, torch.float32)
 joined = torch.cat([attention, gelu_tanh(mlp + bias)], dim=-1)
-for first, expected in ((attention, joined), (None, joined[:, 40:])):  # a single block's, a feed-forward's (no attention part)
-    for scale in (None, torch.tensor([[3.0]])):
-        out, descale = torch.empty_like(expected), torch.empty(5, 1)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
-        gelu_fp8.launch(out, descale, first, mlp, bias, scale)
-        expected_scale = 448 / expected.abs().amax(dim=-1, keepdim=True) if scale is None else scale
-        torch.testing.assert_close(out, (expected * expected_scale).clamp(-448, 448), rtol=2e-6, atol=1e-5)
-        torch.testing.assert_close(descale, expected_scale.reciprocal().expand(5, 1), rtol=1e-7, atol=0)
+for gelu_fp8.WHOLE_ROW in (False, True):  # whole rows: blocks of 64 and 128 columns, part-empty
+    for first, expected in ((attention, joined), (None, joined[:, 40:])):  # a single block's, a feed-forward's (no attention part)
+        for scale in (None, torch.tensor([[3.0]])):
+            out, descale = torch.empty_like(expected), torch.empty(5, 1)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
+            gelu_fp8.launch(out, descale, first, mlp, bias, scale)
+            expected_scale = 448 / expected.abs().amax(dim=-1, keepdim=True) if scale is None else scale
+            torch.testing.assert_close(out, (expected * expected_scale).clamp(-448, 448), rtol=2e-6, atol=1e-5)
+            torch.testing.assert_close(descale, expected_scale.reciprocal().expand(5, 1), rtol=1e-7, atol=0)
 print("kernel matches float32 torch")
 """
 
@@ -162,24 +163,27 @@ print("kernel matches float32 torch")
 def test_gelu_fp8_kernel_in_tritons_interpreter():
     """The Triton kernel itself, run by Triton's interpreter on a CPU: the GELU of the MLP part with its bias, each
     row's amax over both parts and its descale (or the calibrated scale), both parts' placement, rows of very different
-    magnitudes and widths that leave a loop's last step part-empty, with and without an attention part, against float32 torch."""
+    magnitudes and widths that leave a loop's last step (or a whole row's block) part-empty, with and without an attention
+    part, in steps and whole, against float32 torch."""
     environment = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", GELU_FP8_IN_THE_INTERPRETER], env=environment, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and "kernel matches" in done.stdout, done.stderr[-3000:]
 
 
 @pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); the GPU tests compile the kernel there")
+@pytest.mark.parametrize("whole", [False, True])
 @pytest.mark.parametrize("static", [False, True])
 @pytest.mark.parametrize("attention_width", [3072, 0])
-def test_gelu_fp8_kernel_compiles_for_hopper(static, attention_width):
+def test_gelu_fp8_kernel_compiles_for_hopper(static, attention_width, whole):
     """Triton lowers the kernel for sm_90 without a GPU, at FLUX.1-dev's widths (a single block's, a feed-forward's
-    without attention columns), writing e4m3 from float32 and nothing in double."""
+    without attention columns), in steps and whole rows, writing e4m3 from float32 and nothing in double."""
     import triton
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
 
     pointers = {"attention_ptr": "*bf16", "mlp_ptr": "*bf16", "bias_ptr": "*bf16", "scale_ptr": "*fp32", "out_ptr": "*fp8e4nv", "descale_ptr": "*fp32"}
-    constants = {"ATTENTION": attention_width, "MLP": 12288, "HAS_BIAS": True, "STATIC": static, "STEP": gelu_fp8.COLUMNS_PER_STEP}
+    constants = {"ATTENTION": attention_width, "MLP": 12288, "HAS_BIAS": True, "STATIC": static, "STEP": gelu_fp8.COLUMNS_PER_STEP,
+                 "WHOLE": whole, "ATTENTION_BLOCK": max(triton.next_power_of_2(attention_width), 1), "MLP_BLOCK": 16384}
     names = [parameter.name for parameter in gelu_fp8._gelu_cat_fp8_kernel.params]
     assert set(names) == set(pointers) | set(constants)
     signature = {name: pointers.get(name, "constexpr") for name in names}
@@ -206,14 +210,16 @@ def test_gelu_fp8_op_gives_its_shapes_to_fake_cuda_tensors(static):
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="runs our Triton kernel on a CUDA GPU")
+@pytest.mark.parametrize("whole", [False, True], ids=["steps", "whole_row"])
 @pytest.mark.parametrize("static", [False, True])
 @pytest.mark.parametrize("with_attention", [True, False])
-def test_gelu_fp8_kernel_on_a_gpu(static, with_attention):
+def test_gelu_fp8_kernel_on_a_gpu(static, with_attention, whole, monkeypatch):
     """At a single block's widths (3072 + 12288) and a feed-forward's (12288), the op's e4m3 rows equal the torch
     path's (eager torch rounds to bf16 where the kernel does) but for values at a rounding boundary, one e4m3 step
     apart (the sigmoid's exponential may differ in its last bit: 0.18% of the bytes with per-row scales, on an H100 at
     b3de684; every input one bf16 step up moves about 5% of them, on a CPU), its descales equal torch's, and compiled under CUDA
-    graphs it gives the same bytes."""
+    graphs it gives the same bytes; in steps and reading each row whole."""
+    monkeypatch.setattr(gelu_fp8, "WHOLE_ROW", whole)
     attention, mlp, bias = gelu_case("cuda", 1024, 3072, 12288)
     attention = attention if with_attention else None
     scale = torch.tensor([[2.5]], device="cuda") if static else None

@@ -1,7 +1,7 @@
 """Our kernel for the single block's MLP activation, concatenation and FP8 quantization (`lora_fast.speed.gelu_fp8`)
 alone against inductor's code for the same path (the torch path, compiled), at FLUX.1-dev's single block at
 1024x1024 (4608 tokens, 3072 + 12288 columns), one image, with per-row and calibrated scales; ours under several
-tilings (columns per loop step, warps). Times are the kernels' own (torch.profiler, 20 calls). Prints one JSON line
+tilings (columns per loop step or the whole row at once, warps). Times are the kernels' own (torch.profiler, 20 calls). Prints one JSON line
 per scaling: microseconds per call of each, the memory bound at the GPU's specified bandwidth, and the share of e4m3
 values that agree with inductor's.
 
@@ -21,8 +21,9 @@ from lora_fast.speed import gelu_fp8
 from lora_fast.speed.gelu_fp8 import gelu_cat_fp8, reference
 
 TOKENS, ATTENTION, MLP = 4608, 3072, 12288
-# columns per step, warps; with more warps a row fewer rows are in flight, each more likely still in L2 for its second pass
-TILINGS = [(2048, 8), (1024, 8), (1024, 4), (512, 4), (2048, 16), (4096, 16), (512, 2)]
+# columns per step (None: the whole row at once), warps; in steps, with more warps a row fewer rows are in flight, each
+# more likely still in L2 for its second pass
+TILINGS = [(2048, 8), (1024, 4), (4096, 16), (None, 4), (None, 8), (None, 16), (None, 32)]
 
 
 def main() -> None:
@@ -38,8 +39,8 @@ def main() -> None:
         result = {"scaling": scaling, "traffic_mb": round(traffic / 1e6, 1), "memory_bound_us": round(traffic / bandwidth * 1e6, 1),
                   "inductor_us": kernel_us(lambda: inductor(attention, mlp, bias, scale))}
         for step, warps in TILINGS:
-            with mock.patch.multiple(gelu_fp8, COLUMNS_PER_STEP=step, WARPS=warps):
-                result[f"ours_{step}columns_{warps}warps_us"] = kernel_us(lambda: gelu_cat_fp8(attention, mlp, bias, scale))
+            with mock.patch.multiple(gelu_fp8, COLUMNS_PER_STEP=step or gelu_fp8.COLUMNS_PER_STEP, WARPS=warps, WHOLE_ROW=step is None):
+                result[f"ours_{step or 'whole_row'}{'columns' if step else ''}_{warps}warps_us"] = kernel_us(lambda: gelu_cat_fp8(attention, mlp, bias, scale))
         ours = gelu_cat_fp8(attention, mlp, bias, scale)[0]
         result["e4m3_agree"] = round((ours.view(torch.uint8) == theirs.view(torch.uint8)).float().mean().item(), 5)
         print(json.dumps(result), flush=True)

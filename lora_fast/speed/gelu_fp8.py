@@ -4,7 +4,8 @@ scale, or the calibrated scale), written as the e4m3 rows the matmul reads. For 
 inductor makes this two kernels with per-row scales (an amax pass, then the quantization, each reading the whole row:
 105 and 112 us a call on an H200, `tools/block_probe.py`) and one with a calibrated scale (113 us), against about 44
 us of memory traffic; for the joint block's feed-forward, one looped kernel at about four times its traffic (127 us).
-Ours reads each row once from memory (the amax pass and the writing pass both read it; the second from the cache).
+Ours reads each row once from memory: in steps, the amax pass and the writing pass both read it (the second from the
+cache); whole (`WHOLE_ROW`), the row stays in registers between them.
 On a CPU the same path runs as torch ops.
 
 Diffusers has no hook between an activation and the linear after it, so `use_fused_gelu_fp8` gives each single block
@@ -35,6 +36,9 @@ except ImportError:  # torch's CPU build ships without Triton; the CPU path is p
 # H100, 32 MB of its 50 MB of L2; at 4 warps, twice that
 COLUMNS_PER_STEP = 2048  # values of a row each step of the kernel's loops takes
 WARPS = 8  # warps per program (one program a row)
+# Or each row read once into registers (40 values a thread for a single block's at 16 warps): no second pass, but
+# fewer rows in flight; not yet timed (the probe's `row` tilings)
+WHOLE_ROW = False
 
 
 def gelu_cat_fp8(attention: torch.Tensor | None, mlp: torch.Tensor, bias: torch.Tensor | None, scale: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -145,38 +149,61 @@ if triton is not None:
 
     @triton.jit
     def _gelu_cat_fp8_kernel(attention_ptr, mlp_ptr, bias_ptr, scale_ptr, out_ptr, descale_ptr,
-                             ATTENTION: tl.constexpr, MLP: tl.constexpr, HAS_BIAS: tl.constexpr, STATIC: tl.constexpr, STEP: tl.constexpr):
-        """One row: its amax over both parts (unless STATIC), then its e4m3 values and descale."""
+                             ATTENTION: tl.constexpr, MLP: tl.constexpr, HAS_BIAS: tl.constexpr, STATIC: tl.constexpr, STEP: tl.constexpr,
+                             WHOLE: tl.constexpr, ATTENTION_BLOCK: tl.constexpr, MLP_BLOCK: tl.constexpr):
+        """One row: its amax over both parts (unless STATIC), then its e4m3 values and descale; read once into
+        registers (WHOLE: blocks of the parts' widths rounded up to powers of two), or in steps of STEP columns."""
         row = tl.program_id(0).to(tl.int64)
         attention_row, mlp_row, out_row = attention_ptr + row * ATTENTION, mlp_ptr + row * MLP, out_ptr + row * (ATTENTION + MLP)
-        offsets = tl.arange(0, STEP)
         if STATIC:
             scale = tl.load(scale_ptr)
+        if WHOLE:
+            attention_columns, mlp_columns = tl.arange(0, ATTENTION_BLOCK), tl.arange(0, MLP_BLOCK)
+            attention = tl.load(attention_row + attention_columns, mask=attention_columns < ATTENTION, other=0.0).to(tl.float32)
+            mlp = _activated(mlp_row, bias_ptr, mlp_columns, mlp_columns < MLP, HAS_BIAS)
+            if not STATIC:
+                scale = _row_scale(tl.maximum(tl.max(tl.abs(attention), axis=0), tl.max(tl.abs(mlp), axis=0)))
+            tl.store(descale_ptr + row, tl.div_rn(1.0, scale))
+            _store_e4m3(out_row + attention_columns, attention * scale, attention_columns < ATTENTION)
+            _store_e4m3(out_row + ATTENTION + mlp_columns, mlp * scale, mlp_columns < MLP)
         else:
-            amax = tl.zeros((STEP,), dtype=tl.float32)
+            offsets = tl.arange(0, STEP)
+            if not STATIC:
+                amax = tl.zeros((STEP,), dtype=tl.float32)
+                for start in range(0, ATTENTION, STEP):
+                    column = start + offsets
+                    amax = tl.maximum(amax, tl.abs(tl.load(attention_row + column, mask=column < ATTENTION, other=0.0).to(tl.float32)))
+                for start in range(0, MLP, STEP):
+                    column = start + offsets
+                    amax = tl.maximum(amax, tl.abs(_activated(mlp_row, bias_ptr, column, column < MLP, HAS_BIAS)))
+                scale = _row_scale(tl.max(amax, axis=0))
+            tl.store(descale_ptr + row, tl.div_rn(1.0, scale))
             for start in range(0, ATTENTION, STEP):
                 column = start + offsets
-                amax = tl.maximum(amax, tl.abs(tl.load(attention_row + column, mask=column < ATTENTION, other=0.0).to(tl.float32)))
+                _store_e4m3(out_row + column, tl.load(attention_row + column, mask=column < ATTENTION, other=0.0).to(tl.float32) * scale, column < ATTENTION)
             for start in range(0, MLP, STEP):
                 column = start + offsets
-                amax = tl.maximum(amax, tl.abs(_activated(mlp_row, bias_ptr, column, column < MLP, HAS_BIAS)))
-            scale = tl.div_rn(_E4M3_MAX, tl.maximum(tl.max(amax, axis=0), 1e-12))  # correctly rounded, as torch divides
-        tl.store(descale_ptr + row, tl.div_rn(1.0, scale))
-        for start in range(0, ATTENTION, STEP):
-            column = start + offsets
-            value = tl.load(attention_row + column, mask=column < ATTENTION, other=0.0).to(tl.float32) * scale
-            tl.store(out_row + column, tl.clamp(value, -_E4M3_MAX, _E4M3_MAX).to(out_ptr.dtype.element_ty), mask=column < ATTENTION)
-        for start in range(0, MLP, STEP):
-            column = start + offsets
-            value = _activated(mlp_row, bias_ptr, column, column < MLP, HAS_BIAS) * scale
-            tl.store(out_row + ATTENTION + column, tl.clamp(value, -_E4M3_MAX, _E4M3_MAX).to(out_ptr.dtype.element_ty), mask=column < MLP)
+                _store_e4m3(out_row + ATTENTION + column, _activated(mlp_row, bias_ptr, column, column < MLP, HAS_BIAS) * scale, column < MLP)
+
+    @triton.jit
+    def _row_scale(amax):
+        """e4m3's largest value over the row's amax, correctly rounded, as torch divides."""
+        return tl.div_rn(_E4M3_MAX, tl.maximum(amax, 1e-12))
+
+    @triton.jit
+    def _store_e4m3(pointer, value, inside):
+        """`value` (float32, already scaled) saturated to e4m3's range and stored as e4m3 where `inside`."""
+        tl.store(pointer, tl.clamp(value, -_E4M3_MAX, _E4M3_MAX).to(pointer.dtype.element_ty), mask=inside)
 
     def launch(out: torch.Tensor, descale: torch.Tensor, attention: torch.Tensor | None, mlp: torch.Tensor, bias: torch.Tensor | None,
                scale: torch.Tensor | None) -> None:
         """Write `out` (rows, attention width + MLP width) and `descale` (rows, 1) from contiguous inputs."""
+        attention_width = 0 if attention is None else attention.shape[1]
         torch.library.wrap_triton(_gelu_cat_fp8_kernel)[(mlp.shape[0],)](
             mlp if attention is None else attention, mlp, mlp if bias is None else bias, descale if scale is None else scale, out, descale,
-            ATTENTION=0 if attention is None else attention.shape[1], MLP=mlp.shape[1], HAS_BIAS=bias is not None, STATIC=scale is not None, STEP=COLUMNS_PER_STEP, num_warps=WARPS,
+            ATTENTION=attention_width, MLP=mlp.shape[1], HAS_BIAS=bias is not None, STATIC=scale is not None, STEP=COLUMNS_PER_STEP,
+            WHOLE=WHOLE_ROW, ATTENTION_BLOCK=triton.next_power_of_2(max(attention_width, 1)), MLP_BLOCK=triton.next_power_of_2(mlp.shape[1]),
+            num_warps=WARPS,
         )
 
     @torch.library.triton_op("lora_fast::gelu_cat_fp8", mutates_args=())
