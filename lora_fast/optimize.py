@@ -20,6 +20,7 @@ from .speed.attention import set_attention
 from .speed.cudagraphs import fixed_block_inputs, mark_step_per_call
 from .speed.fuse import fuse_qkv
 from .speed.gelu_fp8 import use_fused_gelu_fp8
+from .speed.norm_fp8 import use_fused_norm_fp8
 from .speed.offload import enable_offload
 from .speed.parallel import enable_context_parallel
 from .speed.quantize import quantize
@@ -139,9 +140,9 @@ def optimize(
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU
-    as a sigmoid (and each GELU with the next FP8 linear's quantization in one kernel), context parallelism over the
-    job's ranks, offloading, static activation scales (calibrated on one image), compile (with CUDA graphs), the step
-    cache, the VAE decoder's compile.
+    as a sigmoid (and each GELU with the next FP8 linear's quantization in one kernel, the single block's norm with its
+    linears' in another), context parallelism over the job's ranks, offloading, static activation scales (calibrated on
+    one image), compile (with CUDA graphs), the step cache, the VAE decoder's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
@@ -179,6 +180,8 @@ def optimize(
             optimized.undo.append(use_sigmoid_gelu(pipe.transformer))
         if config.fused_gelu_fp8:
             optimized.undo.append(use_fused_gelu_fp8(pipe.transformer))
+        if config.fused_norm_fp8:
+            optimized.undo.append(use_fused_norm_fp8(pipe.transformer))
         optimized.undo.append(enable_context_parallel(pipe.transformer, config))
         optimized.undo.append(enable_offload(pipe, config, device))
         if config.static_activation_scales:

@@ -21,6 +21,7 @@ from diffusers.models.attention_dispatch import AttentionBackendName, _Attention
 from diffusers.models.embeddings import FluxPosEmbed, apply_rotary_emb
 from diffusers.models.normalization import RMSNorm
 from graphs import compiled_forward, recording_backend
+from hopper import hopper_ptx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -508,20 +509,14 @@ def test_norm_rope_kernel_compiles_for_hopper(integers, scaled):
     (FP8 attention) and unscaled into bf16. At 957e7b6 the norm's epsilon was an argument, which inductor passed as
     fp64; the rsqrt then failed to lower inside the compiled transformer (on an H100), while eager launches passed
     fp32 and compiled. The epsilon is a constant now."""
-    import triton
-    from triton.backends.compiler import GPUTarget
-    from triton.compiler import ASTSource
-
     from lora_fast.speed import norm_rope
 
     pointers = {"x_ptr": "*bf16", "bias_ptr": "*bf16", "weight_ptr": "*bf16", "cos_ptr": "*fp32", "sin_ptr": "*fp32", "scale_ptr": "*fp32", "out_ptr": "*fp8e4nv" if scaled else "*bf16"}
     constants = {"EPS": 1e-6, "HEADS": 24, "DIM": 128, "HAS_BIAS": True, "BLOCK": norm_rope.ROWS_PER_PROGRAM, "HEAD_GROUP": norm_rope.HEADS_PER_PROGRAM,
                  "SCALED": scaled}
-    kinds = {"rows": integers, "tokens": integers, "first_token": integers, "total_tokens": integers, **pointers, **dict.fromkeys(constants, "constexpr")}
+    kinds = {"rows": integers, "tokens": integers, "first_token": integers, "total_tokens": integers, **pointers}
     names = [parameter.name for parameter in norm_rope._norm_rope_kernel.params]
-    signature = {name: kinds.get(name, "fp64") for name in names}  # any other argument is a Python float: fp64, as inductor types it
-    source = ASTSource(fn=norm_rope._norm_rope_kernel, signature=signature, constexprs={(names.index(name),): value for name, value in constants.items() if name in names})
-    ptx = triton.compile(source, target=GPUTarget("cuda", 90, 32)).asm["ptx"]
+    ptx = hopper_ptx(norm_rope._norm_rope_kernel, kinds, constants)
     written = "cvt.rn.satfinite.e4m3x2.f32" if scaled else "cvt.rn.bf16"
     assert written in ptx and ".f64" not in ptx  # e4m3 (or bf16) written from float32, nothing in double
     assert set(names) == set(constants) | set(pointers) | {"rows", "tokens", "first_token", "total_tokens"}

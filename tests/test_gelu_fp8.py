@@ -16,6 +16,7 @@ import torch
 from diffusers.models.attention import FeedForward
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
 from graphs import compiled_forward
+from hopper import hopper_ptx
 
 from lora_fast.config import PRESETS, VARIANTS, Attention, ConfigError, Quantization, unmet_requirements
 from lora_fast.optimize import optimize, restore
@@ -178,17 +179,12 @@ def test_gelu_fp8_kernel_compiles_for_hopper(static, attention_width, whole):
     """Triton lowers the kernel for sm_90 without a GPU, at FLUX.1-dev's widths (a single block's, a feed-forward's
     without attention columns), in steps and whole rows, writing e4m3 from float32 and nothing in double."""
     import triton
-    from triton.backends.compiler import GPUTarget
-    from triton.compiler import ASTSource
 
     pointers = {"attention_ptr": "*bf16", "mlp_ptr": "*bf16", "bias_ptr": "*bf16", "scale_ptr": "*fp32", "out_ptr": "*fp8e4nv", "descale_ptr": "*fp32"}
     constants = {"ATTENTION": attention_width, "MLP": 12288, "HAS_BIAS": True, "STATIC": static, "STEP": gelu_fp8.COLUMNS_PER_STEP,
                  "WHOLE": whole, "ATTENTION_BLOCK": max(triton.next_power_of_2(attention_width), 1), "MLP_BLOCK": 16384}
-    names = [parameter.name for parameter in gelu_fp8._gelu_cat_fp8_kernel.params]
-    assert set(names) == set(pointers) | set(constants)
-    signature = {name: pointers.get(name, "constexpr") for name in names}
-    source = ASTSource(fn=gelu_fp8._gelu_cat_fp8_kernel, signature=signature, constexprs={(names.index(name),): value for name, value in constants.items()})
-    ptx = triton.compile(source, target=GPUTarget("cuda", 90, 32)).asm["ptx"]
+    assert {parameter.name for parameter in gelu_fp8._gelu_cat_fp8_kernel.params} == set(pointers) | set(constants)
+    ptx = hopper_ptx(gelu_fp8._gelu_cat_fp8_kernel, pointers, constants)
     assert "cvt.rn.satfinite.e4m3x2.f32" in ptx and ".f64" not in ptx
 
 

@@ -113,9 +113,10 @@ def test_kernel_summary_groups_gpu_time_by_family():
 @pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it): our kernels are defined with it")
 def test_our_kernels_are_filed_under_ours_by_their_names():
     """The profile names a Triton kernel after its function: renaming one of ours must not move it to another family."""
-    from lora_fast.speed import gelu_fp8, norm_rope
+    from lora_fast.speed import gelu_fp8, norm_fp8, norm_rope
 
-    assert {report.kernel_family(kernel.fn.__name__) for kernel in (norm_rope._norm_rope_kernel, gelu_fp8._gelu_cat_fp8_kernel)} == {"ours"}
+    kernels = (norm_rope._norm_rope_kernel, gelu_fp8._gelu_cat_fp8_kernel, norm_fp8._modulated_norm_fp8_kernel)
+    assert {report.kernel_family(kernel.fn.__name__) for kernel in kernels} == {"ours"}
 
 
 def test_idle_gaps_are_grouped_by_the_kernels_around_them():

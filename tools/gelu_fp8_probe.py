@@ -14,7 +14,7 @@ import json
 from unittest import mock
 
 import torch
-from norm_rope_probe import H100_BYTES_PER_S, kernel_us  # tools/ is on the path of a script run from it
+from norm_rope_probe import H100_BYTES_PER_S, e4m3_agree, kernel_us  # tools/ is on the path of a script run from it
 
 from lora_fast.bench.profiling import H200_BYTES_PER_S
 from lora_fast.speed import gelu_fp8
@@ -42,7 +42,7 @@ def main() -> None:
             with mock.patch.multiple(gelu_fp8, COLUMNS_PER_STEP=step or gelu_fp8.COLUMNS_PER_STEP, WARPS=warps, WHOLE_ROW=step is None):
                 result[f"ours_{step or 'whole_row'}{'columns' if step else ''}_{warps}warps_us"] = kernel_us(lambda: gelu_cat_fp8(attention, mlp, bias, scale))
         ours = gelu_cat_fp8(attention, mlp, bias, scale)[0]
-        result["e4m3_agree"] = round((ours.view(torch.uint8) == theirs.view(torch.uint8)).float().mean().item(), 5)
+        result["e4m3_agree"] = e4m3_agree(ours, theirs)
         print(json.dumps(result), flush=True)
 
 

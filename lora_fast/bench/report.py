@@ -475,7 +475,7 @@ def history_chart(series: dict[tuple[str, str, str], list[HistoryPoint]], path: 
 # and inductor's kernels before matmul: inductor names a kernel after the ops it fuses, and the pointwise epilogue of
 # an FP8 matmul (bias, row scales, the next layer's quantization) is named "..._scaled_mm_...".
 KERNEL_FAMILIES = (
-    ("ours", ("_norm_rope_kernel", "_gelu_cat_fp8_kernel")),
+    ("ours", ("_norm_rope_kernel", "_gelu_cat_fp8_kernel", "_modulated_norm_fp8_kernel")),
     ("attention", ("flash", "fmha", "sdpa", "attn", "attention")),
     ("fused by inductor", ("triton_",)),
     ("matmul", ("gemm", "cutlass", "nvjet", "xmma", "cublas")),

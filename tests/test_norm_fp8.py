@@ -1,0 +1,206 @@
+"""Our kernel for the single block's modulated LayerNorm and its four FP8 linears' input (`lora_fast.speed.norm_fp8`):
+the model's image bit for bit on a CPU (where the kernel is torch ops), the Triton kernel in Triton's interpreter and
+compiled for sm_90 without a GPU, and on a GPU (`-m gpu`) against the torch path and in the compiled transformer."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
+from graphs import compiled_forward
+from hopper import hopper_ptx
+from test_attention import dequantized_sdpa_nhd
+
+from lora_fast.config import PRESETS, VARIANTS, Attention, ConfigError, Quantization, unmet_requirements
+from lora_fast.speed import attention as attention_module
+from lora_fast.speed import gelu_fp8, norm_fp8
+from lora_fast.speed.activations import use_sigmoid_gelu
+from lora_fast.speed.attention import set_attention
+from lora_fast.speed.gelu_fp8 import use_fused_gelu_fp8
+from lora_fast.speed.norm_fp8 import modulated_norm_fp8, reference, use_fused_norm_fp8
+from lora_fast.speed.quantize import Fp8Linear, quantize
+
+
+def single_blocks(transformer: torch.nn.Module) -> list[torch.nn.Module]:
+    return [module for module in transformer.modules() if type(module) is FluxSingleTransformerBlock]
+
+
+def test_fused_norm_gives_the_single_blocks_image_bit_for_bit(pipe, generate, monkeypatch):
+    """With our FP8 linears, the q/k kernel's FP8 processor (FA3 FP8 a stand-in on a CPU) and the GELU kernel's block
+    forward, the norm kernel's forward (its torch ops on a CPU) gives the same image, two images a call, and hands the
+    four linears after each single block's norm the e4m3 rows and descales they made before; traced fullgraph; the
+    undo gives the GELU kernel's forward back, and the GELU kernel's undo diffusers'."""
+    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+    monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
+    calls = []
+    monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: calls.append(args) or modulated_norm_fp8(*args))
+    undo_fp8 = quantize(pipe.transformer, Quantization.FP8_ROWWISE, keep_originals=True)
+    blocks = single_blocks(pipe.transformer)
+    after_norm = {id(layer) for block in blocks for layer in (block.proj_mlp, block.attn.to_q, block.attn.to_k, block.attn.to_v)}
+    matmuls: list[tuple] = []
+    original_matmul = Fp8Linear.matmul
+
+    def recorded(layer, rows, row_descale, weight_descale, dtype):
+        if id(layer) in after_norm:
+            matmuls.append((rows.view(torch.uint8).clone(), row_descale.clone()))
+        return original_matmul(layer, rows, row_descale, weight_descale, dtype)
+
+    monkeypatch.setattr(Fp8Linear, "matmul", recorded)
+    undoes = [set_attention(pipe.transformer, Attention.FA3_FP8, fused_norm_rope=True), use_sigmoid_gelu(pipe.transformer), use_fused_gelu_fp8(pipe.transformer)]
+    try:
+        expected, expected_matmuls = generate(pipe, num_images_per_prompt=2), list(matmuls)
+        matmuls.clear()
+        undo = use_fused_norm_fp8(pipe.transformer)
+        try:
+            image = generate(pipe, num_images_per_prompt=2)
+            assert calls and len(calls) % len(blocks) == 0 and all(args[0].shape[0] == 2 for args in calls)  # each single block each step, both images
+            assert torch.equal(image, expected) and len(matmuls) == len(expected_matmuls) > 0
+            assert all(torch.equal(a, b) for ours, theirs in zip(matmuls, expected_matmuls) for a, b in zip(ours, theirs))
+            monkeypatch.setattr(Fp8Linear, "matmul", original_matmul)
+            torch._dynamo.reset()
+            with compiled_forward(pipe.transformer, backend="eager", fullgraph=True):  # dynamo traces the forward whole, as the GPU compiles it
+                assert torch.equal(generate(pipe, num_images_per_prompt=2), expected)
+        finally:
+            undo()
+        assert all(vars(block)["forward"].__func__ is gelu_fp8.fused_single_block_forward for block in blocks)
+    finally:
+        for undo in reversed(undoes):
+            undo()
+        undo_fp8()
+    assert blocks and not any("forward" in vars(block) for block in blocks)
+
+
+def test_fused_norm_keeps_the_gelu_kernels_forward_where_scales_are_calibrated(pipe, generate, monkeypatch):
+    """With one calibrated scale per layer the kernel's per-row rows do not apply: the block runs the GELU kernel's
+    forward, the kernel never called, the image unchanged."""
+    from lora_fast.speed.activation_scales import calibrate
+
+    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+    monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
+    calls = []
+    monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: calls.append(args) or modulated_norm_fp8(*args))
+    undo_fp8 = quantize(pipe.transformer, Quantization.FP8_ROWWISE, keep_originals=True)
+    undoes = [set_attention(pipe.transformer, Attention.FA3_FP8, fused_norm_rope=True), use_sigmoid_gelu(pipe.transformer), use_fused_gelu_fp8(pipe.transformer)]
+    undoes.append(calibrate(pipe.transformer, lambda: generate(pipe)))
+    try:
+        expected = generate(pipe)
+        undo = use_fused_norm_fp8(pipe.transformer)
+        try:
+            assert torch.equal(generate(pipe), expected) and not calls
+        finally:
+            undo()
+    finally:
+        for undo in reversed(undoes):
+            undo()
+        undo_fp8()
+
+
+def test_fused_norm_needs_the_other_kernels_fa3_fp8_and_row_scales():
+    for change in (dict(fused_gelu_fp8=False), dict(fused_norm_rope=False), dict(static_activation_scales=True)):
+        with pytest.raises(ConfigError, match="set fused_gelu_fp8=True, fused_norm_rope=True, attention=fa3_fp8"):
+            dataclasses.replace(VARIANTS["optimized+norm_fp8"], **change)
+    assert VARIANTS["optimized+norm_fp8"].fused_norm_fp8 and not PRESETS["optimized"].fused_norm_fp8
+
+
+def norm_case(device: str, batch: int, tokens: int, width: int, dtype: torch.dtype = torch.bfloat16) -> tuple[torch.Tensor, ...]:
+    """A single block's input with rows of very different magnitudes and offsets, and each image's own shift and scale."""
+    generator = torch.Generator(device).manual_seed(0)
+    randn = lambda *shape: torch.randn(*shape, generator=generator, device=device)  # noqa: E731
+    magnitudes = torch.logspace(-2, 2, batch * tokens, device=device).reshape(batch, tokens, 1)
+    return ((randn(batch, tokens, width) + randn(batch, tokens, 1)) * magnitudes).to(dtype), randn(batch, width).to(dtype), randn(batch, width).to(dtype)
+
+
+NORM_FP8_IN_THE_INTERPRETER = """
+import torch
+import torch.nn.functional as F
+from lora_fast.speed import norm_fp8
+from test_norm_fp8 import norm_case
+
+hidden_states, shift, scale = norm_case("cpu", 2, 3, 40, torch.float32)  # two images, each its own conditioning; 40 of a 64-wide block
+out, descale = torch.empty(6, 40), torch.empty(6, 1)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
+norm_fp8.launch(out, descale, hidden_states, shift, scale, 1e-6)
+expected = (F.layer_norm(hidden_states, (40,), eps=1e-6) * (1 + scale[:, None]) + shift[:, None]).reshape(6, 40)
+expected_scale = 448 / expected.abs().amax(dim=-1, keepdim=True)
+torch.testing.assert_close(out, (expected * expected_scale).clamp(-448, 448), rtol=1e-5, atol=1e-4)
+torch.testing.assert_close(descale, expected_scale.reciprocal(), rtol=1e-6, atol=0)
+print("kernel matches float32 torch")
+"""
+
+
+@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); test_norm_fp8_kernel_on_a_gpu checks the kernel there")
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a GPU runs the compiled kernel instead (test_norm_fp8_kernel_on_a_gpu); torch 2.11's wrap_triton refuses the interpreter's functions")
+def test_norm_fp8_kernel_in_tritons_interpreter():
+    """The Triton kernel itself, run by Triton's interpreter on a CPU: the norm, each image's own shift and scale, each
+    row's amax and descale, rows of very different magnitudes, a width that leaves the row's block part-empty, against
+    float32 torch."""
+    environment = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", NORM_FP8_IN_THE_INTERPRETER], env=environment, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "kernel matches" in done.stdout, done.stderr[-3000:]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it); the GPU tests compile the kernel there")
+@pytest.mark.parametrize("integers", ["i32", "i64"])
+def test_norm_fp8_kernel_compiles_for_hopper(integers):
+    """Triton lowers the kernel for sm_90 without a GPU at FLUX.1-dev's width, with the token count typed as inductor
+    may type it, writing e4m3 from float32 and nothing in double."""
+    pointers = {"x_ptr": "*bf16", "shift_ptr": "*bf16", "scale_ptr": "*bf16", "out_ptr": "*fp8e4nv", "descale_ptr": "*fp32"}
+    constants = {"EPS": 1e-6, "WIDTH": 3072, "BLOCK": 4096}
+    assert {parameter.name for parameter in norm_fp8._modulated_norm_fp8_kernel.params} == set(pointers) | set(constants) | {"tokens"}
+    ptx = hopper_ptx(norm_fp8._modulated_norm_fp8_kernel, {**pointers, "tokens": integers}, constants)
+    assert "cvt.rn.satfinite.e4m3x2.f32" in ptx and ".f64" not in ptx
+
+
+@pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it): the op is registered with it")
+def test_norm_fp8_op_gives_its_shapes_to_fake_cuda_tensors():
+    """The registered op, as the compiler traces it (fake CUDA tensors, no GPU): e4m3 rows, batch x tokens of them, and
+    a float32 descale a row."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    with FakeTensorMode():
+        hidden_states, conditioning = torch.empty(2, 37, 96, dtype=torch.bfloat16, device="cuda"), torch.empty(2, 96, dtype=torch.bfloat16, device="cuda")
+        rows, descale = torch.ops.lora_fast.modulated_norm_fp8(hidden_states, conditioning, conditioning, 1e-6)
+        assert (rows.shape, rows.dtype, descale.shape, descale.dtype) == ((74, 96), torch.float8_e4m3fn, (74, 1), torch.float32)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="runs our Triton kernel on a CUDA GPU")
+def test_norm_fp8_kernel_on_a_gpu():
+    """At a single block's width for two images, the op's e4m3 rows equal the torch path's but for values at a rounding
+    boundary, one e4m3 step apart (the norm's mean and variance summed in another order), its descales within float32
+    rounding of torch's, and compiled under CUDA graphs it gives the same bytes."""
+    hidden_states, shift, scale = norm_case("cuda", 2, 1024, 3072)
+    with torch.no_grad():
+        (rows, descale), (expected, expected_descale) = modulated_norm_fp8(hidden_states, shift, scale, 1e-6), reference(hidden_states, shift, scale, 1e-6)
+        compiled = torch.compile(lambda: modulated_norm_fp8(hidden_states, shift, scale, 1e-6), fullgraph=True, mode="reduce-overhead")
+        assert torch.equal(compiled()[0].view(torch.uint8), rows.view(torch.uint8))
+    assert rows.shape == expected.shape == (2048, 3072) and rows.dtype == torch.float8_e4m3fn
+    torch.testing.assert_close(descale, expected_descale, rtol=2**-7, atol=0)  # the amax may sit one bf16 step apart
+    agree = (rows.view(torch.uint8) == expected.view(torch.uint8)).float().mean().item()
+    ours, theirs = rows.float(), expected.float()
+    step = torch.exp2(torch.floor(torch.log2(theirs.abs().clamp(min=2**-6))) - 3)
+    assert agree > 0.995 and ((ours - theirs).abs() <= step).all(), agree
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(bool(unmet_requirements(VARIANTS["optimized+norm_fp8"])), reason="; ".join(unmet_requirements(VARIANTS["optimized+norm_fp8"])))
+def test_fused_norm_fp8_in_a_compiled_fp8_transformer():
+    """With our FP8 linears, the q/k kernel's FA3 FP8 and the GELU kernel, compiled fullgraph under CUDA graphs: no graph
+    break, each replay the same output, and the unfused FP8 transformer's size of error against bf16."""
+    from test_attention import assert_fused_compiles_at_unfused_error, small_cuda_transformer
+
+    transformer, inputs = small_cuda_transformer()
+    with torch.no_grad():
+        exact = transformer(**inputs)[0].float()
+        quantize(transformer, Quantization.FP8_ROWWISE, keep_originals=False)
+        set_attention(transformer, Attention.FA3_FP8, fused_norm_rope=True)
+        use_sigmoid_gelu(transformer)
+        use_fused_gelu_fp8(transformer)
+        unfused = transformer(**inputs)[0]
+        assert_fused_compiles_at_unfused_error(transformer, inputs, exact, unfused, lambda: use_fused_norm_fp8(transformer))
