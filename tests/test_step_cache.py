@@ -16,7 +16,9 @@ from lora_fast.config import CACHE_SWEEP, PRESETS, VARIANTS, CacheMethod, Config
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import compiled_graphs, generate, optimize, recompile_guard, restore
 from lora_fast.pipelines import TINY, generation_defaults
+from lora_fast.speed import gelu_fp8
 from lora_fast.speed.cudagraphs import recorded_graphs
+from lora_fast.speed.gelu_fp8 import gelu_cat_fp8
 
 EAGER = OptimizationConfig(name="eager_folded", hotswap=True, fold_lora=True)
 COMPILED = VARIANTS["no_fa3_fp8-graphs"]  # the tiny pipeline's compiled preset: regional compile, folded LoRA
@@ -87,11 +89,16 @@ def test_first_block_cache_skips_by_its_threshold(pipe, loras):
     assert counts[1e9][1] == [blocks] + [1] * 4
 
 
+@pytest.mark.parametrize("base", [COMPILED, VARIANTS["no_fa3-graphs"]], ids=["bf16", "fp8_gelu_kernel"])
 @pytest.mark.parametrize("cache", [TAYLORSEER, FIRST_BLOCK, StepCache(CacheMethod.FIRST_BLOCK, threshold=1.0)], ids=lambda cache: cache.label)
-def test_a_compiled_cache_repeats_its_image_takes_a_swap_at_once_and_never_recompiles(pipe, loras, cache):
+def test_a_compiled_cache_repeats_its_image_takes_a_swap_at_once_and_never_recompiles(pipe, loras, cache, base, monkeypatch):
     """Under regional compile: the same image twice, a swap's image equal to a fresh load's of that LoRA (nothing of
-    the first LoRA's steps kept), no graph compiled after the first image, and the blocks really skipped."""
-    config = cached_variant(COMPILED, cache)
+    the first LoRA's steps kept), no graph compiled after the first image, and the blocks really skipped; in bf16, and
+    with FP8 linears and our GELU kernel's block forwards (its torch ops on a CPU) under the cache's hooks, as in the
+    step-cache presets built on `optimized`."""
+    kernel_calls = torch.zeros(())  # a tensor counts them: a list would be guarded on its length, and recompile
+    monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: (kernel_calls.add_(1), gelu_cat_fp8(*args))[1])
+    config = cached_variant(base, cache)
     optimize(pipe, config, loras[1])
     try:
         fresh_second = image(pipe, 8)
@@ -110,7 +117,7 @@ def test_a_compiled_cache_repeats_its_image_takes_a_swap_at_once_and_never_recom
         assert compiled_graphs() == graphs
     finally:
         restore(pipe)
-    assert torch.equal(again, first)
+    assert torch.equal(again, first) and bool(kernel_calls > 0) == base.fused_gelu_fp8  # the blocks ran our forwards
     assert torch.equal(second, fresh_second) and relative_error(second, first) > 0.05
     if cache.method is CacheMethod.TAYLORSEER:
         assert skipped == pytest.approx(1 - len(cache.full_steps(8)) / 8)
