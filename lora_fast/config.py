@@ -157,9 +157,9 @@ class OptimizationConfig:
     # of attention's output) in one Triton kernel of ours, where inductor makes one or two (lora_fast.speed.gelu_fp8);
     # needs our FP8 linears and sigmoid_gelu
     fused_gelu_fp8: bool = False
-    # the single block's modulated LayerNorm and the per-row FP8 quantization of the four linears' input after it in one
-    # Triton kernel of ours, where inductor makes one looped reduction (lora_fast.speed.norm_fp8); it lives in the GELU
-    # kernel's block forward and hands query and key to the q/k kernel, so it needs both, with attention=fa3_fp8
+    # each modulated LayerNorm (a single block's, a joint block's four) and the per-row FP8 quantization of the input of
+    # the linears after it in one Triton kernel of ours, where inductor makes a looped reduction (lora_fast.speed.norm_fp8);
+    # its block forwards use the GELU kernel and hand query and key to the q/k kernel, so it needs both, with attention=fa3_fp8
     fused_norm_fp8: bool = False
     # the transformer (and T5, with text_encoder_fp8) read from its checkpoint folder one tensor at a time, each FP8 layer
     # quantized on the GPU as it arrives; a fold re-reads the exact originals from the files instead of keeping copies
@@ -226,8 +226,8 @@ class OptimizationConfig:
         if self.fused_norm_fp8 and not (self.fused_gelu_fp8 and self.fused_norm_rope and self.attention is Attention.FA3_FP8 and not self.static_activation_scales):
             raise ConfigError(
                 f"fused_norm_fp8=True with fused_gelu_fp8={self.fused_gelu_fp8}, fused_norm_rope={self.fused_norm_rope}, attention={self.attention.value} "
-                f"and static_activation_scales={self.static_activation_scales}: the kernel writes per-row e4m3 rows inside the GELU kernel's "
-                "single-block forward for the q/k kernel's FP8 attention; set fused_gelu_fp8=True, fused_norm_rope=True, attention=fa3_fp8 "
+                f"and static_activation_scales={self.static_activation_scales}: the kernel writes per-row e4m3 rows in block forwards that use the "
+                "GELU kernel and the q/k kernel's FP8 attention; set fused_gelu_fp8=True, fused_norm_rope=True, attention=fa3_fp8 "
                 "and static_activation_scales=False, or drop fused_norm_fp8"
             )
         if self.streamed_load:
@@ -478,7 +478,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
         _WITHOUT_GELU_FP8,
         dataclasses.replace(
             PRESETS["optimized"], name="optimized+norm_fp8", fused_norm_fp8=True,
-            notes="optimized with the single block's modulated LayerNorm and its four linears' FP8 quantization in one Triton kernel of ours",
+            notes="optimized with each modulated LayerNorm and the FP8 quantization of the next linears' input in one Triton kernel of ours",
         ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),

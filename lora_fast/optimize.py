@@ -140,7 +140,7 @@ def optimize(
 ) -> FluxPipeline:
     """Apply `config` to `pipe` in place and return it. Order: hot-swap preparation, first LoRA (folded into the
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU
-    as a sigmoid (and each GELU with the next FP8 linear's quantization in one kernel, the single block's norm with its
+    as a sigmoid (and each GELU with the next FP8 linear's quantization in one kernel, each modulated norm with the next
     linears' in another), context parallelism over the job's ranks, offloading, static activation scales (calibrated on
     one image), compile (with CUDA graphs), the step cache, the VAE decoder's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
+from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock, FluxTransformerBlock
 from graphs import compiled_forward
 from hopper import hopper_ptx
 from test_attention import dequantized_sdpa_nhd
@@ -28,28 +28,37 @@ from lora_fast.speed.norm_fp8 import modulated_norm_fp8, reference, use_fused_no
 from lora_fast.speed.quantize import Fp8Linear, quantize
 
 
-def single_blocks(transformer: torch.nn.Module) -> list[torch.nn.Module]:
-    return [module for module in transformer.modules() if type(module) is FluxSingleTransformerBlock]
+def blocks_of(transformer: torch.nn.Module, kind: type) -> list[torch.nn.Module]:
+    return [module for module in transformer.modules() if type(module) is kind]
 
 
-def test_fused_norm_gives_the_single_blocks_image_bit_for_bit(pipe, generate, monkeypatch):
-    """With our FP8 linears, the q/k kernel's FP8 processor (FA3 FP8 a stand-in on a CPU) and the GELU kernel's block
-    forward, the norm kernel's forward (its torch ops on a CPU) gives the same image, two images a call, and hands the
-    four linears after each single block's norm the e4m3 rows and descales they made before; traced fullgraph; the
-    undo gives the GELU kernel's forward back, and the GELU kernel's undo diffusers'."""
+def norm_fed_linears(transformer: torch.nn.Module) -> list[torch.nn.Module]:
+    """The linears whose input the kernel makes: after a single block's norm, and after each of a joint block's four."""
+    single = [layer for block in blocks_of(transformer, FluxSingleTransformerBlock) for layer in (block.proj_mlp, block.attn.to_q, block.attn.to_k, block.attn.to_v)]
+    joint = [layer for block in blocks_of(transformer, FluxTransformerBlock) for layer in (
+        block.attn.to_q, block.attn.to_k, block.attn.to_v, block.attn.add_q_proj, block.attn.add_k_proj, block.attn.add_v_proj, block.ff.net[0].proj,
+        block.ff_context.net[0].proj)]
+    return single + joint
+
+
+def test_fused_norm_gives_the_blocks_image_bit_for_bit(pipe, generate, monkeypatch):
+    """With our FP8 linears, the q/k kernel's FP8 processor (FA3 FP8 a stand-in on a CPU) and the GELU kernel's
+    forwards, the norm kernel's block forwards (its torch ops on a CPU) give the same image, two images a call, and
+    hand every linear after a norm (single and joint blocks) the e4m3 rows and descales it made before; traced
+    fullgraph; the undo gives the single blocks the GELU kernel's forward back and the joint blocks their class's."""
     monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
     monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
     calls = []
     monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: calls.append(args) or modulated_norm_fp8(*args))
     undo_fp8 = quantize(pipe.transformer, Quantization.FP8_ROWWISE, keep_originals=True)
-    blocks = single_blocks(pipe.transformer)
-    after_norm = {id(layer) for block in blocks for layer in (block.proj_mlp, block.attn.to_q, block.attn.to_k, block.attn.to_v)}
+    singles, joints = blocks_of(pipe.transformer, FluxSingleTransformerBlock), blocks_of(pipe.transformer, FluxTransformerBlock)
+    after_norm = {id(layer) for layer in norm_fed_linears(pipe.transformer)}
     matmuls: list[tuple] = []
     original_matmul = Fp8Linear.matmul
 
     def recorded(layer, rows, row_descale, weight_descale, dtype):
         if id(layer) in after_norm:
-            matmuls.append((rows.view(torch.uint8).clone(), row_descale.clone()))
+            matmuls.append((id(layer), rows.view(torch.uint8).clone(), row_descale.clone()))
         return original_matmul(layer, rows, row_descale, weight_descale, dtype)
 
     monkeypatch.setattr(Fp8Linear, "matmul", recorded)
@@ -60,21 +69,25 @@ def test_fused_norm_gives_the_single_blocks_image_bit_for_bit(pipe, generate, mo
         undo = use_fused_norm_fp8(pipe.transformer)
         try:
             image = generate(pipe, num_images_per_prompt=2)
-            assert calls and len(calls) % len(blocks) == 0 and all(args[0].shape[0] == 2 for args in calls)  # each single block each step, both images
+            per_step = len(singles) + 4 * len(joints)  # a single block's norm, a joint block's four
+            assert calls and len(calls) % per_step == 0 and all(args[0].shape[0] == 2 for args in calls)  # each step, both images
             assert torch.equal(image, expected) and len(matmuls) == len(expected_matmuls) > 0
-            assert all(torch.equal(a, b) for ours, theirs in zip(matmuls, expected_matmuls) for a, b in zip(ours, theirs))
+            by_layer = lambda calls: sorted(calls, key=lambda call: call[0])  # noqa: E731  (each layer's calls in order; layers in another)
+            assert all(ours[0] == theirs[0] and torch.equal(ours[1], theirs[1]) and torch.equal(ours[2], theirs[2])
+                       for ours, theirs in zip(by_layer(matmuls), by_layer(expected_matmuls)))
             monkeypatch.setattr(Fp8Linear, "matmul", original_matmul)
             torch._dynamo.reset()
             with compiled_forward(pipe.transformer, backend="eager", fullgraph=True):  # dynamo traces the forward whole, as the GPU compiles it
                 assert torch.equal(generate(pipe, num_images_per_prompt=2), expected)
         finally:
             undo()
-        assert all(vars(block)["forward"].__func__ is gelu_fp8.fused_single_block_forward for block in blocks)
+        assert all(vars(block)["forward"].__func__ is gelu_fp8.fused_single_block_forward for block in singles)
+        assert joints and not any("forward" in vars(block) for block in joints)
     finally:
         for undo in reversed(undoes):
             undo()
         undo_fp8()
-    assert blocks and not any("forward" in vars(block) for block in blocks)
+    assert singles and not any("forward" in vars(block) for block in singles)
 
 
 def test_fused_norm_keeps_the_gelu_kernels_forward_where_scales_are_calibrated(pipe, generate, monkeypatch):

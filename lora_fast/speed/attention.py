@@ -191,10 +191,12 @@ class KernelFluxAttnProcessor:
         hidden_states = self.attention(attn, hidden_states, encoder_hidden_states, image_rotary_emb)
         if encoder_hidden_states is None:
             return hidden_states
-        context_length = encoder_hidden_states.shape[1]
-        context, hidden_states = hidden_states[:, :context_length], hidden_states[:, context_length:]
-        hidden_states = attn.to_out[1](attn.to_out[0](hidden_states.contiguous()))
-        return hidden_states, attn.to_add_out(context.contiguous())
+        return self.output_projections(attn, hidden_states, encoder_hidden_states.shape[1])
+
+    def output_projections(self, attn, attended: torch.Tensor, context_length: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """A joint block's image and text outputs of layer `attn` from its attention output (the text's tokens first)."""
+        context, hidden_states = attended[:, :context_length], attended[:, context_length:]
+        return attn.to_out[1](attn.to_out[0](hidden_states.contiguous())), attn.to_add_out(context.contiguous())
 
     def attention(self, attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None, image_rotary_emb) -> torch.Tensor:
         """Layer `attn`'s attention output (batch, text + image tokens, heads x head_dim), before its output projections."""

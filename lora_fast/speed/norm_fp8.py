@@ -1,10 +1,12 @@
-"""The single block's modulated layer norm on its way into its four FP8 linears (`proj_mlp`, `to_q`, `to_k`, `to_v`),
-in one Triton kernel of ours: LayerNorm without weights, the conditioning's (1 + scale) and shift, and each row's FP8
-quantization (its amax and scale), written once as the e4m3 rows all four matmuls read. Inductor makes this path one
-looped reduction kernel that reads each row several times: 63 us a call for a single block at 1024x1024 on an H100
-(`0066`'s profile of `optimized`, 1064 calls an image), against about 13 us of memory traffic. Ours holds a row in
-registers. On a CPU the same path runs as torch ops. Per-row scales only: with calibrated ones each layer has a
-scale of its own, and the block keeps `fused_single_block_forward`. Inference only (no autograd formula)."""
+"""Flux's modulated LayerNorms on their way into the FP8 linears after them, in one Triton kernel of ours: LayerNorm
+without weights, the conditioning's (1 + scale) and shift, and each row's FP8 quantization (its amax and scale),
+written once as the e4m3 rows every linear after the norm reads (a single block's `proj_mlp`, `to_q`, `to_k`, `to_v`;
+a joint block's q/k/v of each stream and each feed-forward's first linear). Inductor makes each such path a looped
+reduction kernel that reads each row several times: in `0066`'s profile of `optimized` (H100) 63 us a call for the
+single block at 1024x1024 (0.067 s an image) against about 13 us of memory traffic, and 0.057 s an image for the
+joint blocks' four. Ours holds a row in registers. On a CPU the same path runs as torch ops. Per-row scales only:
+with calibrated ones each layer has a scale of its own, and the blocks keep the forwards they had. Inference only
+(no autograd formula)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from diffusers.models.normalization import AdaLayerNormZeroSingle
-from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
+from diffusers.models.attention import FeedForward
+from diffusers.models.normalization import AdaLayerNormZero, AdaLayerNormZeroSingle
+from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock, FluxTransformerBlock
 
 from ..undo import Undo
 from .attention import NormRopeFp8FluxAttnProcessor, norm_bounds, norm_rope_applies
-from .gelu_fp8 import fusable_single_block, fused_projection, fused_single_block_forward
+from .gelu_fp8 import fusable_feed_forward, fusable_single_block, fused_projection, fused_single_block_forward
 from .norm_rope import Stream
 from .quantize import E4M3_MAX, Fp8Linear, quantize_rows, unwatched_fp8
 
@@ -46,15 +49,62 @@ def reference(hidden_states: torch.Tensor, shift: torch.Tensor, scale: torch.Ten
     return quantize_rows(normed.reshape(-1, normed.shape[-1]))
 
 
+Quantized = tuple[torch.Tensor, torch.Tensor]  # e4m3 rows (batch x tokens, width) and their float32 descales (rows, 1)
+
+
+def projected(layer: Fp8Linear, quantized: Quantized, like: torch.Tensor) -> torch.Tensor:
+    """`layer`'s output without its bias on the e4m3 rows of `like` (batch, tokens, in_features), as `layer.product(like)`."""
+    rows, row_descale = quantized
+    return layer.matmul(rows, row_descale, layer.weight_scale, like.dtype).reshape(*like.shape[:-1], layer.out_features)
+
+
+def biased(layer: Fp8Linear, quantized: Quantized, like: torch.Tensor) -> torch.Tensor:
+    """`projected` with the layer's bias, as `layer(like)`."""
+    output = projected(layer, quantized, like)
+    return output if layer.bias is None else output + layer.bias.to(like.dtype)
+
+
+def conditioning(norm: torch.nn.Module, temb: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """The shifts, scales and gates an adaptive norm makes from the conditioning embedding `temb`, as diffusers' does."""
+    emb = norm.linear(norm.silu(temb))
+    return emb.chunk(emb.shape[1] // norm.norm.normalized_shape[0], dim=1)
+
+
+def plain_layer_norm(norm: torch.nn.Module) -> bool:
+    """Whether `norm` is torch's LayerNorm without weights (what the kernel computes)."""
+    return isinstance(norm, torch.nn.LayerNorm) and not norm.elementwise_affine
+
+
+def row_scaled_fp8(*layers: torch.nn.Module) -> bool:
+    """Whether each of `layers` is our FP8 linear at per-row scales that no hook watches: it can take the kernel's rows."""
+    return all(unwatched_fp8(layer) and not layer.static_input for layer in layers)
+
+
 def fusable_norm_single_block(block: FluxSingleTransformerBlock) -> bool:
     """Whether `block`'s norm and the four linears after it can be our kernel and matmuls on its rows: the GELU kernel's
     block (`fusable_single_block`), diffusers' LayerNorm without weights, our q/k kernel's FP8 processor, and the four
-    linears our FP8 ones at per-row scales that no hook watches."""
-    norm, attn = block.norm, block.attn
-    linears = (block.proj_mlp, attn.to_q, attn.to_k, attn.to_v)
-    return (fusable_single_block(block) and isinstance(norm, AdaLayerNormZeroSingle) and isinstance(norm.norm, torch.nn.LayerNorm)
-            and not norm.norm.elementwise_affine and type(attn.processor) is NormRopeFp8FluxAttnProcessor
-            and all(unwatched_fp8(layer) and not layer.static_input for layer in linears))
+    linears at per-row scales."""
+    attn = block.attn
+    return (fusable_single_block(block) and isinstance(block.norm, AdaLayerNormZeroSingle) and plain_layer_norm(block.norm.norm)
+            and type(attn.processor) is NormRopeFp8FluxAttnProcessor and row_scaled_fp8(block.proj_mlp, attn.to_q, attn.to_k, attn.to_v))
+
+
+def fusable_norm_joint_block(block: FluxTransformerBlock) -> bool:
+    """Whether each of `block`'s four norms and the linears after it can be our kernel and matmuls on its rows: adaptive
+    norms without an embedding of their own, LayerNorms without weights, our q/k kernel's FP8 processor, feed-forwards
+    the GELU kernel takes (`fusable_feed_forward`), and the linears the norms feed at per-row scales."""
+    attn, norms = block.attn, (block.norm1, block.norm1_context)
+    linears = (attn.to_q, attn.to_k, attn.to_v, attn.add_q_proj, attn.add_k_proj, attn.add_v_proj, block.ff.net[0].proj, block.ff_context.net[0].proj)
+    return (all(isinstance(norm, AdaLayerNormZero) and norm.emb is None and plain_layer_norm(norm.norm) for norm in norms)
+            and plain_layer_norm(block.norm2) and plain_layer_norm(block.norm2_context) and type(attn.processor) is NormRopeFp8FluxAttnProcessor
+            and fusable_feed_forward(block.ff) and fusable_feed_forward(block.ff_context) and row_scaled_fp8(*linears))
+
+
+def norm_feed_forward(feed_forward: FeedForward, hidden_states: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor, eps: float) -> torch.Tensor:
+    """`feed_forward` (`fused_feed_forward`'s) on `LayerNorm(hidden_states) * (1 + scale) + shift`, its first linear's
+    input made by our kernel."""
+    activation, _, out = feed_forward.net
+    return fused_projection(out, None, projected(activation.proj, modulated_norm_fp8(hidden_states, shift, scale, eps), hidden_states), activation.proj.bias)
 
 
 def fused_norm_single_block_forward(
@@ -69,27 +119,57 @@ def fused_norm_single_block_forward(
         return fused_single_block_forward(block, hidden_states, encoder_hidden_states, temb, image_rotary_emb, joint_attention_kwargs)
     text_tokens = encoder_hidden_states.shape[1]
     hidden_states = torch.cat([encoder_hidden_states, hidden_states], dim=1)
-    shift, scale, gate = block.norm.linear(block.norm.silu(temb)).chunk(3, dim=1)
-    rows, row_descale = modulated_norm_fp8(hidden_states, shift, scale, block.norm.norm.eps)
-
-    def product(layer: Fp8Linear) -> torch.Tensor:
-        return layer.matmul(rows, row_descale, layer.weight_scale, hidden_states.dtype).reshape(*hidden_states.shape[:-1], layer.out_features)
-
-    value = (product(attn.to_v) + attn.to_v.bias.to(hidden_states.dtype)) if attn.to_v.bias is not None else product(attn.to_v)
-    queries, keys = [Stream(product(attn.to_q), attn.to_q.bias, attn.norm_q)], [Stream(product(attn.to_k), attn.to_k.bias, attn.norm_k)]
-    attention = attn.processor.attend_streams(attn, queries, keys, value.unflatten(-1, (-1, attn.head_dim)), image_rotary_emb)
-    hidden_states = hidden_states + gate.unsqueeze(1) * fused_projection(block.proj_out, attention, product(block.proj_mlp), block.proj_mlp.bias)
+    shift, scale, gate = conditioning(block.norm, temb)
+    rows = modulated_norm_fp8(hidden_states, shift, scale, block.norm.norm.eps)
+    queries, keys = [Stream(projected(attn.to_q, rows, hidden_states), attn.to_q.bias, attn.norm_q)], [Stream(projected(attn.to_k, rows, hidden_states), attn.to_k.bias, attn.norm_k)]
+    attention = attn.processor.attend_streams(attn, queries, keys, biased(attn.to_v, rows, hidden_states).unflatten(-1, (-1, attn.head_dim)), image_rotary_emb)
+    hidden_states = hidden_states + gate.unsqueeze(1) * fused_projection(block.proj_out, attention, projected(block.proj_mlp, rows, hidden_states), block.proj_mlp.bias)
     if hidden_states.dtype == torch.float16:  # as diffusers' forward
         hidden_states = hidden_states.clip(-65504, 65504)
     return hidden_states[:, :text_tokens], hidden_states[:, text_tokens:]
 
 
+def fused_norm_joint_block_forward(
+    block: FluxTransformerBlock, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor, temb: torch.Tensor,
+    image_rotary_emb: tuple[torch.Tensor, torch.Tensor] | None = None, joint_attention_kwargs: dict[str, Any] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """`FluxTransformerBlock.forward` with the input of the linears after each of its four norms (both streams' q/k/v,
+    both feed-forwards) made by our kernel; diffusers' own where the block is not `fusable_norm_joint_block` or
+    attention has no rotary embedding or takes other arguments."""
+    attn = block.attn
+    if joint_attention_kwargs or not (fusable_norm_joint_block(block) and norm_rope_applies(attn, image_rotary_emb, norm_bounds(attn))):
+        return FluxTransformerBlock.forward(block, hidden_states, encoder_hidden_states, temb, image_rotary_emb, joint_attention_kwargs)
+    shift, scale, gate, shift_mlp, scale_mlp, gate_mlp = conditioning(block.norm1, temb)
+    text_shift, text_scale, text_gate, text_shift_mlp, text_scale_mlp, text_gate_mlp = conditioning(block.norm1_context, temb)
+    image = modulated_norm_fp8(hidden_states, shift, scale, block.norm1.norm.eps)
+    text = modulated_norm_fp8(encoder_hidden_states, text_shift, text_scale, block.norm1_context.norm.eps)
+
+    def streams(projection: str, norm: str, added_projection: str, added_norm: str) -> list[Stream]:  # the text stream's first
+        text_layer, image_layer = getattr(attn, added_projection), getattr(attn, projection)
+        return [Stream(projected(text_layer, text, encoder_hidden_states), text_layer.bias, getattr(attn, added_norm)),
+                Stream(projected(image_layer, image, hidden_states), image_layer.bias, getattr(attn, norm))]
+
+    value = torch.cat([biased(attn.add_v_proj, text, encoder_hidden_states), biased(attn.to_v, image, hidden_states)], dim=1).unflatten(-1, (-1, attn.head_dim))
+    attended = attn.processor.attend_streams(attn, streams("to_q", "norm_q", "add_q_proj", "norm_added_q"), streams("to_k", "norm_k", "add_k_proj", "norm_added_k"),
+                                             value, image_rotary_emb)
+    attn_output, context_attn_output = attn.processor.output_projections(attn, attended, encoder_hidden_states.shape[1])
+    hidden_states = hidden_states + gate.unsqueeze(1) * attn_output
+    hidden_states = hidden_states + gate_mlp.unsqueeze(1) * norm_feed_forward(block.ff, hidden_states, shift_mlp, scale_mlp, block.norm2.eps)
+    encoder_hidden_states = encoder_hidden_states + text_gate.unsqueeze(1) * context_attn_output
+    encoder_hidden_states = encoder_hidden_states + text_gate_mlp.unsqueeze(1) * norm_feed_forward(
+        block.ff_context, encoder_hidden_states, text_shift_mlp, text_scale_mlp, block.norm2_context.eps)
+    if encoder_hidden_states.dtype == torch.float16:  # as diffusers' forward
+        encoder_hidden_states = encoder_hidden_states.clip(-65504, 65504)
+    return encoder_hidden_states, hidden_states
+
+
 def use_fused_norm_fp8(transformer: torch.nn.Module) -> Undo:
     """Give every single block of `transformer` `fused_norm_single_block_forward` in place of the forward it has
-    (`use_fused_gelu_fp8`'s); the undo gives that one back."""
-    blocks = [(module, vars(module).get("forward")) for module in transformer.modules() if type(module) is FluxSingleTransformerBlock]
+    (`use_fused_gelu_fp8`'s) and every joint block `fused_norm_joint_block_forward`; the undo gives back what each had."""
+    forwards = {FluxSingleTransformerBlock: fused_norm_single_block_forward, FluxTransformerBlock: fused_norm_joint_block_forward}
+    blocks = [(module, vars(module).get("forward")) for module in transformer.modules() if type(module) in forwards]
     for block, _ in blocks:
-        block.forward = fused_norm_single_block_forward.__get__(block)
+        block.forward = forwards[type(block)].__get__(block)
 
     def undo() -> None:
         for block, earlier in blocks:
