@@ -43,8 +43,8 @@ def modulated_norm_fp8(hidden_states: torch.Tensor, shift: torch.Tensor, scale: 
 
 
 def reference(hidden_states: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """`modulated_norm_fp8` as the model computes it without the kernel: diffusers' `AdaLayerNormZeroSingle` after its
-    linear, then `Fp8Linear.quantized`'s per-row arithmetic, each a torch op."""
+    """`modulated_norm_fp8` as the model computes it without the kernel: diffusers' adaptive norm after its linear (or
+    a joint block's second LayerNorm and its modulation), then `Fp8Linear.quantized`'s per-row arithmetic, each a torch op."""
     normed = F.layer_norm(hidden_states, hidden_states.shape[-1:], eps=eps) * (1 + scale[:, None]) + shift[:, None]
     return quantize_rows(normed.reshape(-1, normed.shape[-1]))
 
