@@ -215,6 +215,8 @@ def test_gelu_fp8_kernel_on_a_gpu(static, with_attention, whole, monkeypatch):
     apart (the sigmoid's exponential may differ in its last bit: 0.18% of the bytes with per-row scales, on an H100 at
     b3de684; every input one bf16 step up moves about 5% of them, on a CPU), its descales equal torch's, and compiled under CUDA
     graphs it gives the same bytes; in steps and reading each row whole."""
+    from test_attention import assert_e4m3_close
+
     monkeypatch.setattr(gelu_fp8, "WHOLE_ROW", whole)
     attention, mlp, bias = gelu_case("cuda", 1024, 3072, 12288)
     attention = attention if with_attention else None
@@ -225,10 +227,7 @@ def test_gelu_fp8_kernel_on_a_gpu(static, with_attention, whole, monkeypatch):
         assert torch.equal(compiled()[0].view(torch.uint8), rows.view(torch.uint8))
     assert rows.shape == expected.shape == (1024, 15360 if with_attention else 12288) and rows.dtype == torch.float8_e4m3fn
     torch.testing.assert_close(descale, expected_descale, rtol=1e-6, atol=0)
-    agree = (rows.view(torch.uint8) == expected.view(torch.uint8)).float().mean().item()
-    ours, theirs = rows.float(), expected.float()
-    step = torch.exp2(torch.floor(torch.log2(theirs.abs().clamp(min=2**-6))) - 3)
-    assert agree > 0.995 and ((ours - theirs).abs() <= step).all(), agree
+    assert_e4m3_close(rows, expected, agree=0.995)
 
 
 @pytest.mark.gpu

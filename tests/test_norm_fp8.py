@@ -16,7 +16,7 @@ import torch
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock, FluxTransformerBlock
 from graphs import compiled_forward
 from hopper import hopper_ptx
-from test_attention import dequantized_sdpa_nhd
+from test_attention import assert_e4m3_close, dequantized_sdpa_nhd
 
 from lora_fast.config import PRESETS, VARIANTS, Attention, ConfigError, Quantization, unmet_requirements
 from lora_fast.speed import attention as attention_module
@@ -195,10 +195,7 @@ def test_norm_fp8_kernel_on_a_gpu():
         assert torch.equal(compiled()[0].view(torch.uint8), rows.view(torch.uint8))
     assert rows.shape == expected.shape == (2048, 3072) and rows.dtype == torch.float8_e4m3fn
     torch.testing.assert_close(descale, expected_descale, rtol=2**-7, atol=0)  # the amax may sit one bf16 step apart
-    agree = (rows.view(torch.uint8) == expected.view(torch.uint8)).float().mean().item()
-    ours, theirs = rows.float(), expected.float()
-    step = torch.exp2(torch.floor(torch.log2(theirs.abs().clamp(min=2**-6))) - 3)
-    assert agree > 0.995 and ((ours - theirs).abs() <= step).all(), agree
+    assert_e4m3_close(rows, expected, agree=0.995)
 
 
 @pytest.mark.gpu

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import torch
 
 from ..speed.quantize import base_linears
+from ..undo import swap_forwards
 
 
 def rounded_rows(tensor: torch.Tensor) -> torch.Tensor:
@@ -33,10 +34,8 @@ def emulated_fp8(transformer: torch.nn.Module) -> Iterator[None]:
     """For the length of the block, the layers FP8 applies to (`base_linears`, a LoRA's own factors excepted)
     compute as rowwise FP8 does: every activation row and weight row rounded to e4m3, the product in float32."""
     layers = [transformer.get_submodule(name) for name in base_linears(transformer)]
-    for layer in layers:
-        layer.forward = functools.partial(_fp8_forward, layer)
+    undo = swap_forwards((layer, functools.partial(_fp8_forward, layer)) for layer in layers)
     try:
         yield
     finally:
-        for layer in layers:
-            del layer.forward
+        undo()

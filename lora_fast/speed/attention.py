@@ -248,19 +248,22 @@ class NormRopeFp8FluxAttnProcessor(Fp8FluxAttnProcessor):
     RMSNorm, rotary embedding and e4m3 scaling in one pass over both streams, where inductor makes two to four kernels."""
 
     def attention(self, attn, hidden_states: torch.Tensor, encoder_hidden_states: torch.Tensor | None, image_rotary_emb) -> torch.Tensor:
-        if not norm_rope_applies(attn, image_rotary_emb, norm_bounds(attn)):
+        bounds = norm_bounds(attn)
+        if not norm_rope_applies(attn, image_rotary_emb, bounds):
             return super().attention(attn, hidden_states, encoder_hidden_states, image_rotary_emb)
-        return self.attend_streams(attn, *norm_rope_inputs(attn, hidden_states, encoder_hidden_states), image_rotary_emb)
+        return self.attend_streams(attn, *norm_rope_inputs(attn, hidden_states, encoder_hidden_states), image_rotary_emb, bounds)
 
-    def attend_streams(self, attn, queries: list[Stream], keys: list[Stream], value: torch.Tensor, image_rotary_emb) -> torch.Tensor:
-        """Layer `attn`'s attention output from its query and key streams before their norms and its value (what
-        `norm_rope_inputs` gives; a single block whose projections' input our norm kernel made gives its own)."""
+    def attend_streams(self, attn, queries: list[Stream], keys: list[Stream], value: torch.Tensor, image_rotary_emb,
+                       bounds: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Layer `attn`'s attention output from its query and key streams before their norms, its value (what
+        `norm_rope_inputs` gives; a block whose projections' input our norm kernel made gives its own) and its
+        `norm_bounds`."""
         dtype = value.dtype
         if fixed_fp8_scales(attn):
             query_scale, key_scale, value_scale = attn.fp8_scales
             value, descales = saturated_e4m3(value * value_scale.to(dtype)[:, None]), batch_descales(attn.fp8_descales, value.shape[0])
         else:
-            (query_scale, query_descale), (key_scale, key_descale) = (within_scale(bound, value) for bound in norm_bounds(attn))
+            (query_scale, query_descale), (key_scale, key_descale) = (within_scale(bound, value) for bound in bounds)
             query_scale, key_scale = (scale.float().expand(attn.heads) for scale in (query_scale, key_scale))
             value, value_descale = quantize_per_head(value)
             descales = (query_descale, key_descale, value_descale)

@@ -21,7 +21,7 @@ from diffusers.models.activations import GELU as DiffusersGelu
 from diffusers.models.attention import FeedForward
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock
 
-from ..undo import Undo
+from ..undo import Undo, swap_forwards
 from .activations import TWO_SQRT_2_OVER_PI, SigmoidGelu, gelu_tanh
 from .quantize import E4M3_MAX, Fp8Linear, quantize_rows, saturated_e4m3, unwatched_fp8
 
@@ -123,15 +123,7 @@ def use_fused_gelu_fp8(transformer: torch.nn.Module) -> Undo:
     """Give every single block of `transformer` `fused_single_block_forward` and every feed-forward
     `fused_feed_forward` (instance attributes; the classes' forward stays). Returns the undo."""
     forwards = {FluxSingleTransformerBlock: fused_single_block_forward, FeedForward: fused_feed_forward}
-    modules = [(module, forwards[type(module)]) for module in transformer.modules() if type(module) in forwards]
-    for module, forward in modules:
-        module.forward = forward.__get__(module)
-
-    def undo() -> None:
-        for module, _ in modules:
-            del module.forward
-
-    return undo
+    return swap_forwards((module, forwards[type(module)].__get__(module)) for module in transformer.modules() if type(module) in forwards)
 
 
 if triton is not None:
@@ -162,10 +154,10 @@ if triton is not None:
             attention = tl.load(attention_row + attention_columns, mask=attention_columns < ATTENTION, other=0.0).to(tl.float32)
             mlp = _activated(mlp_row, bias_ptr, mlp_columns, mlp_columns < MLP, HAS_BIAS)
             if not STATIC:
-                scale = _row_scale(tl.maximum(tl.max(tl.abs(attention), axis=0), tl.max(tl.abs(mlp), axis=0)))
+                scale = e4m3_row_scale(tl.maximum(tl.max(tl.abs(attention), axis=0), tl.max(tl.abs(mlp), axis=0)))
             tl.store(descale_ptr + row, tl.div_rn(1.0, scale))
-            _store_e4m3(out_row + attention_columns, attention * scale, attention_columns < ATTENTION)
-            _store_e4m3(out_row + ATTENTION + mlp_columns, mlp * scale, mlp_columns < MLP)
+            store_e4m3(out_row + attention_columns, attention * scale, attention_columns < ATTENTION)
+            store_e4m3(out_row + ATTENTION + mlp_columns, mlp * scale, mlp_columns < MLP)
         else:
             offsets = tl.arange(0, STEP)
             if not STATIC:
@@ -176,22 +168,22 @@ if triton is not None:
                 for start in range(0, MLP, STEP):
                     column = start + offsets
                     amax = tl.maximum(amax, tl.abs(_activated(mlp_row, bias_ptr, column, column < MLP, HAS_BIAS)))
-                scale = _row_scale(tl.max(amax, axis=0))
+                scale = e4m3_row_scale(tl.max(amax, axis=0))
             tl.store(descale_ptr + row, tl.div_rn(1.0, scale))
             for start in range(0, ATTENTION, STEP):
                 column = start + offsets
-                _store_e4m3(out_row + column, tl.load(attention_row + column, mask=column < ATTENTION, other=0.0).to(tl.float32) * scale, column < ATTENTION)
+                store_e4m3(out_row + column, tl.load(attention_row + column, mask=column < ATTENTION, other=0.0).to(tl.float32) * scale, column < ATTENTION)
             for start in range(0, MLP, STEP):
                 column = start + offsets
-                _store_e4m3(out_row + ATTENTION + column, _activated(mlp_row, bias_ptr, column, column < MLP, HAS_BIAS) * scale, column < MLP)
+                store_e4m3(out_row + ATTENTION + column, _activated(mlp_row, bias_ptr, column, column < MLP, HAS_BIAS) * scale, column < MLP)
 
     @triton.jit
-    def _row_scale(amax):
+    def e4m3_row_scale(amax):
         """e4m3's largest value over the row's amax, correctly rounded, as torch divides."""
         return tl.div_rn(_E4M3_MAX, tl.maximum(amax, 1e-12))
 
     @triton.jit
-    def _store_e4m3(pointer, value, inside):
+    def store_e4m3(pointer, value, inside):
         """`value` (float32, already scaled) saturated to e4m3's range and stored as e4m3 where `inside`."""
         tl.store(pointer, tl.clamp(value, -_E4M3_MAX, _E4M3_MAX).to(pointer.dtype.element_ty), mask=inside)
 

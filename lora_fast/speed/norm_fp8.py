@@ -18,11 +18,11 @@ from diffusers.models.attention import FeedForward
 from diffusers.models.normalization import AdaLayerNormZero, AdaLayerNormZeroSingle
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock, FluxTransformerBlock
 
-from ..undo import Undo
+from ..undo import Undo, swap_forwards
 from .attention import NormRopeFp8FluxAttnProcessor, norm_bounds, norm_rope_applies
 from .gelu_fp8 import fusable_feed_forward, fusable_single_block, fused_projection, fused_single_block_forward
 from .norm_rope import Stream
-from .quantize import E4M3_MAX, Fp8Linear, quantize_rows, unwatched_fp8
+from .quantize import Fp8Linear, quantize_rows, unwatched_fp8
 
 try:
     import triton
@@ -115,14 +115,16 @@ def fused_norm_single_block_forward(
     and conditioning; that forward where the block is not `fusable_norm_single_block` or attention has no rotary
     embedding or takes other arguments."""
     attn = block.attn
-    if joint_attention_kwargs or not (fusable_norm_single_block(block) and norm_rope_applies(attn, image_rotary_emb, norm_bounds(attn))):
+    bounds = norm_bounds(attn) if fusable_norm_single_block(block) else (None, None)  # norm_rope_applies refuses None
+    if joint_attention_kwargs or not norm_rope_applies(attn, image_rotary_emb, bounds):
         return fused_single_block_forward(block, hidden_states, encoder_hidden_states, temb, image_rotary_emb, joint_attention_kwargs)
     text_tokens = encoder_hidden_states.shape[1]
     hidden_states = torch.cat([encoder_hidden_states, hidden_states], dim=1)
     shift, scale, gate = conditioning(block.norm, temb)
     rows = modulated_norm_fp8(hidden_states, shift, scale, block.norm.norm.eps)
     queries, keys = [Stream(projected(attn.to_q, rows, hidden_states), attn.to_q.bias, attn.norm_q)], [Stream(projected(attn.to_k, rows, hidden_states), attn.to_k.bias, attn.norm_k)]
-    attention = attn.processor.attend_streams(attn, queries, keys, biased(attn.to_v, rows, hidden_states).unflatten(-1, (-1, attn.head_dim)), image_rotary_emb)
+    value = biased(attn.to_v, rows, hidden_states).unflatten(-1, (-1, attn.head_dim))
+    attention = attn.processor.attend_streams(attn, queries, keys, value, image_rotary_emb, bounds)
     hidden_states = hidden_states + gate.unsqueeze(1) * fused_projection(block.proj_out, attention, projected(block.proj_mlp, rows, hidden_states), block.proj_mlp.bias)
     if hidden_states.dtype == torch.float16:  # as diffusers' forward
         hidden_states = hidden_states.clip(-65504, 65504)
@@ -137,7 +139,8 @@ def fused_norm_joint_block_forward(
     both feed-forwards) made by our kernel; diffusers' own where the block is not `fusable_norm_joint_block` or
     attention has no rotary embedding or takes other arguments."""
     attn = block.attn
-    if joint_attention_kwargs or not (fusable_norm_joint_block(block) and norm_rope_applies(attn, image_rotary_emb, norm_bounds(attn))):
+    bounds = norm_bounds(attn) if fusable_norm_joint_block(block) else (None, None)  # norm_rope_applies refuses None
+    if joint_attention_kwargs or not norm_rope_applies(attn, image_rotary_emb, bounds):
         return FluxTransformerBlock.forward(block, hidden_states, encoder_hidden_states, temb, image_rotary_emb, joint_attention_kwargs)
     shift, scale, gate, shift_mlp, scale_mlp, gate_mlp = conditioning(block.norm1, temb)
     text_shift, text_scale, text_gate, text_shift_mlp, text_scale_mlp, text_gate_mlp = conditioning(block.norm1_context, temb)
@@ -151,7 +154,7 @@ def fused_norm_joint_block_forward(
 
     value = torch.cat([biased(attn.add_v_proj, text, encoder_hidden_states), biased(attn.to_v, image, hidden_states)], dim=1).unflatten(-1, (-1, attn.head_dim))
     attended = attn.processor.attend_streams(attn, streams("to_q", "norm_q", "add_q_proj", "norm_added_q"), streams("to_k", "norm_k", "add_k_proj", "norm_added_k"),
-                                             value, image_rotary_emb)
+                                             value, image_rotary_emb, bounds)
     attn_output, context_attn_output = attn.processor.output_projections(attn, attended, encoder_hidden_states.shape[1])
     hidden_states = hidden_states + gate.unsqueeze(1) * attn_output
     hidden_states = hidden_states + gate_mlp.unsqueeze(1) * norm_feed_forward(block.ff, hidden_states, shift_mlp, scale_mlp, block.norm2.eps)
@@ -167,22 +170,11 @@ def use_fused_norm_fp8(transformer: torch.nn.Module) -> Undo:
     """Give every single block of `transformer` `fused_norm_single_block_forward` in place of the forward it has
     (`use_fused_gelu_fp8`'s) and every joint block `fused_norm_joint_block_forward`; the undo gives back what each had."""
     forwards = {FluxSingleTransformerBlock: fused_norm_single_block_forward, FluxTransformerBlock: fused_norm_joint_block_forward}
-    blocks = [(module, vars(module).get("forward")) for module in transformer.modules() if type(module) in forwards]
-    for block, _ in blocks:
-        block.forward = forwards[type(block)].__get__(block)
-
-    def undo() -> None:
-        for block, earlier in blocks:
-            if earlier is None:
-                del block.forward
-            else:
-                block.forward = earlier
-
-    return undo
+    return swap_forwards((module, forwards[type(module)].__get__(module)) for module in transformer.modules() if type(module) in forwards)
 
 
 if triton is not None:
-    _E4M3_MAX = tl.constexpr(E4M3_MAX)  # a Triton kernel reads module constants only as constexpr
+    from .gelu_fp8 import e4m3_row_scale, store_e4m3  # Triton helpers, defined where Triton is
 
     @triton.jit
     def _modulated_norm_fp8_kernel(x_ptr, shift_ptr, scale_ptr, out_ptr, descale_ptr, tokens, EPS: tl.constexpr, WIDTH: tl.constexpr, BLOCK: tl.constexpr):
@@ -199,9 +191,9 @@ if triton is not None:
         one_plus_scale = (1.0 + tl.load(scale_ptr + conditioning + columns, mask=inside, other=0.0).to(tl.float32)).to(dtype).to(tl.float32)
         shift = tl.load(shift_ptr + conditioning + columns, mask=inside, other=0.0).to(tl.float32)
         value = ((normed * one_plus_scale).to(dtype).to(tl.float32) + shift).to(dtype).to(tl.float32)
-        row_scale = tl.div_rn(_E4M3_MAX, tl.maximum(tl.max(tl.where(inside, tl.abs(value), 0.0), axis=0), 1e-12))  # as torch divides
+        row_scale = e4m3_row_scale(tl.max(tl.where(inside, tl.abs(value), 0.0), axis=0))
         tl.store(descale_ptr + row, tl.div_rn(1.0, row_scale))
-        tl.store(out_ptr + row * WIDTH + columns, tl.clamp(value * row_scale, -_E4M3_MAX, _E4M3_MAX).to(out_ptr.dtype.element_ty), mask=inside)
+        store_e4m3(out_ptr + row * WIDTH + columns, value * row_scale, inside)
 
     def launch(out: torch.Tensor, descale: torch.Tensor, hidden_states: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor, eps: float) -> None:
         """Write `out` (rows, width) and `descale` (rows, 1) from contiguous inputs."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..config import CacheMethod, StepCache
-from ..undo import Undo
+from ..undo import Undo, swap_forwards
 
 RECENT_CALLS = 4096  # transformer calls whose block counts are kept one by one (146 images of 28 steps)
 
@@ -74,20 +74,14 @@ def enable_step_cache(transformer: torch.nn.Module, settings: StepCache) -> tupl
     Returns the undo (hooks and counters removed, the blocks' own forward back) and the counts."""
     blocks = transformer_blocks(transformer)
     runs = BlockRuns(len(blocks))
-    own_forwards = [block.__dict__.get("forward") for block in blocks]  # a compiled forward, or None for the class's own
-    for block in blocks:
-        block.forward = _counted(block.forward, runs)
+    uncount = swap_forwards([(block, _counted(block.forward, runs)) for block in blocks])  # the undo puts back a compiled forward, or none
     count_call = transformer.register_forward_pre_hook(lambda module, args: runs.call_started())
     transformer.enable_cache(diffusers_cache_config(settings))
 
     def undo() -> None:
         transformer.disable_cache()
         count_call.remove()
-        for block, forward in zip(blocks, own_forwards):
-            if forward is None:
-                block.__dict__.pop("forward", None)
-            else:
-                block.forward = forward
+        uncount()
 
     return undo, runs
 
