@@ -9,6 +9,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from lora_fast.speed.activations import use_sigmoid_gelu
 from lora_fast.speed.attention import set_attention
 from lora_fast.speed.gelu_fp8 import gelu_cat_fp8, reference, use_fused_gelu_fp8
 from lora_fast.speed.quantize import Fp8Linear, quantize
+from lora_fast.undo import Undo
 
 
 def fused_modules(transformer: torch.nn.Module) -> list[torch.nn.Module]:
@@ -97,14 +99,20 @@ def test_unfusable_block_runs_diffusers_forward(pipe, generate, monkeypatch):
     monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: calls.append(args) or gelu_cat_fp8(*args))
     undo_gelu = use_sigmoid_gelu(pipe.transformer)
     try:
-        expected = generate(pipe)
-        undo = use_fused_gelu_fp8(pipe.transformer)
-        try:
-            assert torch.equal(generate(pipe), expected) and not calls
-        finally:
-            undo()
+        assert_same_image_kernel_unused(pipe, generate, use_fused_gelu_fp8, calls)
     finally:
         undo_gelu()
+
+
+def assert_same_image_kernel_unused(pipe, generate, use: Callable[[torch.nn.Module], Undo], calls: list) -> None:
+    """`use` on `pipe`'s transformer (undone after) leaves its image as it was, and the kernel whose calls `calls`
+    gathers is never called."""
+    expected = generate(pipe)
+    undo = use(pipe.transformer)
+    try:
+        assert torch.equal(generate(pipe), expected) and not calls
+    finally:
+        undo()
 
 
 def test_optimize_compiles_the_fused_blocks_and_restore_gives_diffusers_forward_back(pipe, generate, monkeypatch):

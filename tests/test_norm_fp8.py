@@ -17,6 +17,7 @@ from diffusers.models.transformers.transformer_flux import FluxSingleTransformer
 from graphs import compiled_forward
 from hopper import hopper_ptx
 from test_attention import assert_e4m3_close, dequantized_sdpa_nhd
+from test_gelu_fp8 import assert_same_image_kernel_unused
 
 from lora_fast.config import PRESETS, VARIANTS, Attention, ConfigError, Quantization, unmet_requirements
 from lora_fast.speed import attention as attention_module
@@ -103,12 +104,7 @@ def test_fused_norm_keeps_the_gelu_kernels_forward_where_scales_are_calibrated(p
     undoes = [set_attention(pipe.transformer, Attention.FA3_FP8, fused_norm_rope=True), use_sigmoid_gelu(pipe.transformer), use_fused_gelu_fp8(pipe.transformer)]
     undoes.append(calibrate(pipe.transformer, lambda: generate(pipe)))
     try:
-        expected = generate(pipe)
-        undo = use_fused_norm_fp8(pipe.transformer)
-        try:
-            assert torch.equal(generate(pipe), expected) and not calls
-        finally:
-            undo()
+        assert_same_image_kernel_unused(pipe, generate, use_fused_norm_fp8, calls)
     finally:
         for undo in reversed(undoes):
             undo()
