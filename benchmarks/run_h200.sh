@@ -61,9 +61,11 @@
 #                    optimized had the kernels, as optimized+gelu_fp8 and optimized+static_scales+norm_rope+gelu_fp8)
 #   norm_rope_bf16   no_fp8 against no_fp8-norm_rope (the q/k kernel unscaled, bf16 out, against inductor's code), profiled, one
 #                    process (issue 29: no_fp8 at 3.5 s; 0065 ran it as no_fp8+norm_rope)
-#   promoted         the fused kernels' GPU tests, then baseline and optimized (both kernels in it), profiled, one process (issue 29)
+#   promoted         our three kernels' GPU tests, then baseline and optimized (all three in it), profiled, one process (issue 29;
+#                    0066 ran it with two)
 #   norm_fp8         the norm kernel's and GELU kernel's GPU tests (whole rows too), tools/norm_fp8_probe.py and gelu_fp8_probe.py,
-#                    then optimized against optimized+norm_fp8, profiled, one process (issue 29)
+#                    then optimized against optimized-norm_fp8, profiled, one process (issue 29; 0067 ran it before optimized
+#                    had the norm kernel, as optimized+norm_fp8)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -135,9 +137,9 @@ for job in "$@"; do
     norm_fp8) timeout 150 python3 -m pytest tests/test_norm_fp8.py tests/test_gelu_fp8.py -m gpu -v -p no:warnings -rs >"$OUT/norm_fp8_tests.log" 2>&1
       echo "norm_fp8 and gelu_fp8 tests: exit $?"
       (cd tools && for probe in norm_fp8_probe gelu_fp8_probe; do timeout 100 python3 $probe.py >"$OUT/$probe.jsonl" 2>"$OUT/$probe.log"; echo "$probe: exit $?"; done)
-      bench norm_fp8 $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+norm_fp8);;
+      bench norm_fp8 $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized-norm_fp8);;
     # both kernels in optimized: their GPU tests, then optimized's ratio to baseline, profiled, one process
-    promoted) timeout 150 python3 -m pytest tests/test_gelu_fp8.py tests/test_attention.py -m gpu -k "gelu or norm_rope" -v -p no:warnings -rs \
+    promoted) timeout 150 python3 -m pytest tests/test_norm_fp8.py tests/test_gelu_fp8.py tests/test_attention.py -m gpu -k "gelu or norm" -v -p no:warnings -rs \
         >"$OUT/fused_kernel_tests.log" 2>&1
       echo "fused kernel tests: exit $?"
       bench promoted $((480 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized);;

@@ -371,6 +371,8 @@ def _preset(name: str, notes: str, **settings) -> OptimizationConfig:
 
 _FAST = dict(compile=Compile.REGIONAL, hotswap=True, fold_lora=True, cuda_graphs=True, compile_vae=True, sigmoid_gelu=True, deterministic_kernels=True)
 _FP8_FAST = dict(quantization=Quantization.FP8_ROWWISE, fused_gelu_fp8=True, **_FAST)  # our GELU -> e4m3 kernel needs our FP8 linears
+# optimized's settings, which its step-cache presets share: our three kernels feed FA3 FP8 and our FP8 linears
+_OPTIMIZED = dict(attention=Attention.FA3_FP8, fused_norm_rope=True, fused_norm_fp8=True, **_FP8_FAST)
 _EAGER = dict(hotswap=True, fold_lora=True)
 _24GB = dict(fits_gpu_memory_gib=24.0)  # an RTX 4090's memory; peak at most 22 GiB leaves room for the CUDA context
 
@@ -383,8 +385,8 @@ PRESETS: dict[str, OptimizationConfig] = {
         _preset("baseline", "eager, SDPA, each LoRA a new peft adapter (no hot-swap)"),
         _preset(
             "optimized", "FP8 linears + FA3 FP8 + regional compile + CUDA graphs + LoRA folded into the weights + compiled VAE decoder + GELU as a sigmoid"
-            " + kernels chosen deterministically + our kernels for query and key (norm, rotary, FP8) and for GELU into FP8",
-            attention=Attention.FA3_FP8, fused_norm_rope=True, **_FP8_FAST,
+            " + kernels chosen deterministically + our kernels for query and key (norm, rotary, FP8), for GELU into FP8 and for each modulated norm into FP8",
+            **_OPTIMIZED,
         ),
         _preset("no_fp8", "optimized without FP8 (linears and FA3 in the model's dtype: bf16 on a GPU)", attention=Attention.FA3, fused_norm_rope=True, **_FAST),
         _preset("no_fa3", "optimized without FA3 (SDPA)", **_FP8_FAST),
@@ -425,11 +427,11 @@ PRESETS: dict[str, OptimizationConfig] = {
         ),
         _preset(
             "optimized_taylorseer", "optimized with TaylorSeer step caching at diffusers' defaults: 3 full steps, then one in 5, the output extrapolated between",
-            attention=Attention.FA3_FP8, fused_norm_rope=True, step_cache=StepCache(CacheMethod.TAYLORSEER), **_FP8_FAST,
+            step_cache=StepCache(CacheMethod.TAYLORSEER), **_OPTIMIZED,
         ),
         _preset(
             "optimized_fbcache", "optimized with first-block caching at diffusers' default threshold 0.05: the other blocks skipped while the first block's residual barely changes",
-            attention=Attention.FA3_FP8, fused_norm_rope=True, step_cache=StepCache(CacheMethod.FIRST_BLOCK), **_FP8_FAST,
+            step_cache=StepCache(CacheMethod.FIRST_BLOCK), **_OPTIMIZED,
         ),
         _preset(
             "no_fp8_taylorseer", "no_fp8 with TaylorSeer step caching at diffusers' defaults",
@@ -442,9 +444,14 @@ PRESETS: dict[str, OptimizationConfig] = {
     )
 }
 
-_WITHOUT_NORM_ROPE = dataclasses.replace(PRESETS["optimized"], name="optimized-norm_rope", fused_norm_rope=False, notes="optimized with inductor's code for query and key")
+# The norm kernel's block forwards use the q/k kernel, the GELU kernel and per-row scales: a variant without one drops it too.
+_WITHOUT_NORM_ROPE = dataclasses.replace(
+    PRESETS["optimized"], name="optimized-norm_rope", fused_norm_rope=False, fused_norm_fp8=False,
+    notes="optimized with inductor's code for query and key (and so without the norm kernel)",
+)
 _WITHOUT_GELU_FP8 = dataclasses.replace(
-    PRESETS["optimized"], name="optimized-gelu_fp8", fused_gelu_fp8=False, notes="optimized with inductor's code for each GELU and the next FP8 linear's quantization",
+    PRESETS["optimized"], name="optimized-gelu_fp8", fused_gelu_fp8=False, fused_norm_fp8=False,
+    notes="optimized with inductor's code for each GELU and the next FP8 linear's quantization (and so without the norm kernel)",
 )
 # Single-change variants of presets that the suite times beside them, to measure one lever at a time.
 VARIANTS: dict[str, OptimizationConfig] = {
@@ -471,14 +478,15 @@ VARIANTS: dict[str, OptimizationConfig] = {
             notes="optimized with inductor's GEMM autotuning: each matmul shape timed against its Triton templates at compile time",
         ),
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True,
-            notes="optimized with one calibrated activation scale per FP8 layer and per head of attention's value: no amax pass, the producer writes e4m3",
+            PRESETS["optimized"], name="optimized+static_scales", static_activation_scales=True, fused_norm_fp8=False,
+            notes="optimized with one calibrated activation scale per FP8 layer and per head of attention's value: no amax pass, the producer writes e4m3"
+                  " (the norm kernel's per-row scales dropped)",
         ),
         _WITHOUT_NORM_ROPE,
         _WITHOUT_GELU_FP8,
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized+norm_fp8", fused_norm_fp8=True,
-            notes="optimized with each modulated LayerNorm and the FP8 quantization of the next linears' input in one Triton kernel of ours",
+            PRESETS["optimized"], name="optimized-norm_fp8", fused_norm_fp8=False,
+            notes="optimized with inductor's code for each modulated LayerNorm and the FP8 quantization of the next linears' input",
         ),
         dataclasses.replace(PRESETS["no_fa3"], name="no_fa3-graphs+static_scales", cuda_graphs=False, static_activation_scales=True,
                             notes="no_fa3-graphs with static activation scales (runs on a CPU)"),
@@ -544,7 +552,10 @@ def attention_variant(attention: Attention | str, base: OptimizationConfig | Non
     `<base>+<attention>`: how backends are compared on the whole pipeline."""
     attention, base = Attention(attention), base or PRESETS["no_fp8"]
     fused_norm_rope = base.fused_norm_rope and attention in NORM_ROPE_ATTENTION  # our q/k kernel feeds FA3 only
-    return dataclasses.replace(base, name=f"{base.name}+{attention.value}", attention=attention, fused_norm_rope=fused_norm_rope)
+    fused_norm_fp8 = base.fused_norm_fp8 and attention is Attention.FA3_FP8  # the norm kernel's blocks, FA3 FP8 only
+    return dataclasses.replace(
+        base, name=f"{base.name}+{attention.value}", attention=attention, fused_norm_rope=fused_norm_rope, fused_norm_fp8=fused_norm_fp8,
+    )
 
 
 def get_preset(name: str) -> OptimizationConfig:

@@ -13,8 +13,8 @@ def test_reference_presets_mean_what_their_rows_say():
     optimized = PRESETS["optimized"]
     assert (optimized.attention, optimized.quantization, optimized.compile, optimized.hotswap) == (Attention.FA3_FP8, Quantization.FP8_ROWWISE, Compile.REGIONAL, True)
     assert optimized.cuda_graphs and optimized.fold_lora
-    # FP8 off everywhere (our GELU kernel writes FP8: off too)
-    no_fp8 = {"name": "no_fp8", "notes": PRESETS["no_fp8"].notes, "quantization": "none", "attention": "fa3", "fused_gelu_fp8": False}
+    # FP8 off everywhere (our GELU and norm kernels write FP8: off too)
+    no_fp8 = {"name": "no_fp8", "notes": PRESETS["no_fp8"].notes, "quantization": "none", "attention": "fa3", "fused_gelu_fp8": False, "fused_norm_fp8": False}
     assert PRESETS["no_fp8"] == OptimizationConfig(**{**optimized.to_dict(), **no_fp8})
     assert PRESETS["no_fa3"].attention is Attention.SDPA and PRESETS["no_fa3"].quantization is Quantization.FP8_ROWWISE
     assert not PRESETS["baseline"].compiled and not PRESETS["baseline"].hotswap
@@ -31,6 +31,8 @@ def test_variants_change_one_lever():
         of_variant = before_last in VARIANTS  # a variant of a variant names it before its last + or -
         base = VARIANTS[before_last] if of_variant else PRESETS[before_last.split("+")[0].split("-")[0]]
         changed = {key for key, value in variant.to_dict().items() if base.to_dict()[key] != value} - {"name", "notes"}
+        if changed - {"fused_norm_fp8"}:  # the norm kernel goes with any lever its blocks need (the q/k and GELU kernels, per-row scales)
+            changed -= {"fused_norm_fp8"}
         # how an image is split over ranks; T5 on the card in FP8; inductor's kernels chosen by timing them instead of deterministically
         levers = ({"ulysses_degree", "ring_degree"}, {"text_encoder_fp8", "text_encoder_offload"}, {"deterministic_kernels", "inductor_options"})
         assert len(changed.difference(*levers)) + sum(bool(changed & lever) for lever in levers) == 1, (variant.name, changed)

@@ -26,7 +26,7 @@ from lora_fast.speed.activations import use_sigmoid_gelu
 from lora_fast.speed.attention import set_attention
 from lora_fast.speed.gelu_fp8 import use_fused_gelu_fp8
 from lora_fast.speed.norm_fp8 import modulated_norm_fp8, reference, use_fused_norm_fp8
-from lora_fast.speed.quantize import Fp8Linear, quantize
+from lora_fast.speed.quantize import Fp8Linear, quantize, quantize_rows
 
 
 def blocks_of(transformer: torch.nn.Module, kind: type) -> list[torch.nn.Module]:
@@ -114,8 +114,8 @@ def test_fused_norm_keeps_the_gelu_kernels_forward_where_scales_are_calibrated(p
 def test_fused_norm_needs_the_other_kernels_fa3_fp8_and_row_scales():
     for change in (dict(fused_gelu_fp8=False), dict(fused_norm_rope=False), dict(static_activation_scales=True)):
         with pytest.raises(ConfigError, match="set fused_gelu_fp8=True, fused_norm_rope=True, attention=fa3_fp8"):
-            dataclasses.replace(VARIANTS["optimized+norm_fp8"], **change)
-    assert VARIANTS["optimized+norm_fp8"].fused_norm_fp8 and not PRESETS["optimized"].fused_norm_fp8
+            dataclasses.replace(PRESETS["optimized"], **change)
+    assert PRESETS["optimized"].fused_norm_fp8 and not VARIANTS["optimized-norm_fp8"].fused_norm_fp8
 
 
 def norm_case(device: str, batch: int, tokens: int, width: int, dtype: torch.dtype = torch.bfloat16) -> tuple[torch.Tensor, ...]:
@@ -181,21 +181,33 @@ def test_norm_fp8_op_gives_its_shapes_to_fake_cuda_tensors():
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="runs our Triton kernel on a CUDA GPU")
 def test_norm_fp8_kernel_on_a_gpu():
-    """At a single block's width for two images, the op's e4m3 rows equal the torch path's but for values at a rounding
-    boundary, one e4m3 step apart (the norm's mean and variance summed in another order), its descales within float32
-    rounding of torch's, and compiled under CUDA graphs it gives the same bytes."""
+    """At a single block's width for two images, the op's e4m3 rows equal the norm computed in float64 and rounded to
+    bf16 after each step (as eager torch means to round) but for values at a rounding boundary, one e4m3 step apart,
+    its descales within one bf16 step of the amax of that reference's, and compiled under CUDA graphs it gives the same
+    bytes. Eager torch's own rows agree with ours in 0.961 of the bytes on an H100 at fd6005a (its norm rounds elsewhere)."""
     hidden_states, shift, scale = norm_case("cuda", 2, 1024, 3072)
     with torch.no_grad():
-        (rows, descale), (expected, expected_descale) = modulated_norm_fp8(hidden_states, shift, scale, 1e-6), reference(hidden_states, shift, scale, 1e-6)
+        rows, descale = modulated_norm_fp8(hidden_states, shift, scale, 1e-6)
         compiled = torch.compile(lambda: modulated_norm_fp8(hidden_states, shift, scale, 1e-6), fullgraph=True, mode="reduce-overhead")
         assert torch.equal(compiled()[0].view(torch.uint8), rows.view(torch.uint8))
+    expected, expected_descale = correctly_rounded(hidden_states, shift, scale, 1e-6)
     assert rows.shape == expected.shape == (2048, 3072) and rows.dtype == torch.float8_e4m3fn
     torch.testing.assert_close(descale, expected_descale, rtol=2**-7, atol=0)  # the amax may sit one bf16 step apart
-    assert_e4m3_close(rows, expected, agree=0.995)
+    eager = (reference(hidden_states, shift, scale, 1e-6)[0].view(torch.uint8) == rows.view(torch.uint8)).float().mean().item()
+    assert_e4m3_close(rows, expected, agree=0.995, note=f"eager torch's bytes: {eager:.4f} the same")
+    assert eager > 0.9
+
+
+def correctly_rounded(hidden_states: torch.Tensor, shift: torch.Tensor, scale: torch.Tensor, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The modulated norm's per-row e4m3 rows and descales, each step in float64 rounded to the input's dtype."""
+    dtype, x = hidden_states.dtype, hidden_states.double()
+    normed = ((x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, unbiased=False, keepdim=True) + eps)).to(dtype)
+    modulated = (normed.double() * (1 + scale.double()).to(dtype).double()[:, None]).to(dtype)
+    return quantize_rows((modulated.double() + shift.double()[:, None]).to(dtype).reshape(-1, x.shape[-1]))
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(bool(unmet_requirements(VARIANTS["optimized+norm_fp8"])), reason="; ".join(unmet_requirements(VARIANTS["optimized+norm_fp8"])))
+@pytest.mark.skipif(bool(unmet_requirements(PRESETS["optimized"])), reason="; ".join(unmet_requirements(PRESETS["optimized"])))
 def test_fused_norm_fp8_in_a_compiled_fp8_transformer():
     """With our FP8 linears, the q/k kernel's FA3 FP8 and the GELU kernel, compiled fullgraph under CUDA graphs: no graph
     break, each replay the same output, and the unfused FP8 transformer's size of error against bf16."""
