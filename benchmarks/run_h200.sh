@@ -66,6 +66,8 @@
 #   norm_fp8         the norm kernel's and GELU kernel's GPU tests (whole rows too), tools/norm_fp8_probe.py and gelu_fp8_probe.py,
 #                    then optimized against optimized-norm_fp8, profiled, one process (issue 29; 0067 ran it before optimized
 #                    had the norm kernel, as optimized+norm_fp8)
+#   norm_rounding    the norm kernel's GPU tests, then optimized alone, profiled (issue 29: the kernel's bf16 rounding made in
+#                    integer arithmetic, which LLVM cannot contract into a bf16 FMA; 0068 timed the ratio before it)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -143,6 +145,9 @@ for job in "$@"; do
         >"$OUT/fused_kernel_tests.log" 2>&1
       echo "fused kernel tests: exit $?"
       bench promoted $((480 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized);;
+    norm_rounding) timeout 120 python3 -m pytest tests/test_norm_fp8.py -m gpu -v -p no:warnings -rs >"$OUT/norm_fp8_tests.log" 2>&1
+      echo "norm_fp8 tests: exit $?"
+      bench norm_rounding $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset optimized);;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;

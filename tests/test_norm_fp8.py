@@ -132,14 +132,15 @@ import torch.nn.functional as F
 from lora_fast.speed import norm_fp8
 from test_norm_fp8 import norm_case
 
-hidden_states, shift, scale = norm_case("cpu", 2, 3, 40, torch.float32)  # two images, each its own conditioning; 40 of a 64-wide block
-out, descale = torch.empty(6, 40), torch.empty(6, 1)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
-norm_fp8.launch(out, descale, hidden_states, shift, scale, 1e-6)
-expected = (F.layer_norm(hidden_states, (40,), eps=1e-6) * (1 + scale[:, None]) + shift[:, None]).reshape(6, 40)
-expected_scale = 448 / expected.abs().amax(dim=-1, keepdim=True)
-torch.testing.assert_close(out, (expected * expected_scale).clamp(-448, 448), rtol=1e-5, atol=1e-4)
-torch.testing.assert_close(descale, expected_scale.reciprocal(), rtol=1e-6, atol=0)
-print("kernel matches float32 torch")
+for dtype in (torch.float32, torch.bfloat16):  # bf16: the kernel rounds after each step as eager torch does
+    hidden_states, shift, scale = norm_case("cpu", 2, 3, 40, dtype)  # two images, each its own conditioning; 40 of a 64-wide block
+    out, descale = torch.empty(6, 40), torch.empty(6, 1)  # float32: the interpreter's own e4m3 cast rounds some values a binade down
+    norm_fp8.launch(out, descale, hidden_states, shift, scale, 1e-6)
+    expected = (F.layer_norm(hidden_states, (40,), eps=1e-6) * (1 + scale[:, None]) + shift[:, None]).reshape(6, 40).float()
+    expected_scale = 448 / expected.abs().amax(dim=-1, keepdim=True)
+    torch.testing.assert_close(out, (expected * expected_scale).clamp(-448, 448), **(dict(rtol=1e-5, atol=1e-4) if dtype == torch.float32 else dict(rtol=1e-6, atol=0)))  # bf16: an ulp of the scaling
+    torch.testing.assert_close(descale, expected_scale.reciprocal(), rtol=1e-6, atol=0)
+print("kernel matches torch")
 """
 
 
@@ -148,7 +149,7 @@ print("kernel matches float32 torch")
 def test_norm_fp8_kernel_in_tritons_interpreter():
     """The Triton kernel itself, run by Triton's interpreter on a CPU: the norm, each image's own shift and scale, each
     row's amax and descale, rows of very different magnitudes, a width that leaves the row's block part-empty, against
-    float32 torch."""
+    float32 torch, and against bf16 torch exactly (each step rounded as it rounds)."""
     environment = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, "-c", NORM_FP8_IN_THE_INTERPRETER], env=environment, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and "kernel matches" in done.stdout, done.stderr[-3000:]
@@ -158,12 +159,13 @@ def test_norm_fp8_kernel_in_tritons_interpreter():
 @pytest.mark.parametrize("integers", ["i32", "i64"])
 def test_norm_fp8_kernel_compiles_for_hopper(integers):
     """Triton lowers the kernel for sm_90 without a GPU at FLUX.1-dev's width, with the token count typed as inductor
-    may type it, writing e4m3 from float32 and nothing in double."""
+    may type it, writing e4m3 from float32, nothing in double, and no bf16 FMA that would skip a rounding."""
     pointers = {"x_ptr": "*bf16", "shift_ptr": "*bf16", "scale_ptr": "*bf16", "out_ptr": "*fp8e4nv", "descale_ptr": "*fp32"}
     constants = {"EPS": 1e-6, "WIDTH": 3072, "BLOCK": 4096}
     assert {parameter.name for parameter in norm_fp8._modulated_norm_fp8_kernel.params} == set(pointers) | set(constants) | {"tokens"}
     ptx = hopper_ptx(norm_fp8._modulated_norm_fp8_kernel, {**pointers, "tokens": integers}, constants)
     assert "cvt.rn.satfinite.e4m3x2.f32" in ptx and ".f64" not in ptx
+    assert "fma.rn.bf16" not in ptx  # the modulation's product rounded to bf16 before the shift is added, as eager torch rounds
 
 
 @pytest.mark.skipif(importlib.util.find_spec("triton") is None, reason="Triton is not installed (torch's CPU build ships without it): the op is registered with it")
