@@ -109,10 +109,12 @@ def report(session: nox.Session) -> None:
                                    ("0056_static_scales_fixed_attention_against_optimized_profiled", "optimized", "static_scales"),
                                    ("0062_norm_rope_8_rows_and_static_scales_against_optimized_profiled", "optimized", "norm_rope"),
                                    ("0063_gelu_fp8_and_static_scales_norm_rope_gelu_fp8_against_optimized_profiled", "optimized", "gelu_fp8"),
-                                   ("0065_no_fp8_norm_rope_against_no_fp8_profiled", "no_fp8", "norm_rope_bf16")):
+                                   ("0065_no_fp8_norm_rope_against_no_fp8_profiled", "no_fp8", "norm_rope_bf16"),
+                                   ("0067_norm_fp8_against_optimized_profiled", "optimized", "norm_fp8")):
         session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
-    session.run("python", "-m", "lora_fast.bench.report", f"{h100}/0066_optimized_with_both_kernels_against_baseline_profiled.json", "--readme", "README.md",
-                "--section", "promoted")
+    for run, section in (("0066_optimized_with_both_kernels_against_baseline_profiled", "promoted"),
+                         ("0068_optimized_with_three_kernels_against_baseline_profiled", "promoted_norm")):
+        session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--readme", "README.md", "--section", section)
     every_run = sorted(str(path) for path in Path(".benchmarks").glob("*/*/*.json"))
     session.run("python", "-m", "lora_fast.bench.page", *every_run, "--out", "docs/results.html", "--svg", "docs/tradeoff.svg")
 

@@ -66,8 +66,8 @@
 #   norm_fp8         the norm kernel's and GELU kernel's GPU tests (whole rows too), tools/norm_fp8_probe.py and gelu_fp8_probe.py,
 #                    then optimized against optimized-norm_fp8, profiled, one process (issue 29; 0067 ran it before optimized
 #                    had the norm kernel, as optimized+norm_fp8)
-#   norm_rounding    the norm kernel's GPU tests, then optimized alone, profiled (issue 29: the kernel's bf16 rounding made in
-#                    integer arithmetic, which LLVM cannot contract into a bf16 FMA; 0068 timed the ratio before it)
+#   norm_rounding    the norm kernel's GPU tests, then optimized alone, profiled (issue 29; 0069 timed d8860c4's kernel, which
+#                    rounded in integer arithmetic so that LLVM could not contract the modulation into a bf16 FMA: 0.025 s slower)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)

@@ -224,6 +224,16 @@ def test_readme_tables_are_the_stored_runs():
     assert report.markdown(promoted_rows, missing=report.missing_cases(promoted, promoted_rows)) in readme
     by_name = {row.name: row for row in promoted_rows}
     assert by_name["baseline"].median_s / by_name["optimized"].median_s >= 2.35 and by_name["optimized"].recompiles == 0  # issue 29's ratio
+    norm = [h100 / "0067_norm_fp8_against_optimized_profiled.json"]  # the norm kernel, against optimized without it
+    norm_rows = report.read_rows(norm)
+    assert report.markdown(norm_rows, baseline="optimized", missing=report.missing_cases(norm, norm_rows)) in readme
+    assert [row.name for row in norm_rows] == ["optimized", "optimized+norm_fp8"] and norm_rows[1].median_s < norm_rows[0].median_s
+    three = [h100 / "0068_optimized_with_three_kernels_against_baseline_profiled.json"]  # optimized with all three kernels, against baseline
+    three_rows = report.read_rows(three)
+    assert report.markdown(three_rows, missing=report.missing_cases(three, three_rows)) in readme
+    by_name = {row.name: row for row in three_rows}
+    assert by_name["optimized"].median_s <= 2.4 and by_name["baseline"].median_s / by_name["optimized"].median_s >= 2.35  # issue 29's goal 1
+    assert by_name["optimized"].recompiles == 0 and by_name["optimized"].config["fused_norm_fp8"]
     folded = [folder / "0059_rtx4090_levers_folded_capped_24gb.json"]  # the folded variant measured under the cap
     folded_rows = report.read_rows(folded)
     assert report.markdown(folded_rows, baseline="rtx4090_optimized", missing=report.missing_cases(folded, folded_rows)) in readme
