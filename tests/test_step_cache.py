@@ -5,6 +5,7 @@ graphs on a GPU, a swap neither recompiles nor records again."""
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import pytest
 import torch
@@ -12,17 +13,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lora_fast.bench.similarity import relative_error
-from lora_fast.config import CACHE_SWEEP, PRESETS, VARIANTS, CacheMethod, ConfigError, OptimizationConfig, StepCache, cached_variant
+from lora_fast.config import CACHE_SWEEP, PRESETS, VARIANTS, Attention, CacheMethod, ConfigError, OptimizationConfig, StepCache, cached_variant
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import compiled_graphs, generate, optimize, recompile_guard, restore
 from lora_fast.pipelines import TINY, generation_defaults
-from lora_fast.speed import gelu_fp8
+from lora_fast.speed import attention as attention_module
+from lora_fast.speed import gelu_fp8, norm_fp8
 from lora_fast.speed.cudagraphs import recorded_graphs
 from lora_fast.speed.gelu_fp8 import gelu_cat_fp8
+from lora_fast.speed.norm_fp8 import modulated_norm_fp8
 
 EAGER = OptimizationConfig(name="eager_folded", hotswap=True, fold_lora=True)
 COMPILED = VARIANTS["no_fa3_fp8-graphs"]  # the tiny pipeline's compiled preset: regional compile, folded LoRA
 TAYLORSEER, FIRST_BLOCK = StepCache(CacheMethod.TAYLORSEER), StepCache(CacheMethod.FIRST_BLOCK)
+# optimized's three kernels without CUDA graphs, as its step-cache presets have them: on a CPU, FA3 FP8 stood in for by
+# SDPA on the dequantized e4m3 inputs, the kernels as their torch ops
+THREE_KERNELS = dataclasses.replace(
+    VARIANTS["no_fa3-graphs"], name="no_fa3-graphs+three_kernels", attention=Attention.FA3_FP8, fused_norm_rope=True, fused_norm_fp8=True,
+)
 
 
 def image(pipe, steps: int = 4, **kwargs) -> torch.Tensor:
@@ -89,15 +97,26 @@ def test_first_block_cache_skips_by_its_threshold(pipe, loras):
     assert counts[1e9][1] == [blocks] + [1] * 4
 
 
-@pytest.mark.parametrize("base", [COMPILED, VARIANTS["no_fa3-graphs"]], ids=["bf16", "fp8_gelu_kernel"])
-@pytest.mark.parametrize("cache", [TAYLORSEER, FIRST_BLOCK, StepCache(CacheMethod.FIRST_BLOCK, threshold=1.0)], ids=lambda cache: cache.label)
+CACHES = [TAYLORSEER, FIRST_BLOCK, StepCache(CacheMethod.FIRST_BLOCK, threshold=1.0)]
+
+
+@pytest.mark.parametrize("base, cache", [
+    *((base, cache) for base in (COMPILED, VARIANTS["no_fa3-graphs"]) for cache in CACHES), (THREE_KERNELS, TAYLORSEER), (THREE_KERNELS, CACHES[2]),
+], ids=lambda value: {COMPILED: "bf16", VARIANTS["no_fa3-graphs"]: "fp8_gelu_kernel", THREE_KERNELS: "fp8_three_kernels"}.get(value) or value.label)
 def test_a_compiled_cache_repeats_its_image_takes_a_swap_at_once_and_never_recompiles(pipe, loras, cache, base, monkeypatch):
     """Under regional compile: the same image twice, a swap's image equal to a fresh load's of that LoRA (nothing of
-    the first LoRA's steps kept), no graph compiled after the first image, and the blocks really skipped; in bf16, and
-    with FP8 linears and our GELU kernel's block forwards (its torch ops on a CPU) under the cache's hooks, as in the
-    step-cache presets built on `optimized`."""
-    kernel_calls = torch.zeros(())  # a tensor counts them: a list would be guarded on its length, and recompile
+    the first LoRA's steps kept), no graph compiled after the first image, and the blocks really skipped; in bf16, with
+    FP8 linears and our GELU kernel's block forwards, and with all three of optimized's kernels (the norm kernel's
+    block forwards; their torch ops on a CPU) under the cache's hooks, as in the step-cache presets built on `optimized`."""
+    kernel_calls, norm_calls = torch.zeros(()), torch.zeros(())  # tensors count them: a list would be guarded on its length, and recompile
     monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: (kernel_calls.add_(1), gelu_cat_fp8(*args))[1])
+    monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: (norm_calls.add_(1), modulated_norm_fp8(*args))[1])
+    if base.attention is Attention.FA3_FP8:
+        from test_attention import dequantized_sdpa_nhd
+
+        monkeypatch.setattr(sys.modules["lora_fast.optimize"], "check_runnable", lambda config: None)  # the package's name is the function
+        monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+        monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
     config = cached_variant(base, cache)
     optimize(pipe, config, loras[1])
     try:
@@ -118,6 +137,7 @@ def test_a_compiled_cache_repeats_its_image_takes_a_swap_at_once_and_never_recom
     finally:
         restore(pipe)
     assert torch.equal(again, first) and bool(kernel_calls > 0) == base.fused_gelu_fp8  # the blocks ran our forwards
+    assert bool(norm_calls > 0) == base.fused_norm_fp8
     assert torch.equal(second, fresh_second) and relative_error(second, first) > 0.05
     if cache.method is CacheMethod.TAYLORSEER:
         assert skipped == pytest.approx(1 - len(cache.full_steps(8)) / 8)
