@@ -76,6 +76,14 @@ def _(query, key, value, query_descale, key_descale, value_descale):
     return torch.empty(query.shape, dtype=torch.float32, device=query.device)
 
 
+def fa3_fp8_on_a_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let `optimize` and `set_attention` take FA3 FP8 on a CPU: the kernel's check passed and the dequantized SDPA
+    stand-in called in its place, so a preset built on `optimized` runs its kernels' torch ops on the tiny pipeline."""
+    monkeypatch.setattr(sys.modules["lora_fast.optimize"], "check_runnable", lambda config: None)  # the package's name is the function
+    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
+    monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
+
+
 def runnable(attention: Attention) -> list[str]:
     return unmet_requirements(OptimizationConfig(attention=attention))
 

@@ -16,11 +16,10 @@ import torch
 from diffusers.models.transformers.transformer_flux import FluxSingleTransformerBlock, FluxTransformerBlock
 from graphs import compiled_forward
 from hopper import hopper_ptx
-from test_attention import assert_e4m3_close, dequantized_sdpa_nhd
+from test_attention import assert_e4m3_close, fa3_fp8_on_a_cpu
 from test_gelu_fp8 import assert_same_image_kernel_unused
 
 from lora_fast.config import PRESETS, VARIANTS, Attention, ConfigError, Quantization, unmet_requirements
-from lora_fast.speed import attention as attention_module
 from lora_fast.speed import gelu_fp8, norm_fp8
 from lora_fast.speed.activations import use_sigmoid_gelu
 from lora_fast.speed.attention import set_attention
@@ -47,8 +46,7 @@ def test_fused_norm_gives_the_blocks_image_bit_for_bit(pipe, generate, monkeypat
     forwards, the norm kernel's block forwards (its torch ops on a CPU) give the same image, two images a call, and
     hand every linear after a norm (single and joint blocks) the e4m3 rows and descales it made before; traced
     fullgraph; the undo gives the single blocks the GELU kernel's forward back and the joint blocks their class's."""
-    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
-    monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
+    fa3_fp8_on_a_cpu(monkeypatch)
     calls = []
     monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: calls.append(args) or modulated_norm_fp8(*args))
     undo_fp8 = quantize(pipe.transformer, Quantization.FP8_ROWWISE, keep_originals=True)
@@ -96,8 +94,7 @@ def test_fused_norm_keeps_the_gelu_kernels_forward_where_scales_are_calibrated(p
     forward, the kernel never called, the image unchanged."""
     from lora_fast.speed.activation_scales import calibrate
 
-    monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
-    monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
+    fa3_fp8_on_a_cpu(monkeypatch)
     calls = []
     monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: calls.append(args) or modulated_norm_fp8(*args))
     undo_fp8 = quantize(pipe.transformer, Quantization.FP8_ROWWISE, keep_originals=True)

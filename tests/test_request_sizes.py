@@ -11,9 +11,11 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_attention import fa3_fp8_on_a_cpu
 
-from lora_fast.config import ConfigError, OptimizationConfig, RequestSizeError, RequestSizes
+from lora_fast.config import VARIANTS, ConfigError, OptimizationConfig, RequestSizeError, RequestSizes
 from lora_fast.optimize import compiled_graphs, generate, optimize, recompile_guard, restore
+from lora_fast.speed import attention, gelu_fp8, norm_fp8
 
 COMPILED = OptimizationConfig(name="folded_compiled", hotswap=True, fold_lora=True, max_rank=16, compile="regional", compile_vae=True)
 SIZES = RequestSizes(min_side=32, max_side=128, max_batch=4, static=((64, 64),), text_tokens=64)
@@ -60,6 +62,25 @@ def test_static_fp8_scales_take_every_declared_size_without_compiling(pipe, lora
             assert torch.isfinite(image(pipe, height, width, batch)).all()
     assert compiled_graphs() == graphs
     restore(pipe)
+
+
+def test_optimizeds_kernels_take_every_declared_size_without_compiling(pipe, lora_factory, monkeypatch):
+    """optimized's three kernels (without CUDA graphs; their torch ops on a CPU, FA3 FP8 stood in for) in the static
+    and dynamic graphs: every declared size and batch without compiling, each kernel called, each image finite."""
+    fa3_fp8_on_a_cpu(monkeypatch)
+    calls = {module: torch.zeros(()) for module in (attention, gelu_fp8, norm_fp8)}  # tensors count them: a list would be guarded
+    for module, name in ((attention, "norm_rope_fp8"), (gelu_fp8, "gelu_cat_fp8"), (norm_fp8, "modulated_norm_fp8")):
+        monkeypatch.setattr(module, name, lambda *args, op=getattr(module, name), count=calls[module]: (count.add_(1), op(*args))[1])
+    config = dataclasses.replace(VARIANTS["optimized-graphs"], max_rank=16)
+    optimize(pipe, config, lora_factory(rank=4, seed=1), sizes=SIZES)
+    try:
+        graphs = compiled_graphs()
+        with recompile_guard(config):
+            for height, width, batch in sweep(seed=5, count=4):
+                assert torch.isfinite(image(pipe, height, width, batch)).all()
+        assert compiled_graphs() == graphs and all(count > 0 for count in calls.values())
+    finally:
+        restore(pipe)
 
 
 def test_with_no_static_size_every_request_takes_the_dynamic_graphs(pipe, lora_factory):

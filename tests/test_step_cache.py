@@ -5,19 +5,18 @@ graphs on a GPU, a swap neither recompiles nor records again."""
 from __future__ import annotations
 
 import dataclasses
-import sys
 
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_attention import fa3_fp8_on_a_cpu
 
 from lora_fast.bench.similarity import relative_error
 from lora_fast.config import CACHE_SWEEP, PRESETS, VARIANTS, Attention, CacheMethod, ConfigError, OptimizationConfig, StepCache, cached_variant
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.optimize import compiled_graphs, generate, optimize, recompile_guard, restore
 from lora_fast.pipelines import TINY, generation_defaults
-from lora_fast.speed import attention as attention_module
 from lora_fast.speed import gelu_fp8, norm_fp8
 from lora_fast.speed.cudagraphs import recorded_graphs
 from lora_fast.speed.gelu_fp8 import gelu_cat_fp8
@@ -26,11 +25,9 @@ from lora_fast.speed.norm_fp8 import modulated_norm_fp8
 EAGER = OptimizationConfig(name="eager_folded", hotswap=True, fold_lora=True)
 COMPILED = VARIANTS["no_fa3_fp8-graphs"]  # the tiny pipeline's compiled preset: regional compile, folded LoRA
 TAYLORSEER, FIRST_BLOCK = StepCache(CacheMethod.TAYLORSEER), StepCache(CacheMethod.FIRST_BLOCK)
-# optimized's three kernels without CUDA graphs, as its step-cache presets have them: on a CPU, FA3 FP8 stood in for by
-# SDPA on the dequantized e4m3 inputs, the kernels as their torch ops
-THREE_KERNELS = dataclasses.replace(
-    VARIANTS["no_fa3-graphs"], name="no_fa3-graphs+three_kernels", attention=Attention.FA3_FP8, fused_norm_rope=True, fused_norm_fp8=True,
-)
+# optimized's three kernels without CUDA graphs, as its step-cache presets have them (on a CPU: `fa3_fp8_on_a_cpu`, the
+# kernels as their torch ops)
+THREE_KERNELS = VARIANTS["optimized-graphs"]
 
 
 def image(pipe, steps: int = 4, **kwargs) -> torch.Tensor:
@@ -112,11 +109,7 @@ def test_a_compiled_cache_repeats_its_image_takes_a_swap_at_once_and_never_recom
     monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: (kernel_calls.add_(1), gelu_cat_fp8(*args))[1])
     monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: (norm_calls.add_(1), modulated_norm_fp8(*args))[1])
     if base.attention is Attention.FA3_FP8:
-        from test_attention import dequantized_sdpa_nhd
-
-        monkeypatch.setattr(sys.modules["lora_fast.optimize"], "check_runnable", lambda config: None)  # the package's name is the function
-        monkeypatch.setattr(attention_module, "check_kernel_installed", lambda attention: None)
-        monkeypatch.setattr(attention_module, "fa3_fp8", dequantized_sdpa_nhd)
+        fa3_fp8_on_a_cpu(monkeypatch)
     config = cached_variant(base, cache)
     optimize(pipe, config, loras[1])
     try:
