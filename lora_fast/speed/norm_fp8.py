@@ -3,11 +3,10 @@ without weights, the conditioning's (1 + scale) and shift, and each row's FP8 qu
 written once as the e4m3 rows every linear after the norm reads (a single block's `proj_mlp`, `to_q`, `to_k`, `to_v`;
 a joint block's q/k/v of each stream and each feed-forward's first linear). Inductor makes each such path a looped
 reduction kernel that reads each row several times: in `0066`'s profile of `optimized` (H100) 63 us a call for the
-single block at 1024x1024 (0.067 s an image) against about 13 us of memory traffic, and 0.057 s an image for the
-joint blocks' four. Ours holds a row in registers: 0.043 s an image for all of them in `0068`'s profile. On a CPU the same
-path runs as torch ops. Per-row scales only:
-with calibrated ones each layer has a scale of its own, and the blocks keep the forwards they had. Inference only
-(no autograd formula)."""
+single block at 1024x1024 (0.067 s an image) against about 13 us of memory traffic, and 0.057 s an image for the joint
+blocks' four. Ours holds a row in registers: 0.043 s an image for all of them in `0068`'s profile. On a CPU the same
+path runs as torch ops. Per-row scales only: with calibrated ones each layer has a scale of its own, and the blocks
+keep the forwards they had. Inference only (no autograd formula)."""
 
 from __future__ import annotations
 
