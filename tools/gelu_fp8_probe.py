@@ -14,9 +14,8 @@ import json
 from unittest import mock
 
 import torch
-from norm_rope_probe import H100_BYTES_PER_S, e4m3_agree, kernel_us  # tools/ is on the path of a script run from it
+from norm_rope_probe import e4m3_agree, kernel_us, memory_bound  # tools/ is on the path of a script run from it
 
-from lora_fast.bench.profiling import H200_BYTES_PER_S
 from lora_fast.speed import gelu_fp8
 from lora_fast.speed.gelu_fp8 import gelu_cat_fp8, reference
 
@@ -32,12 +31,10 @@ def main() -> None:
     generator = torch.Generator("cuda").manual_seed(0)
     attention, mlp, bias = (torch.randn(*shape, generator=generator, device="cuda").bfloat16() for shape in ((TOKENS, ATTENTION), (TOKENS, MLP), (MLP,)))
     inductor = torch.compile(reference, fullgraph=True)
-    bandwidth = H200_BYTES_PER_S if "H200" in torch.cuda.get_device_name() else H100_BYTES_PER_S
     for scaling, scale in (("rowwise", None), ("static", torch.tensor([[20.0]], device="cuda"))):
         theirs = inductor(attention, mlp, bias, scale)[0]
         traffic = TOKENS * (ATTENTION + MLP) * 3  # bf16 read, e4m3 written
-        result = {"scaling": scaling, "traffic_mb": round(traffic / 1e6, 1), "memory_bound_us": round(traffic / bandwidth * 1e6, 1),
-                  "inductor_us": kernel_us(lambda: inductor(attention, mlp, bias, scale))}
+        result = {"scaling": scaling, **memory_bound(traffic), "inductor_us": kernel_us(lambda: inductor(attention, mlp, bias, scale))}
         for step, warps in TILINGS:
             with mock.patch.multiple(gelu_fp8, COLUMNS_PER_STEP=step or gelu_fp8.COLUMNS_PER_STEP, WARPS=warps, WHOLE_ROW=step is None):
                 result[f"ours_{step or 'whole_row'}{'columns' if step else ''}_{warps}warps_us"] = kernel_us(lambda: gelu_cat_fp8(attention, mlp, bias, scale))

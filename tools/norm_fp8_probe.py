@@ -13,9 +13,8 @@ import json
 from unittest import mock
 
 import torch
-from norm_rope_probe import H100_BYTES_PER_S, e4m3_agree, kernel_us  # tools/ is on the path of a script run from it
+from norm_rope_probe import e4m3_agree, kernel_us, memory_bound  # tools/ is on the path of a script run from it
 
-from lora_fast.bench.profiling import H200_BYTES_PER_S
 from lora_fast.speed import norm_fp8
 from lora_fast.speed.norm_fp8 import modulated_norm_fp8, reference
 
@@ -31,9 +30,7 @@ def main() -> None:
     inductor = torch.compile(reference, fullgraph=True)
     theirs = inductor(hidden_states, shift, scale, EPS)[0]
     traffic = TOKENS * WIDTH * 3  # bf16 read, e4m3 written
-    bandwidth = H200_BYTES_PER_S if "H200" in torch.cuda.get_device_name() else H100_BYTES_PER_S
-    result = {"traffic_mb": round(traffic / 1e6, 1), "memory_bound_us": round(traffic / bandwidth * 1e6, 1),
-              "inductor_us": kernel_us(lambda: inductor(hidden_states, shift, scale, EPS))}
+    result = {**memory_bound(traffic), "inductor_us": kernel_us(lambda: inductor(hidden_states, shift, scale, EPS))}
     for warps in WARPS:
         with mock.patch.object(norm_fp8, "WARPS", warps):
             result[f"ours_{warps}warps_us"] = kernel_us(lambda: modulated_norm_fp8(hidden_states, shift, scale, EPS))

@@ -42,6 +42,12 @@ def e4m3_agree(ours: torch.Tensor, theirs: torch.Tensor) -> float:
     return round((ours.view(torch.uint8) == theirs.view(torch.uint8)).float().mean().item(), 5)
 
 
+def memory_bound(traffic: int) -> dict[str, float]:
+    """`traffic` bytes in MB, and the microseconds they take at this GPU's specified bandwidth (H200's or H100's)."""
+    bandwidth = H200_BYTES_PER_S if "H200" in torch.cuda.get_device_name() else H100_BYTES_PER_S
+    return {"traffic_mb": round(traffic / 1e6, 1), "memory_bound_us": round(traffic / bandwidth * 1e6, 1)}
+
+
 def kernel_us(function, calls: int = 20) -> float:
     """GPU microseconds per call of `function`: its kernels only."""
     function()
@@ -56,7 +62,7 @@ def main() -> None:
         given = streams(tokens)
         theirs = inductor(*given)
         traffic = sum(tokens) * HEADS * DIM * 3  # bf16 read, e4m3 written
-        result = {"shape": shape, "tokens": tokens, "traffic_mb": round(traffic / 1e6, 1), "inductor_us": kernel_us(lambda: inductor(*given))}
+        result = {"shape": shape, "tokens": tokens, **memory_bound(traffic), "inductor_us": kernel_us(lambda: inductor(*given))}
         for rows, heads, warps in TILINGS:
             with mock.patch.multiple(kernel_module, ROWS_PER_PROGRAM=rows, HEADS_PER_PROGRAM=heads, WARPS=warps):
                 result[f"ours_{rows}rows_{heads}heads_{warps}warps_us"] = kernel_us(lambda: norm_rope_fp8(*given))
@@ -66,7 +72,6 @@ def main() -> None:
         result["ours_unscaled_us"] = kernel_us(lambda: norm_rope(query_streams, rotary))  # bf16 out, as in no_fp8
         ours = norm_rope_fp8(*given)
         result["e4m3_agree"] = e4m3_agree(ours, theirs)
-        result["memory_bound_us"] = round(traffic / H200_BYTES_PER_S * 1e6, 1) if "H200" in torch.cuda.get_device_name() else round(traffic / H100_BYTES_PER_S * 1e6, 1)
         print(json.dumps(result), flush=True)
 
 
