@@ -148,6 +148,9 @@ class OptimizationConfig:
     deterministic_kernels: bool = False
     sigmoid_gelu: bool = False  # Flux's GELU(tanh) computed as x * sigmoid(2u): the same function in fewer instructions once compiled
     compile_vae: bool = False  # torch.compile the VAE decoder too (one image size per run: it compiles once)
+    # torch.compile T5's blocks: eager, T5-XXL's kernel launches take longer than its arithmetic on a GPU (CLIP stays
+    # eager: a LoRA may write into its layers, and T5 takes none)
+    compile_t5: bool = False
     fold_lora: bool = False  # write each LoRA into the weights (W + B A) instead of running it beside them
     fuse_qkv: bool = False  # one matmul for each attention's q, k and v (diffusers' fused projections); needs fold_lora
     # query and key's bias, RMSNorm, rotary embedding (and e4m3 scaling) in one Triton kernel of ours before FA3 (FP8 or
@@ -266,8 +269,8 @@ class OptimizationConfig:
                 raise ConfigError("inductor_options=triton.cudagraphs: CUDA graphs are the cuda_graphs field; set cuda_graphs=True instead")
             if name not in known:
                 raise ConfigError(f"inductor_options: {name!r} is not one of torch._inductor.config's options; see torch/_inductor/config.py")
-        if self.deterministic_kernels and not (self.compiled or self.compile_vae):
-            raise ConfigError("deterministic_kernels applies to what inductor compiles: set compile=regional or full (or compile_vae=True), or drop it")
+        if self.deterministic_kernels and not (self.compiled or self.compile_vae or self.compile_t5):
+            raise ConfigError("deterministic_kernels applies to what inductor compiles: set compile=regional or full (or compile_vae or compile_t5), or drop it")
         timed = sorted(name for name, value in self.inductor_options if name in TIMED_KERNEL_OPTIONS and value)
         if self.deterministic_kernels and timed:
             raise ConfigError(f"deterministic_kernels picks kernels without timing them, and inductor_options {timed} time them; drop one of the two")
@@ -277,6 +280,11 @@ class OptimizationConfig:
             raise ConfigError(
                 f"compile_vae=True with offload={self.offload.value}: the VAE moves with the transformer and a compiled "
                 "decoder recompiles when its weights change device; set compile_vae=False or offload=none"
+            )
+        if self.compile_t5 and self.text_encoder_offload in (Offload.GROUP, Offload.SEQUENTIAL):
+            raise ConfigError(
+                f"compile_t5=True with text_encoder_offload={self.text_encoder_offload.value}: its hooks move T5's weights under the compiled "
+                "blocks; set text_encoder_offload=model or none, or compile_t5=False"
             )
 
     def _check_streamed_load(self) -> None:
@@ -464,6 +472,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
             notes="optimized with inductor's multi-kernel: persistent reductions benchmarked against looped ones",
         ),
         dataclasses.replace(PRESETS["optimized"], name="optimized-vae", compile_vae=False, notes="optimized with the VAE decoder eager"),
+        dataclasses.replace(PRESETS["optimized"], name="optimized+compile_t5", compile_t5=True, notes="optimized with T5's blocks compiled"),
         dataclasses.replace(_WITHOUT_GELU_FP8, name="optimized-gelu_fp8-sigmoid_gelu", sigmoid_gelu=False, notes="optimized-gelu_fp8 with torch's tanh GELU"),
         dataclasses.replace(
             PRESETS["optimized"], name="optimized-text_fp8", text_stream_fp8=False, notes="optimized with the text stream's attention projections in bf16",

@@ -105,7 +105,7 @@ def calibration_image(pipe: FluxPipeline, sizes: RequestSizes | None = None, ste
 
 
 def shared_inductor_options(config: OptimizationConfig) -> dict:
-    """The inductor options of everything `config` compiles: the blocks (which add `inductor_options`) and the VAE decoder."""
+    """The inductor options of everything `config` compiles: the blocks (which add `inductor_options`), the VAE decoder and T5."""
     return {"deterministic": True} if config.deterministic_kernels else {}
 
 
@@ -118,6 +118,16 @@ def compile_decoder(vae: torch.nn.Module, config: OptimizationConfig, sizes: Req
     else:
         compile_for_sizes([vae.decoder], options=options, fullgraph=True, dims=None, key=decoder_key, static_shapes=static_decoder_shapes(sizes, latent_scale))
     return lambda: _drop_compiled([vae.decoder])
+
+
+def compile_t5(t5: torch.nn.Module, config: OptimizationConfig) -> Undo:
+    """torch.compile each of T5's encoder blocks (one graph for the first, which makes the position bias, one for the
+    rest). The undo drops them."""
+    blocks = list(t5.encoder.block)
+    options = shared_inductor_options(config)
+    for block in blocks:
+        block.compile(fullgraph=True, options=options or None)
+    return lambda: _drop_compiled(blocks)
 
 
 def _drop_compiled(modules: list[torch.nn.Module], forwards: list[Callable | None] | None = None) -> None:
@@ -142,7 +152,7 @@ def optimize(
     bf16 weights when `fold_lora`), fused q/k/v projections, quantization (of T5 too, when asked), attention kernel, GELU
     as a sigmoid (and each GELU with the next FP8 linear's quantization in one kernel, each modulated norm with the next
     linears' in another), context parallelism over the job's ranks, offloading, static activation scales (calibrated on
-    one image), compile (with CUDA graphs), the step cache, the VAE decoder's compile.
+    one image), compile (with CUDA graphs), the step cache, the VAE decoder's compile, T5's compile.
     `lora` is one LoRA or several at once with strengths (`LoraSlot.load`); `lora_targets` names every module later LoRAs may touch; `allow_pickle` lets `lora` be a pickle file you trust.
     `keep_originals=False` is for a process that serves one configuration (a server, the CLI): what only
     `restore` needs is freed (with FP8, the original linear layers: 22 GiB of host memory for Flux), and
@@ -193,6 +203,8 @@ def optimize(
             optimized.undo.append(undo)
         if config.compile_vae:
             optimized.undo.append(compile_decoder(pipe.vae, config, sizes, pipe.vae_scale_factor))
+        if config.compile_t5:
+            optimized.undo.append(compile_t5(pipe.text_encoder_2, config))
         if sizes is not None:
             optimized.undo.append(check_requests(pipe.transformer, sizes, pipe.vae_scale_factor))
             warm_up(pipe, sizes)

@@ -62,6 +62,7 @@ def test_configs_are_frozen_data():
         (dict(attention="flash9"), "attention='flash9' is not known"),
         (dict(max_rank=0), "max_rank"),
         (dict(deterministic_kernels=True), "deterministic_kernels applies to what inductor compiles"),
+        (dict(compile_t5=True, text_encoder_offload="group"), "its hooks move T5's weights under the compiled blocks"),
         (dict(streamed_load=True), "set quantization=fp8_rowwise"),
         (dict(streamed_load=True, quantization="fp8_rowwise"), "set fold_lora=True"),
         (dict(streamed_load=True, quantization="fp8_rowwise", fold_lora=True, hotswap=True, fuse_qkv=True), "fuse_qkv=True"),

@@ -14,7 +14,7 @@ from lora_fast.config import VARIANTS, CacheMethod, OptimizationConfig, Quantiza
 from lora_fast.lora.slot import pinned
 from lora_fast.lora.synthetic import LoraSpec, make_lora
 from lora_fast.lora.targets import target_modules
-from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore
+from lora_fast.optimize import compiled_graphs, optimize, recompile_guard, restore, state
 from lora_fast.speed.cudagraphs import fixed_block_inputs, mark_step_per_call, recorded_graphs
 from lora_fast.speed.quantize import E4M3_MAX, Fp8Linear, quantize, quantize_rows
 
@@ -312,6 +312,29 @@ def test_compiled_vae_decoder_gives_the_same_image_and_undoes(pipe, generate):
     assert relative_error(compiled, eager) < 1e-4
 
 
+def test_compiled_t5_gives_the_same_image_compiles_once_and_undoes(pipe, generate, lora_factory):
+    """T5's blocks compiled: two graphs (the first block makes the position bias), none more on later images or a LoRA
+    swap, CLIP left eager (a LoRA may write into it), the same image, and nothing compiled after restore."""
+    blocks, clip = list(pipe.text_encoder_2.encoder.block), pipe.text_encoder
+    eager = generate(pipe, output_type="pt")
+    before = compiled_graphs()
+    optimize(pipe, OptimizationConfig(name="t5", hotswap=True, max_rank=16, compile_t5=True), lora_factory(seed=1, rank=4))
+    try:
+        assert all(block._compiled_call_impl is not None for block in blocks) and clip._compiled_call_impl is None
+        generate(pipe)
+        assert compiled_graphs() - before == 2
+        state(pipe).lora.load(lora_factory(seed=2, rank=4))
+        with torch._dynamo.config.patch(error_on_recompile=True):
+            generate(pipe)
+        state(pipe).lora.unload()
+        compiled = generate(pipe, output_type="pt")
+    finally:
+        restore(pipe)
+    assert compiled_graphs() - before == 2
+    assert not any(block._compiled_call_impl for block in blocks)
+    assert relative_error(compiled, eager) < 1e-4
+
+
 def test_inductor_options_reach_the_compiled_blocks(pipe, generate, monkeypatch):
     seen = []
     real = torch.compile
@@ -326,19 +349,21 @@ def test_inductor_options_reach_the_compiled_blocks(pipe, generate, monkeypatch)
 
 
 def test_deterministic_kernels_reach_every_compiled_part(pipe, generate, monkeypatch):
-    """The GPU's first-image promise rests on this option reaching inductor for the blocks and the VAE decoder alike."""
+    """The GPU's first-image promise rests on this option reaching inductor for the blocks, the VAE decoder and T5 alike."""
     compiled = []
     real = torch.compile
     monkeypatch.setattr(torch, "compile", lambda model, **kwargs: (compiled.append((model, kwargs.get("options"))), real(model, **kwargs))[1])
-    config = VARIANTS["no_fa3_fp8-graphs"]  # optimized's compile settings without FP8 or CUDA graphs, which a CPU runs
+    # optimized's compile settings without FP8 or CUDA graphs, which a CPU runs, and T5 compiled
+    config = dataclasses.replace(VARIANTS["no_fa3_fp8-graphs"], compile_t5=True)
     assert config.deterministic_kernels and config.compile_vae
     optimize(pipe, config)
     try:
         generate(pipe)
     finally:
         restore(pipe)
-    decoder_calls = [options for model, options in compiled if getattr(model, "__self__", None) is pipe.vae.decoder]
-    assert decoder_calls and len(compiled) > len(decoder_calls)
+    owners = [getattr(model, "__self__", None) for model, _ in compiled]
+    decoder_calls, t5_calls = owners.count(pipe.vae.decoder), sum(owner in list(pipe.text_encoder_2.encoder.block) for owner in owners)
+    assert decoder_calls and t5_calls and len(compiled) > decoder_calls + t5_calls
     assert all(options is not None and options.get("deterministic") is True for _, options in compiled)
 
 
