@@ -68,9 +68,10 @@
 #                    had the norm kernel, as optimized+norm_fp8)
 #   norm_rounding    the norm kernel's GPU tests, then optimized alone, profiled (issue 29; 0069 timed d8860c4's kernel, which
 #                    rounded in integer arithmetic so that LLVM could not contract the modulation into a bf16 FMA: 0.025 s slower)
-#   t5_compile       optimized against optimized+compile_t5 (T5's blocks compiled: eager, its launches set the text phase's
-#                    0.04 s), profiled, one process; then, in another, optimized_taylorseer and optimized_fbcache (the step caches
-#                    with our three kernels) in the time left (issue 29)
+#   t5_compile       the norm kernel's GPU tests, then baseline, optimized and optimized+compile_t5 (T5's blocks compiled: eager,
+#                    its launches set the text phase's 0.04 s), profiled, one process (issue 29)
+#   cached_kernels   optimized_taylorseer and optimized_fbcache (the step caches with our three kernels), then the first's
+#                    hot-swap sequence, one process
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -151,8 +152,11 @@ for job in "$@"; do
     norm_rounding) timeout 120 python3 -m pytest tests/test_norm_fp8.py -m gpu -v -p no:warnings -rs >"$OUT/norm_fp8_tests.log" 2>&1
       echo "norm_fp8 tests: exit $?"
       bench norm_rounding $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset optimized);;
-    t5_compile) bench t5_compile 400 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+compile_t5)
-      bench cached_kernels $((585 - SECONDS)) --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized_taylorseer optimized_fbcache);;
+    t5_compile) timeout 100 python3 -m pytest tests/test_norm_fp8.py -m gpu -v -p no:warnings -rs >"$OUT/norm_fp8_tests.log" 2>&1
+      echo "norm_fp8 tests: exit $?"
+      bench t5_compile $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized) $(cases test_variant optimized+compile_t5);;
+    cached_kernels) bench cached_kernels 570 --rounds 5 --timeout 250 -o timeout_func_only=true $(cases test_preset optimized_taylorseer optimized_fbcache) \
+      "$P::test_hotswap_sequence[optimized_taylorseer]";;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
