@@ -312,27 +312,28 @@ def test_compiled_vae_decoder_gives_the_same_image_and_undoes(pipe, generate):
     assert relative_error(compiled, eager) < 1e-4
 
 
-def test_compiled_t5_gives_the_same_image_compiles_once_and_undoes(pipe, generate, lora_factory):
-    """T5's blocks compiled: two graphs (the first block makes the position bias), none more on later images or a LoRA
-    swap, CLIP left eager (a LoRA may write into it), the same image, and nothing compiled after restore."""
+def test_compiled_t5_gives_the_same_image_swaps_without_compiling_and_undoes(pipe, generate, lora_factory):
+    """T5's blocks compiled beside optimized's compiled blocks and decoder (its CPU twin without FP8): no graph compiled
+    on a LoRA swap, CLIP left eager (a LoRA may write into it), the same images as with T5 eager, and nothing of T5
+    compiled after restore."""
     blocks, clip = list(pipe.text_encoder_2.encoder.block), pipe.text_encoder
-    eager = generate(pipe, output_type="pt")
-    before = compiled_graphs()
-    optimize(pipe, OptimizationConfig(name="t5", hotswap=True, max_rank=16, compile_t5=True), lora_factory(seed=1, rank=4))
-    try:
-        assert all(block._compiled_call_impl is not None for block in blocks) and clip._compiled_call_impl is None
-        generate(pipe)
-        assert compiled_graphs() - before == 2
-        state(pipe).lora.load(lora_factory(seed=2, rank=4))
-        with torch._dynamo.config.patch(error_on_recompile=True):
-            generate(pipe)
-        state(pipe).lora.unload()
-        compiled = generate(pipe, output_type="pt")
-    finally:
-        restore(pipe)
-    assert compiled_graphs() - before == 2
+    loras = [lora_factory(seed=seed, rank=4) for seed in (1, 2)]
+    images = {}
+    for config in (VARIANTS["no_fa3_fp8-graphs"], dataclasses.replace(VARIANTS["no_fa3_fp8-graphs"], compile_t5=True)):
+        optimize(pipe, config, loras[0])
+        try:
+            assert all((block._compiled_call_impl is not None) is config.compile_t5 for block in blocks) and clip._compiled_call_impl is None
+            first = generate(pipe, output_type="pt")
+            graphs = compiled_graphs()
+            with recompile_guard(config):
+                state(pipe).lora.load(loras[1])
+                images[config.compile_t5] = first, generate(pipe, output_type="pt")
+            assert compiled_graphs() == graphs
+        finally:
+            restore(pipe)
     assert not any(block._compiled_call_impl for block in blocks)
-    assert relative_error(compiled, eager) < 1e-4
+    for eager, compiled in zip(images[False], images[True]):
+        assert relative_error(compiled, eager) < 1e-4
 
 
 def test_inductor_options_reach_the_compiled_blocks(pipe, generate, monkeypatch):
