@@ -46,9 +46,11 @@
 #                    time and each one's first image against its last (issue 27)
 #   serving_stream   a mixed-LoRA stream through the Ray Serve app against generate, no_fa3 (issue 33); needs the wheels of
 #                    tools/serve_wheels.sh carried as .whl_serve instead of .whl (Ray does not fit beside FA3)
-#   cache            optimized, optimized_taylorseer, optimized_fbcache, no_fp8 and no_fp8_taylorseer in one process (issue 28:
-#                    the cached presets' ratio to their base, LoRA error, share of blocks skipped), then optimized_taylorseer's hot-swap sequence
-#   cache_sweep      optimized and each step-cache setting of the sweep on it, in one process: the time against LoRA error curve (issue 28)
+#   cache            optimized-kernels, optimized_taylorseer, optimized_fbcache, no_fp8-norm_rope and no_fp8_taylorseer in one process
+#                    (issue 28: the cached presets' ratio to their base, LoRA error, share of blocks skipped), then optimized_taylorseer's
+#                    hot-swap sequence (0049 ran it when those bases were optimized and no_fp8)
+#   cache_sweep      optimized-kernels and each step-cache setting of the sweep on it, in one process: the time against LoRA error
+#                    curve (issue 28; 0050 ran it when that base was optimized)
 #   static_scales    optimized against optimized+static_scales (one calibrated activation scale per FP8 layer), profiled,
 #                    one process (issue 29: the amax passes' time, the share that saturated, the FP8 limit)
 #   norm_rope_kernel the kernel's tests (on the GPU), tools/norm_rope_probe.py (its tilings against inductor's code),
@@ -117,10 +119,11 @@ for job in "$@"; do
     determinism) bench determinism 330 --rounds 10 $(cases test_preset optimized) $(cases test_variant optimized-deterministic)
       bench determinism_warm $((570 - SECONDS)) --rounds 10 $(cases test_preset optimized);;
     serving_stream) bench serving_stream 595 "benchmarks/test_serving.py::test_served_stream[no_fa3]";;
-    cache) bench cache 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized optimized_taylorseer optimized_fbcache no_fp8 no_fp8_taylorseer) \
+    cache) bench cache 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_variant optimized-kernels) \
+      $(cases test_preset optimized_taylorseer optimized_fbcache) $(cases test_variant no_fp8-norm_rope) $(cases test_preset no_fp8_taylorseer) \
       "$P::test_hotswap_sequence[optimized_taylorseer]";;
-    cache_sweep) bench cache_sweep 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
-      $(cases test_cache_sweep optimized+taylorseer2 optimized+taylorseer3 optimized+taylorseer4 optimized+taylorseer7 optimized+fbcache0.1 optimized+fbcache0.3 optimized+fbcache1);;
+    cache_sweep) bench cache_sweep 570 --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_variant optimized-kernels) \
+      $(cases test_cache_sweep optimized-kernels+taylorseer2 optimized-kernels+taylorseer3 optimized-kernels+taylorseer4 optimized-kernels+taylorseer7 optimized-kernels+fbcache0.1 optimized-kernels+fbcache0.3 optimized-kernels+fbcache1);;
     fp8_gemm_probe) timeout 90 python3 tools/fp8_gemm_probe.py >"$OUT/fp8_gemm_probe.jsonl" 2>&1; echo "fp8_gemm_probe: exit $?";;
     block_probe) timeout $((585 - SECONDS)) python3 tools/block_probe.py --code "$OUT/block_code" >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"; echo "block_probe: exit $? after ${SECONDS}s";;
     static_scales) bench static_scales 450 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized+static_scales);;

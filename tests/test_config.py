@@ -1,8 +1,12 @@
+import dataclasses
+
 import pytest
 import torch
 
 from lora_fast.cli import main
-from lora_fast.config import PRESETS, VARIANTS, Attention, Compile, ConfigError, OptimizationConfig, Quantization, get_preset, requirements
+from lora_fast.config import (
+    CACHE_SWEEP, PRESETS, VARIANTS, Attention, Compile, ConfigError, OptimizationConfig, Quantization, get_preset, requirements,
+)
 from lora_fast.optimize import optimize
 
 REFERENCE_ROWS = ["baseline", "optimized", "no_fp8", "no_fa3", "baseline_compile", "no_fa3_fp8", "no_compile_fp8", "no_compile"]
@@ -33,9 +37,22 @@ def test_variants_change_one_lever():
         changed = {key for key, value in variant.to_dict().items() if base.to_dict()[key] != value} - {"name", "notes"}
         if changed - {"fused_norm_fp8"}:  # the norm kernel goes with any lever its blocks need (the q/k and GELU kernels, per-row scales)
             changed -= {"fused_norm_fp8"}
-        # how an image is split over ranks; T5 on the card in FP8; inductor's kernels chosen by timing them instead of deterministically
-        levers = ({"ulysses_degree", "ring_degree"}, {"text_encoder_fp8", "text_encoder_offload"}, {"deterministic_kernels", "inductor_options"})
+        # how an image is split over ranks; T5 on the card in FP8; inductor's kernels chosen by timing them instead of
+        # deterministically; our kernels taken out together (the step caches' base)
+        levers = ({"ulysses_degree", "ring_degree"}, {"text_encoder_fp8", "text_encoder_offload"}, {"deterministic_kernels", "inductor_options"},
+                  {"fused_norm_rope", "fused_gelu_fp8"})
         assert len(changed.difference(*levers)) + sum(bool(changed & lever) for lever in levers) == 1, (variant.name, changed)
+
+
+def test_step_cache_presets_and_sweep_sit_on_their_measured_base():
+    """The cached presets and the sweep are `optimized-kernels` (optimized without our kernels, which re-recorded CUDA
+    graphs under a cache at full size) and `no_fp8-norm_rope` with a cache, nothing else changed."""
+    bases = {"optimized_taylorseer": "optimized-kernels", "optimized_fbcache": "optimized-kernels", "no_fp8_taylorseer": "no_fp8-norm_rope"}
+    bases |= {name: "optimized-kernels" for name in CACHE_SWEEP if name.startswith("optimized")}
+    for name, base_name in bases.items():
+        cached, base = {**PRESETS, **CACHE_SWEEP}[name], VARIANTS[base_name]
+        assert cached.step_cache.enabled and dataclasses.replace(cached, name=base.name, notes=base.notes, step_cache=base.step_cache) == base, name
+    assert not any(getattr(VARIANTS["optimized-kernels"], kernel) for kernel in ("fused_norm_rope", "fused_gelu_fp8", "fused_norm_fp8"))
 
 
 def test_configs_are_frozen_data():

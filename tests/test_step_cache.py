@@ -25,8 +25,8 @@ from lora_fast.speed.norm_fp8 import modulated_norm_fp8
 EAGER = OptimizationConfig(name="eager_folded", hotswap=True, fold_lora=True)
 COMPILED = VARIANTS["no_fa3_fp8-graphs"]  # the tiny pipeline's compiled preset: regional compile, folded LoRA
 TAYLORSEER, FIRST_BLOCK = StepCache(CacheMethod.TAYLORSEER), StepCache(CacheMethod.FIRST_BLOCK)
-# optimized's three kernels without CUDA graphs, as its step-cache presets have them (on a CPU: `fa3_fp8_on_a_cpu`, the
-# kernels as their torch ops)
+# optimized's three kernels without CUDA graphs, under a cache (on a CPU: `fa3_fp8_on_a_cpu`, the kernels as their torch
+# ops); the step-cache presets leave the kernels out (`lora_fast.config._CACHED`)
 THREE_KERNELS = VARIANTS["optimized-graphs"]
 
 
@@ -104,7 +104,7 @@ def test_a_compiled_cache_repeats_its_image_takes_a_swap_at_once_and_never_recom
     """Under regional compile: the same image twice, a swap's image equal to a fresh load's of that LoRA (nothing of
     the first LoRA's steps kept), no graph compiled after the first image, and the blocks really skipped; in bf16, with
     FP8 linears and our GELU kernel's block forwards, and with all three of optimized's kernels (the norm kernel's
-    block forwards; their torch ops on a CPU) under the cache's hooks, as in the step-cache presets built on `optimized`."""
+    block forwards; their torch ops on a CPU) under the cache's hooks."""
     kernel_calls, norm_calls = torch.zeros(()), torch.zeros(())  # tensors count them: a list would be guarded on its length, and recompile
     monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: (kernel_calls.add_(1), gelu_cat_fp8(*args))[1])
     monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: (norm_calls.add_(1), modulated_norm_fp8(*args))[1])
