@@ -113,7 +113,9 @@ def report(session: nox.Session) -> None:
                                    ("0067_norm_fp8_against_optimized_profiled", "optimized", "norm_fp8")):
         session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--baseline", baseline, "--readme", "README.md", "--section", section)
     for run, section in (("0066_optimized_with_both_kernels_against_baseline_profiled", "promoted"),
-                         ("0068_optimized_with_three_kernels_against_baseline_profiled", "promoted_norm")):
+                         ("0068_optimized_with_three_kernels_against_baseline_profiled", "promoted_norm"),
+                         ("0070_compile_t5_against_optimized_and_baseline_profiled", "t5_compile"),
+                         ("0071_step_cache_presets_with_three_kernels_rerecording", "cached_kernels")):
         session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--readme", "README.md", "--section", section)
     every_run = sorted(str(path) for path in Path(".benchmarks").glob("*/*/*.json"))
     session.run("python", "-m", "lora_fast.bench.page", *every_run, "--out", "docs/results.html", "--svg", "docs/tradeoff.svg")
