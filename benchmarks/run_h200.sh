@@ -74,6 +74,9 @@
 #                    its launches set the text phase's 0.04 s), profiled, one process (issue 29)
 #   cached_kernels   optimized_taylorseer and optimized_fbcache (the step caches with our three kernels), then the first's
 #                    hot-swap sequence, one process
+#   rerecord_probe   tools/rerecord_probe.py: optimized (our three kernels) under TaylorSeer, 6 images with the garbage collector
+#                    off, then with it run after every step, each in its own process, torch's reason for each CUDA-graph
+#                    re-record kept (0071's re-records; issue 29)
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -160,6 +163,13 @@ for job in "$@"; do
       bench t5_compile $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized) $(cases test_variant optimized+compile_t5);;
     cached_kernels) bench cached_kernels 570 --rounds 5 --timeout 250 -o timeout_func_only=true $(cases test_preset optimized_taylorseer optimized_fbcache) \
       "$P::test_hotswap_sequence[optimized_taylorseer]";;
+    rerecord_probe) share=2; for gc_mode in off collect; do  # the first process gets half the time left, the second the rest
+        TORCH_LOGS="+cudagraphs" timeout $(( (585 - SECONDS) / share )) python3 tools/rerecord_probe.py --gc $gc_mode \
+          >"$OUT/rerecord_probe_$gc_mode.jsonl" 2>/tmp/rerecord_probe.log
+        echo "rerecord_probe --gc $gc_mode: exit $? after ${SECONDS}s"
+        grep -m 60 "Re-recording" /tmp/rerecord_probe.log | cut -c1-2000 >"$OUT/rerecord_reasons_$gc_mode.log"
+        share=1
+      done;;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
