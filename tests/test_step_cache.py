@@ -28,6 +28,8 @@ TAYLORSEER, FIRST_BLOCK = StepCache(CacheMethod.TAYLORSEER), StepCache(CacheMeth
 # optimized's three kernels without CUDA graphs, under a cache (on a CPU: `fa3_fp8_on_a_cpu`, the kernels as their torch
 # ops); the step-cache presets leave the kernels out (`lora_fast.config._CACHED`)
 THREE_KERNELS = VARIANTS["optimized-graphs"]
+# the step-cache presets' base without CUDA graphs: FP8 linears and FA3 FP8 (its stand-in on a CPU), none of our kernels
+CACHED_PRESETS_BASE = dataclasses.replace(VARIANTS["optimized-kernels"], cuda_graphs=False)
 
 
 def image(pipe, steps: int = 4, **kwargs) -> torch.Tensor:
@@ -99,12 +101,15 @@ CACHES = [TAYLORSEER, FIRST_BLOCK, StepCache(CacheMethod.FIRST_BLOCK, threshold=
 
 @pytest.mark.parametrize("base, cache", [
     *((base, cache) for base in (COMPILED, VARIANTS["no_fa3-graphs"]) for cache in CACHES), (THREE_KERNELS, TAYLORSEER), (THREE_KERNELS, CACHES[2]),
-], ids=lambda value: {COMPILED: "bf16", VARIANTS["no_fa3-graphs"]: "fp8_gelu_kernel", THREE_KERNELS: "fp8_three_kernels"}.get(value) or value.label)
+    (CACHED_PRESETS_BASE, TAYLORSEER),
+], ids=lambda value: {COMPILED: "bf16", VARIANTS["no_fa3-graphs"]: "fp8_gelu_kernel", THREE_KERNELS: "fp8_three_kernels",
+                      CACHED_PRESETS_BASE: "cached_presets_base"}.get(value) or value.label)
 def test_a_compiled_cache_repeats_its_image_takes_a_swap_at_once_and_never_recompiles(pipe, loras, cache, base, monkeypatch):
     """Under regional compile: the same image twice, a swap's image equal to a fresh load's of that LoRA (nothing of
     the first LoRA's steps kept), no graph compiled after the first image, and the blocks really skipped; in bf16, with
-    FP8 linears and our GELU kernel's block forwards, and with all three of optimized's kernels (the norm kernel's
-    block forwards; their torch ops on a CPU) under the cache's hooks."""
+    FP8 linears and our GELU kernel's block forwards, with all three of optimized's kernels (the norm kernel's
+    block forwards; their torch ops on a CPU) under the cache's hooks, and as the step-cache presets are (FA3 FP8, none
+    of our kernels)."""
     kernel_calls, norm_calls = torch.zeros(()), torch.zeros(())  # tensors count them: a list would be guarded on its length, and recompile
     monkeypatch.setattr(gelu_fp8, "gelu_cat_fp8", lambda *args: (kernel_calls.add_(1), gelu_cat_fp8(*args))[1])
     monkeypatch.setattr(norm_fp8, "modulated_norm_fp8", lambda *args: (norm_calls.add_(1), modulated_norm_fp8(*args))[1])
