@@ -384,7 +384,7 @@ _OPTIMIZED = dict(attention=Attention.FA3_FP8, fused_norm_rope=True, fused_norm_
 # The step-cache presets' base: optimized without our three kernels, as a GPU measured them clean (0049). With the
 # kernels, the cached blocks' CUDA graphs were recorded again every few steps at full size (0071: 399 and 1083
 # re-records in 5 images; the tiny pipeline on a GPU records none), for a reason not yet found.
-_CACHED = dict(attention=Attention.FA3_FP8, quantization=Quantization.FP8_ROWWISE, **_FAST)
+_CACHED = {**_OPTIMIZED, "fused_norm_rope": False, "fused_gelu_fp8": False, "fused_norm_fp8": False}
 _EAGER = dict(hotswap=True, fold_lora=True)
 _24GB = dict(fits_gpu_memory_gib=24.0)  # an RTX 4090's memory; peak at most 22 GiB leaves room for the CUDA context
 
