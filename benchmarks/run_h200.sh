@@ -77,6 +77,8 @@
 #   rerecord_probe   tools/rerecord_probe.py: optimized (our three kernels) under TaylorSeer, 6 images with the garbage collector
 #                    off, then with it run after every step, each in its own process, torch's reason for each CUDA-graph
 #                    re-record kept (0071's re-records; issue 29)
+#   rerecord_then_cached   rerecord_probe with the collector off alone, then optimized_taylorseer and optimized_fbcache (on
+#                    optimized-kernels since 2349b6d) and the first's hot-swap sequence, one process, in the time left
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
@@ -100,6 +102,11 @@ bench() {  # bench JOB LIMIT_S ARGS...
   timeout "$limit" python3 -m pytest "${FULL[@]}" "$@" --benchmark-json "$OUT/$job.json" >"$OUT/$job.log" 2>&1
   echo "$job: exit $? after ${SECONDS}s"
   if [ -f "$OUT/$job.partial.json" ]; then echo "$job: stopped early; its finished cases are in $job.partial.json"; fi
+}
+probe_rerecords() {  # probe_rerecords GC_MODE LIMIT_S: tools/rerecord_probe.py in its own process, torch's re-record reasons kept
+  TORCH_LOGS="+cudagraphs" timeout "$2" python3 tools/rerecord_probe.py --gc "$1" >"$OUT/rerecord_probe_$1.jsonl" 2>/tmp/rerecord_probe.log
+  echo "rerecord_probe --gc $1: exit $? after ${SECONDS}s"
+  grep -m 60 "Re-recording" /tmp/rerecord_probe.log | cut -c1-2000 >"$OUT/rerecord_reasons_$1.log"
 }
 for job in "$@"; do
   case $job in
@@ -163,13 +170,10 @@ for job in "$@"; do
       bench t5_compile $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized) $(cases test_variant optimized+compile_t5);;
     cached_kernels) bench cached_kernels 570 --rounds 5 --timeout 250 -o timeout_func_only=true $(cases test_preset optimized_taylorseer optimized_fbcache) \
       "$P::test_hotswap_sequence[optimized_taylorseer]";;
-    rerecord_probe) share=2; for gc_mode in off collect; do  # the first process gets half the time left, the second the rest
-        TORCH_LOGS="+cudagraphs" timeout $(( (585 - SECONDS) / share )) python3 tools/rerecord_probe.py --gc $gc_mode \
-          >"$OUT/rerecord_probe_$gc_mode.jsonl" 2>/tmp/rerecord_probe.log
-        echo "rerecord_probe --gc $gc_mode: exit $? after ${SECONDS}s"
-        grep -m 60 "Re-recording" /tmp/rerecord_probe.log | cut -c1-2000 >"$OUT/rerecord_reasons_$gc_mode.log"
-        share=1
-      done;;
+    rerecord_probe) probe_rerecords off $(( (585 - SECONDS) / 2 )); probe_rerecords collect $((585 - SECONDS));;  # half the time left each
+    rerecord_then_cached) probe_rerecords off 220
+      bench cached_head $((585 - SECONDS)) --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized_taylorseer optimized_fbcache) \
+        "$P::test_hotswap_sequence[optimized_taylorseer]";;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
