@@ -115,7 +115,8 @@ def report(session: nox.Session) -> None:
     for run, section in (("0066_optimized_with_both_kernels_against_baseline_profiled", "promoted"),
                          ("0068_optimized_with_three_kernels_against_baseline_profiled", "promoted_norm"),
                          ("0070_compile_t5_against_optimized_and_baseline_profiled", "t5_compile"),
-                         ("0071_step_cache_presets_with_three_kernels_rerecording", "cached_kernels")):
+                         ("0071_step_cache_presets_with_three_kernels_rerecording", "cached_kernels"),
+                         ("0072_step_cache_presets_on_optimized_kernels_at_head", "cached_head")):
         session.run("python", "-m", "lora_fast.bench.report", f"{h100}/{run}.json", "--readme", "README.md", "--section", section)
     every_run = sorted(str(path) for path in Path(".benchmarks").glob("*/*/*.json"))
     session.run("python", "-m", "lora_fast.bench.page", *every_run, "--out", "docs/results.html", "--svg", "docs/tradeoff.svg")

@@ -244,6 +244,13 @@ def test_readme_tables_are_the_stored_runs():
     rerecorded_rows = report.read_rows(rerecorded)
     assert report.markdown(rerecorded_rows, missing=report.missing_cases(rerecorded, rerecorded_rows)) in readme
     assert all(row.config["fused_norm_fp8"] and any("re-recorded" in flag for flag in row.flags) for row in rerecorded_rows)
+    at_head = [h100 / "0072_step_cache_presets_on_optimized_kernels_at_head.json"]  # the presets back on the base measured clean
+    at_head_rows = report.read_rows(at_head)
+    assert report.markdown(at_head_rows, missing=report.missing_cases(at_head, at_head_rows)) in readme
+    assert {row.name for row in at_head_rows} == {"optimized_taylorseer", "optimized_fbcache"}
+    assert all(not row.config["fused_norm_fp8"] and row.recompiles == 0 and not any("re-recorded" in flag for flag in row.flags) for row in at_head_rows)
+    swapped = report.read_json(at_head[0])["benchmarks"][2]["extra_info"]
+    assert swapped["recompiles"] == 0 and swapped["cuda_graph_rerecords"] == 0 and len(swapped["swap_s"]) == swapped["loras"] == 5
     folded = [folder / "0059_rtx4090_levers_folded_capped_24gb.json"]  # the folded variant measured under the cap
     folded_rows = report.read_rows(folded)
     assert report.markdown(folded_rows, baseline="rtx4090_optimized", missing=report.missing_cases(folded, folded_rows)) in readme
