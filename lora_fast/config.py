@@ -381,9 +381,10 @@ _FAST = dict(compile=Compile.REGIONAL, hotswap=True, fold_lora=True, cuda_graphs
 _FP8_FAST = dict(quantization=Quantization.FP8_ROWWISE, fused_gelu_fp8=True, **_FAST)  # our GELU -> e4m3 kernel needs our FP8 linears
 # optimized's settings: our three kernels feed FA3 FP8 and our FP8 linears
 _OPTIMIZED = dict(attention=Attention.FA3_FP8, fused_norm_rope=True, fused_norm_fp8=True, **_FP8_FAST)
-# The step-cache presets' base: optimized without our three kernels, as a GPU measured them clean (0049). With the
-# kernels, the cached blocks' CUDA graphs were recorded again every few steps at full size (0071: 399 and 1083
-# re-records in 5 images; the tiny pipeline on a GPU records none), for a reason not yet found.
+# The step-cache presets' base: optimized without our three kernels, as a GPU measured them clean (0049, 0072). With
+# the kernels, the cached blocks' CUDA graphs were recorded again every few steps at full size in the suite's cases
+# (0071: 399 and 1083 re-records in 5 images; the tiny pipeline on a GPU records none, nor does a plain process with
+# the garbage collector off, tools/rerecord_probe.py), for a reason not yet found.
 _CACHED = {**_OPTIMIZED, "fused_norm_rope": False, "fused_gelu_fp8": False, "fused_norm_fp8": False}
 _EAGER = dict(hotswap=True, fold_lora=True)
 _24GB = dict(fits_gpu_memory_gib=24.0)  # an RTX 4090's memory; peak at most 22 GiB leaves room for the CUDA context
