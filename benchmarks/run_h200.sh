@@ -72,8 +72,8 @@
 #                    rounded in integer arithmetic so that LLVM could not contract the modulation into a bf16 FMA: 0.025 s slower)
 #   t5_compile       the norm kernel's GPU tests, then baseline, optimized and optimized+compile_t5 (T5's blocks compiled: eager,
 #                    its launches set the text phase's 0.04 s), profiled, one process (issue 29)
-#   cached_kernels   optimized_taylorseer and optimized_fbcache (the step caches with our three kernels), then the first's
-#                    hot-swap sequence, one process
+#   cached_kernels   optimized_taylorseer and optimized_fbcache, then the first's hot-swap sequence, one process (0071 ran it at
+#                    53afe84, when those presets had our three kernels; since 2349b6d they have none: 0073 is its run at 1b6f3bf)
 #   rerecord_probe   tools/rerecord_probe.py: optimized (our three kernels) under TaylorSeer, 6 images with the garbage collector
 #                    off, then with it run after every step, each in its own process, torch's reason for each CUDA-graph
 #                    re-record kept (0071's re-records; issue 29)
@@ -82,8 +82,6 @@
 #   fp8_gemm_probe   tools/fp8_gemm_probe.py: rowwise FP8 matmuls against unit scales and bf16 at Flux's shapes (issue 29)
 #   block_probe      tools/block_probe.py: one joint and one single block of optimized, timed under ways of scaling activations
 #                    and inductor options, with their kernels and the code inductor wrote, in the call's time left (issue 29)
-#   pair             baseline and optimized alone, 5 rounds, profiled, one process, in 345 s: the ratio and the 2.4 s bar on
-#                    another card when little device time is left (issue 29)
 #   cache_gpu_tests  tests/test_step_cache.py on the GPU: a cache under CUDA graphs, swapped (issue 28)
 #   mixed            test_mixed_shapes[optimized] alone at 4 steps, in under 5 minutes (sizes' second case)
 #   pictures         the reference's eight presets in one process, 3 rounds each, for the results page's pictures (each
@@ -93,6 +91,7 @@ set -u
 FULL=(--model flux-dev-random --resolution 1024 --steps 28 --lora-rank 128 -v -p no:warnings -rs --durations=0)
 P=benchmarks/test_presets.py
 cases() { local prefix=$1; shift; for name in "$@"; do printf '%s\n' "$P::$prefix[$name]"; done; }
+CACHED=($(cases test_preset optimized_taylorseer optimized_fbcache) "$P::test_hotswap_sequence[optimized_taylorseer]")  # the step-cache presets, then a swap sequence
 with_peak_rss() {  # with_peak_rss LIMIT_S COMMAND...: run it under a time limit and print its peak resident host memory
   local limit=$1; shift
   python3 -c 'import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); print(f"exit {code}; peak host RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20:.2f} GiB")' \
@@ -170,13 +169,10 @@ for job in "$@"; do
     t5_compile) timeout 100 python3 -m pytest tests/test_norm_fp8.py -m gpu -v -p no:warnings -rs >"$OUT/norm_fp8_tests.log" 2>&1
       echo "norm_fp8 tests: exit $?"
       bench t5_compile $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized) $(cases test_variant optimized+compile_t5);;
-    cached_kernels) bench cached_kernels 570 --rounds 5 --timeout 250 -o timeout_func_only=true $(cases test_preset optimized_taylorseer optimized_fbcache) \
-      "$P::test_hotswap_sequence[optimized_taylorseer]";;
+    cached_kernels) bench cached_kernels 570 --rounds 5 --timeout 250 -o timeout_func_only=true "${CACHED[@]}";;
     rerecord_probe) probe_rerecords off $(( (585 - SECONDS) / 2 )); probe_rerecords collect $((585 - SECONDS));;  # half the time left each
     rerecord_then_cached) probe_rerecords off 220
-      bench cached_head $((585 - SECONDS)) --rounds 5 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized_taylorseer optimized_fbcache) \
-        "$P::test_hotswap_sequence[optimized_taylorseer]";;
-    pair) bench pair 345 --rounds 5 --profile-kernels $(cases test_preset baseline optimized);;
+      bench cached_head $((585 - SECONDS)) --rounds 5 --timeout 200 -o timeout_func_only=true "${CACHED[@]}";;
     cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
