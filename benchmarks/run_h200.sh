@@ -104,6 +104,11 @@ bench() {  # bench JOB LIMIT_S ARGS...
   echo "$job: exit $? after ${SECONDS}s"
   if [ -f "$OUT/$job.partial.json" ]; then echo "$job: stopped early; its finished cases are in $job.partial.json"; fi
 }
+run_gpu_tests() {  # run_gpu_tests LIMIT_S LOG PYTEST_ARGS...: the GPU-marked tests among PYTEST_ARGS, into $OUT/LOG.log
+  local limit=$1 log=$2; shift 2
+  timeout "$limit" python3 -m pytest "$@" -m gpu -v -p no:warnings -rs >"$OUT/$log.log" 2>&1
+  echo "$log: exit $?"
+}
 probe_rerecords() {  # probe_rerecords GC_MODE LIMIT_S: tools/rerecord_probe.py in its own process, torch's re-record reasons kept
   TORCH_LOGS="+cudagraphs" timeout "$2" python3 tools/rerecord_probe.py --gc "$1" >"$OUT/rerecord_probe_$1.jsonl" 2>/tmp/rerecord_probe.log
   echo "rerecord_probe --gc $1: exit $? after ${SECONDS}s"
@@ -111,7 +116,7 @@ probe_rerecords() {  # probe_rerecords GC_MODE LIMIT_S: tools/rerecord_probe.py 
 }
 for job in "$@"; do
   case $job in
-    gpu_tests) timeout 450 python3 -m pytest tests -m gpu -v -p no:warnings -rs >"$OUT/gpu_tests.log" 2>&1; echo "gpu_tests: exit $?";;
+    gpu_tests) run_gpu_tests 450 gpu_tests tests;;
     serving) bench serving 570 --rounds 5 --soak-rounds 30 --timeout 200 -o timeout_func_only=true $(cases test_preset optimized) \
       "benchmarks/test_lora_serving.py::test_stacked_pair[optimized]" "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     readiness) bench readiness 420 --steps 4 --rounds 4 --soak-rounds 160 "benchmarks/test_lora_serving.py::test_every_layer_ready[optimized]" \
@@ -145,35 +150,28 @@ for job in "$@"; do
       timeout $((585 - SECONDS)) python3 tools/block_probe.py --ways static static_norm_rope rowwise rowwise_norm_rope >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"
       echo "block_probe: exit $? after ${SECONDS}s";;
     norm_rope) bench norm_rope 400 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized-norm_rope);;
-    fused_kernels) timeout 200 python3 -m pytest tests/test_gelu_fp8.py tests/test_attention.py -m gpu -k "gelu or norm_rope" -v -p no:warnings -rs -s \
-        >"$OUT/fused_kernel_tests.log" 2>&1
-      echo "fused kernel tests: exit $?"
+    fused_kernels) run_gpu_tests 200 fused_kernel_tests tests/test_gelu_fp8.py tests/test_attention.py -k "gelu or norm_rope" -s
       (cd tools && for probe in gelu_fp8_probe norm_rope_probe; do timeout 120 python3 $probe.py >"$OUT/$probe.jsonl" 2>"$OUT/$probe.log"; echo "$probe: exit $?"; done)
       timeout $((585 - SECONDS)) python3 tools/block_probe.py --ways static static_fused rowwise rowwise_fused rowwise_gelu_fp8 >"$OUT/block_probe.jsonl" 2>"$OUT/block_probe.log"
       echo "block_probe: exit $? after ${SECONDS}s";;
     gelu_fp8) bench gelu_fp8 585 --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized-gelu_fp8 optimized+static_scales);;
     norm_rope_bf16) bench norm_rope_bf16 400 --rounds 10 --profile-kernels $(cases test_preset no_fp8) $(cases test_variant no_fp8-norm_rope);;
     # the norm kernel and the GELU kernel's whole rows: GPU tests, both probes, then optimized against optimized+norm_fp8
-    norm_fp8) timeout 150 python3 -m pytest tests/test_norm_fp8.py tests/test_gelu_fp8.py -m gpu -v -p no:warnings -rs >"$OUT/norm_fp8_tests.log" 2>&1
-      echo "norm_fp8 and gelu_fp8 tests: exit $?"
+    norm_fp8) run_gpu_tests 150 norm_fp8_tests tests/test_norm_fp8.py tests/test_gelu_fp8.py
       (cd tools && for probe in norm_fp8_probe gelu_fp8_probe; do timeout 100 python3 $probe.py >"$OUT/$probe.jsonl" 2>"$OUT/$probe.log"; echo "$probe: exit $?"; done)
       bench norm_fp8 $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset optimized) $(cases test_variant optimized-norm_fp8);;
     # both kernels in optimized: their GPU tests, then optimized's ratio to baseline, profiled, one process
-    promoted) timeout 150 python3 -m pytest tests/test_norm_fp8.py tests/test_gelu_fp8.py tests/test_attention.py -m gpu -k "gelu or norm" -v -p no:warnings -rs \
-        >"$OUT/fused_kernel_tests.log" 2>&1
-      echo "fused kernel tests: exit $?"
+    promoted) run_gpu_tests 150 fused_kernel_tests tests/test_norm_fp8.py tests/test_gelu_fp8.py tests/test_attention.py -k "gelu or norm"
       bench promoted $((480 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized);;
-    norm_rounding) timeout 120 python3 -m pytest tests/test_norm_fp8.py -m gpu -v -p no:warnings -rs >"$OUT/norm_fp8_tests.log" 2>&1
-      echo "norm_fp8 tests: exit $?"
+    norm_rounding) run_gpu_tests 120 norm_fp8_tests tests/test_norm_fp8.py
       bench norm_rounding $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset optimized);;
-    t5_compile) timeout 100 python3 -m pytest tests/test_norm_fp8.py -m gpu -v -p no:warnings -rs >"$OUT/norm_fp8_tests.log" 2>&1
-      echo "norm_fp8 tests: exit $?"
+    t5_compile) run_gpu_tests 100 norm_fp8_tests tests/test_norm_fp8.py
       bench t5_compile $((585 - SECONDS)) --rounds 10 --profile-kernels $(cases test_preset baseline optimized) $(cases test_variant optimized+compile_t5);;
     cached_kernels) bench cached_kernels 570 --rounds 5 --timeout 250 -o timeout_func_only=true "${CACHED[@]}";;
     rerecord_probe) probe_rerecords off $(( (585 - SECONDS) / 2 )); probe_rerecords collect $((585 - SECONDS));;  # half the time left each
     rerecord_then_cached) probe_rerecords off 220
       bench cached_head $((585 - SECONDS)) --rounds 5 --timeout 200 -o timeout_func_only=true "${CACHED[@]}";;
-    cache_gpu_tests) timeout 300 python3 -m pytest tests/test_step_cache.py -m gpu -v -p no:warnings -rs >"$OUT/cache_gpu_tests.log" 2>&1; echo "cache_gpu_tests: exit $?";;
+    cache_gpu_tests) run_gpu_tests 300 cache_gpu_tests tests/test_step_cache.py;;
     mixed) bench mixed 285 --steps 4 --rounds 5 "benchmarks/test_mixed_shapes.py::test_mixed_shapes[optimized]";;
     soak) bench soak 570 --steps 4 --soak-rounds 300 "benchmarks/test_lora_serving.py::test_lora_soak[optimized]";;
     pictures) bench pictures 570 --rounds 3 --timeout 170 -o timeout_func_only=true \
