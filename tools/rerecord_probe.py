@@ -1,6 +1,6 @@
 """Why a step cache over `optimized`'s kernels records CUDA graphs again at full size (0071): images of one config with
 a cache, the dynamo graphs and CUDA graphs there are after each, printed as JSON lines, with Python's garbage collector
-off (as pytest-benchmark times) or run after every step. With TORCH_LOGS=+cudagraphs, torch logs each re-record's
+off or run after every step (the suite's cases run with it on, at its own times: pytest-benchmark's disable_gc=False). With TORCH_LOGS=+cudagraphs, torch logs each re-record's
 reason (`run_h200.sh rerecord_probe` keeps those lines).
 
     TORCH_LOGS=+cudagraphs python tools/rerecord_probe.py --config optimized --cache taylorseer --gc off > probe.jsonl
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--model", default=FLUX_DEV_RANDOM)
     parser.add_argument("--steps", type=int, default=28)
     parser.add_argument("--images", type=int, default=6)
-    parser.add_argument("--gc", choices=("off", "collect"), default="off", help="off: as pytest-benchmark times; collect: gc.collect() after each step")
+    parser.add_argument("--gc", choices=("off", "collect"), default="off", help="off: never collected; collect: gc.collect() after each step")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     pipe = load_pipeline(args.model, device=device, dtype=model_dtype(device), draw_on=device)
