@@ -385,7 +385,8 @@ _OPTIMIZED = dict(attention=Attention.FA3_FP8, fused_norm_rope=True, fused_norm_
 # the kernels, the cached blocks' CUDA graphs were recorded again every few steps at full size in the suite's cases
 # (0071: 399 and 1083 re-records in 5 images; the tiny pipeline on a GPU records none, nor does a plain process with
 # the garbage collector off, tools/rerecord_probe.py), for a reason not yet found.
-_CACHED = {**_OPTIMIZED, "fused_norm_rope": False, "fused_gelu_fp8": False, "fused_norm_fp8": False}
+_WITHOUT_OUR_KERNELS = dict(fused_norm_rope=False, fused_gelu_fp8=False, fused_norm_fp8=False)
+_CACHED = {**_OPTIMIZED, **_WITHOUT_OUR_KERNELS}
 _EAGER = dict(hotswap=True, fold_lora=True)
 _24GB = dict(fits_gpu_memory_gib=24.0)  # an RTX 4090's memory; peak at most 22 GiB leaves room for the CUDA context
 
@@ -499,7 +500,7 @@ VARIANTS: dict[str, OptimizationConfig] = {
         _WITHOUT_NORM_ROPE,
         _WITHOUT_GELU_FP8,
         dataclasses.replace(
-            PRESETS["optimized"], name="optimized-kernels", fused_norm_rope=False, fused_gelu_fp8=False, fused_norm_fp8=False,
+            PRESETS["optimized"], name="optimized-kernels", **_WITHOUT_OUR_KERNELS,
             notes="optimized with inductor's code where our three kernels were (q/k, GELU, modulated norms): the step-cache presets' base",
         ),
         dataclasses.replace(
